@@ -1,0 +1,381 @@
+//! The inventory graph: nodes with properties, typed directed edges, and indexes.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, EdgeReference, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::{Deserialize, Serialize};
+
+use crate::kind::Kind;
+use crate::meta::SnapshotMeta;
+use crate::value::{Object, Value};
+
+/// Index of a node in an [`Inventory`].
+pub type NodeId = NodeIndex<u32>;
+
+/// The type of an edge. Queries name it in traversals (`-default->`, `-delete->`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EdgeType {
+    /// Containment and data flow: account → region → resource, trail → log group → metric filter
+    /// → alarm → topic → subscription.
+    Default,
+    /// "Deleting the source affects the target"; part of the Fix model, not produced yet.
+    Delete,
+    /// Access relations; part of the Fix model, not produced yet.
+    Iam,
+}
+
+impl EdgeType {
+    /// Every edge type.
+    pub const ALL: [EdgeType; 3] = [EdgeType::Default, EdgeType::Delete, EdgeType::Iam];
+
+    /// The name as queries write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeType::Default => "default",
+            EdgeType::Delete => "delete",
+            EdgeType::Iam => "iam",
+        }
+    }
+}
+
+impl fmt::Display for EdgeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EdgeType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EdgeType::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown edge type `{s}` (known: default, delete, iam)"))
+    }
+}
+
+/// Which resolved ancestor of a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AncestorKind {
+    /// The cloud (`aws`).
+    Cloud,
+    /// The account that owns the node.
+    Account,
+    /// The region the node lives in.
+    Region,
+}
+
+impl AncestorKind {
+    /// The name used in paths such as `/ancestors.account.reported.name`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AncestorKind::Cloud => "cloud",
+            AncestorKind::Account => "account",
+            AncestorKind::Region => "region",
+        }
+    }
+
+    /// Parses `cloud`, `account` or `region`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "cloud" => Some(AncestorKind::Cloud),
+            "account" => Some(AncestorKind::Account),
+            "region" => Some(AncestorKind::Region),
+            _ => None,
+        }
+    }
+}
+
+/// One node of the inventory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Unique node id within the inventory (`id(...)` in queries). ARN where the resource has one.
+    pub id: Box<str>,
+    /// The node's kind.
+    pub kind: Kind,
+    /// The `reported` section: properties as collected (always an object with `kind`, `id`,
+    /// `name`).
+    pub reported: Object,
+    /// Resolved ancestors (set by [`Inventory::resolve_ancestors`]).
+    pub ancestors: Ancestors,
+}
+
+/// A node's resolved ancestors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ancestors {
+    /// The cloud node.
+    pub cloud: Option<NodeId>,
+    /// The account node (an account is its own account).
+    pub account: Option<NodeId>,
+    /// The region node (a region is its own region).
+    pub region: Option<NodeId>,
+}
+
+impl Ancestors {
+    /// The ancestor of the given kind.
+    pub fn get(&self, which: AncestorKind) -> Option<NodeId> {
+        match which {
+            AncestorKind::Cloud => self.cloud,
+            AncestorKind::Account => self.account,
+            AncestorKind::Region => self.region,
+        }
+    }
+}
+
+impl Node {
+    /// A node with `reported` holding `kind`, `id` and `name` followed by `properties`.
+    pub fn new(id: &str, kind: Kind, name: &str, reported_id: &str, properties: Object) -> Node {
+        let mut pairs: Vec<(String, Value)> = vec![
+            ("kind".into(), Value::from(kind.as_str())),
+            ("id".into(), Value::from(reported_id)),
+            ("name".into(), Value::from(name)),
+        ];
+        for (k, v) in properties.iter() {
+            if !matches!(k, "kind" | "id" | "name") {
+                pairs.push((k.to_owned(), v.clone()));
+            }
+        }
+        Node {
+            id: id.into(),
+            kind,
+            reported: Object::from_pairs(pairs),
+            ancestors: Ancestors::default(),
+        }
+    }
+
+    /// The reported `name`, or the node id if there is none.
+    pub fn name(&self) -> &str {
+        self.reported
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(&self.id)
+    }
+
+    /// A reported property by a dotted path (`trail_status.is_logging`).
+    pub fn property(&self, dotted: &str) -> Option<&Value> {
+        let mut parts = dotted.split('.');
+        let first = self.reported.get(parts.next()?)?;
+        parts.try_fold(first, |v, k| v.get(k))
+    }
+
+    /// A reported string property.
+    pub fn str_property(&self, dotted: &str) -> Option<&str> {
+        self.property(dotted).and_then(Value::as_str)
+    }
+}
+
+/// Errors while building an inventory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// Two nodes were given the same id.
+    #[error("duplicate node id `{0}`")]
+    DuplicateId(String),
+}
+
+/// The inventory: a directed graph of [`Node`]s with typed edges, indexed by id and by kind.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    graph: DiGraph<Node, EdgeType, u32>,
+    by_id: HashMap<Box<str>, NodeId>,
+    by_kind: [Vec<NodeId>; Kind::ALL.len()],
+    /// Where the data came from, when, and what could not be collected.
+    pub meta: SnapshotMeta,
+}
+
+impl Inventory {
+    /// An empty inventory with the given metadata.
+    pub fn new(meta: SnapshotMeta) -> Self {
+        Inventory {
+            meta,
+            ..Inventory::default()
+        }
+    }
+
+    /// Reserves room for `nodes` nodes and `edges` edges.
+    pub fn reserve(&mut self, nodes: usize, edges: usize) {
+        self.graph.reserve_nodes(nodes);
+        self.graph.reserve_edges(edges);
+        self.by_id.reserve(nodes);
+    }
+
+    /// Adds a node; its id must be new.
+    pub fn add_node(&mut self, node: Node) -> Result<NodeId, ModelError> {
+        if self.by_id.contains_key(&node.id) {
+            return Err(ModelError::DuplicateId(node.id.to_string()));
+        }
+        let id = node.id.clone();
+        let kind = node.kind;
+        let index = self.graph.add_node(node);
+        self.by_id.insert(id, index);
+        self.by_kind[kind.index()].push(index);
+        Ok(index)
+    }
+
+    /// Adds an edge unless the same edge (ends and type) exists already.
+    pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge_type: EdgeType) {
+        let exists = self
+            .graph
+            .edges_connecting(from, to)
+            .any(|e| *e.weight() == edge_type);
+        if !exists {
+            self.graph.add_edge(from, to, edge_type);
+        }
+    }
+
+    /// The node at `index`, if it exists.
+    pub fn node(&self, index: NodeId) -> Option<&Node> {
+        self.graph.node_weight(index)
+    }
+
+    /// The mutable node at `index`.
+    pub fn node_mut(&mut self, index: NodeId) -> Option<&mut Node> {
+        self.graph.node_weight_mut(index)
+    }
+
+    /// The node with this id.
+    pub fn find(&self, id: &str) -> Option<NodeId> {
+        self.by_id.get(id).copied()
+    }
+
+    /// All node indexes in insertion order.
+    pub fn node_ids(&self) -> impl ExactSizeIterator<Item = NodeId> + '_ {
+        self.graph.node_indices()
+    }
+
+    /// All nodes with their indexes.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> + '_ {
+        self.graph
+            .node_indices()
+            .filter_map(|i| self.graph.node_weight(i).map(|n| (i, n)))
+    }
+
+    /// The nodes of exactly this kind (an index lookup, no scan).
+    pub fn nodes_of_kind(&self, kind: Kind) -> &[NodeId] {
+        &self.by_kind[kind.index()]
+    }
+
+    /// The number of nodes of exactly this kind.
+    pub fn count_of_kind(&self, kind: Kind) -> usize {
+        self.by_kind[kind.index()].len()
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// Neighbours along edges of `edge_type` in `direction` (`Outgoing` follows `-->`).
+    pub fn neighbors(
+        &self,
+        index: NodeId,
+        direction: Direction,
+        edge_type: EdgeType,
+    ) -> impl Iterator<Item = NodeId> + '_ {
+        self.graph
+            .edges_directed(index, direction)
+            .filter(move |e| *e.weight() == edge_type)
+            .map(move |e| match direction {
+                Direction::Outgoing => e.target(),
+                Direction::Incoming => e.source(),
+            })
+    }
+
+    /// Successors along `default` edges.
+    pub fn successors(&self, index: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        self.neighbors(index, Direction::Outgoing, EdgeType::Default)
+    }
+
+    /// Predecessors along `default` edges.
+    pub fn predecessors(&self, index: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        self.neighbors(index, Direction::Incoming, EdgeType::Default)
+    }
+
+    /// Every edge as (from, to, type).
+    pub fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId, EdgeType)> + '_ {
+        self.graph
+            .edge_references()
+            .map(|e: EdgeReference<'_, EdgeType>| (e.source(), e.target(), *e.weight()))
+    }
+
+    /// The resolved ancestor node of `index`.
+    pub fn ancestor(&self, index: NodeId, which: AncestorKind) -> Option<&Node> {
+        let node = self.node(index)?;
+        node.ancestors.get(which).and_then(|a| self.node(a))
+    }
+
+    /// Sets a node's resolved ancestors. The builder of an inventory knows each resource's
+    /// account and region exactly (from its ARN or from where it was collected), so ancestors are
+    /// set from that, never guessed from edges: a multi-region trail is reachable from many
+    /// regions but belongs to one.
+    pub fn set_ancestors(&mut self, index: NodeId, ancestors: Ancestors) {
+        if let Some(node) = self.graph.node_weight_mut(index) {
+            node.ancestors = ancestors;
+        }
+    }
+
+    /// Approximate bytes held by the nodes (structs, ids and properties), for the benchmark.
+    pub fn approximate_node_bytes(&self) -> usize {
+        self.nodes()
+            .map(|(_, n)| std::mem::size_of::<Node>() + n.id.len() + n.reported.heap_bytes())
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str, kind: Kind) -> Node {
+        Node::new(id, kind, id, id, Object::new())
+    }
+
+    #[test]
+    fn indexes_by_id_and_kind() {
+        let mut inv = Inventory::default();
+        let a = inv.add_node(node("a", Kind::AwsAccount)).unwrap();
+        let t = inv.add_node(node("t", Kind::AwsCloudTrail)).unwrap();
+        assert_eq!(inv.find("t"), Some(t));
+        assert_eq!(inv.nodes_of_kind(Kind::AwsAccount), &[a]);
+        assert!(matches!(
+            inv.add_node(node("a", Kind::AwsRegion)),
+            Err(ModelError::DuplicateId(_))
+        ));
+        inv.add_edge(a, t, EdgeType::Default);
+        inv.add_edge(a, t, EdgeType::Default);
+        assert_eq!(inv.edge_count(), 1);
+        assert_eq!(inv.successors(a).collect::<Vec<_>>(), vec![t]);
+        assert_eq!(inv.predecessors(t).collect::<Vec<_>>(), vec![a]);
+    }
+
+    #[test]
+    fn ancestors_resolve_to_nodes() {
+        let mut inv = Inventory::default();
+        let a = inv.add_node(node("a1", Kind::AwsAccount)).unwrap();
+        let t = inv.add_node(node("t", Kind::AwsCloudTrail)).unwrap();
+        inv.set_ancestors(
+            t,
+            Ancestors {
+                account: Some(a),
+                ..Ancestors::default()
+            },
+        );
+        assert_eq!(
+            inv.ancestor(t, AncestorKind::Account).map(|n| &*n.id),
+            Some("a1")
+        );
+        assert!(inv.ancestor(t, AncestorKind::Region).is_none());
+    }
+}

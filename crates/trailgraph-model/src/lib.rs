@@ -1,0 +1,32 @@
+//! The trailgraph inventory: what was found in an AWS estate, as a graph.
+//!
+//! Nodes are accounts, regions and resources (trails, log groups, metric filters, alarms, SNS
+//! topics and subscriptions), each with a kind, base kinds, a `reported` section of properties
+//! and resolved ancestors (cloud, account, region). Edges are directed and typed. An
+//! [`Inventory`] indexes nodes by id and by kind, and saves to and loads from a versioned
+//! snapshot file. This crate knows nothing about the AWS SDK or the query language; it turns
+//! AWS API output (as the AWS CLI prints it) into nodes and links them by exact ARN identity.
+//!
+//! ```
+//! use trailgraph_model::{Inventory, Kind, Node, Object, SnapshotMeta, Value};
+//!
+//! let mut inventory = Inventory::new(SnapshotMeta::now("fixture"));
+//! let props = Object::from_pairs([("trail_is_multi_region_trail", Value::from(true))]);
+//! let trail = Node::new("arn:aws:cloudtrail:us-east-1:111122223333:trail/t", Kind::AwsCloudTrail, "t", "t", props);
+//! let index = inventory.add_node(trail).unwrap();
+//! assert_eq!(inventory.nodes_of_kind(Kind::AwsCloudTrail), &[index]);
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod inventory;
+pub mod kind;
+pub mod meta;
+pub mod snapshot;
+pub mod value;
+
+pub use inventory::{AncestorKind, Ancestors, EdgeType, Inventory, ModelError, Node, NodeId};
+pub use kind::{Kind, UnknownKind};
+pub use meta::{CollectionError, SnapshotMeta};
+pub use snapshot::{SnapshotError, read_snapshot, write_snapshot};
+pub use value::{Number, Object, Value};

@@ -1,0 +1,402 @@
+//! Reading and writing inventory snapshots.
+//!
+//! A snapshot is one UTF-8 file in JSON Lines form (documented in `docs/snapshot-format.md`):
+//!
+//! ```text
+//! {"format":"trailgraph-snapshot","version":1,"nodes":N,"edges":M,"meta":{...}}
+//! {"id":"...","kind":"aws_cloud_trail","ancestors":[0,1,2],"reported":{...}}   N node lines
+//! [0,1,"default"]                                                                 M edge lines
+//! {"end":"trailgraph-snapshot","nodes":N,"edges":M}
+//! ```
+//!
+//! Nodes are numbered by their line order (0-based); ancestors and edges refer to those numbers.
+//! The trailer makes a truncated file detectable. Files are written to a temporary file in the
+//! same directory with mode 0600 and renamed into place, so a reader never sees half a file.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::{Ancestors, EdgeType, Inventory, Node, NodeId};
+use crate::kind::Kind;
+use crate::meta::SnapshotMeta;
+use crate::value::Object;
+
+/// The value of `format` in the header line.
+pub const FORMAT_NAME: &str = "trailgraph-snapshot";
+/// The newest snapshot format version this build reads and the one it writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Why a snapshot could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The file could not be opened, read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The first line is not a trailgraph snapshot header.
+    #[error("{path}: not a trailgraph snapshot (the first line is not a snapshot header)")]
+    NotASnapshot {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file was written by a newer trailgraph.
+    #[error(
+        "{path}: snapshot format version {found} is newer than this trailgraph reads (up to {supported}); upgrade trailgraph"
+    )]
+    NewerVersion {
+        /// The file.
+        path: PathBuf,
+        /// Version in the file.
+        found: u32,
+        /// Newest version this build reads.
+        supported: u32,
+    },
+    /// A line does not have the expected shape.
+    #[error("{path}: line {line}: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file ends before the trailer.
+    #[error(
+        "{path}: snapshot is truncated: the header announces {expected_nodes} nodes and {expected_edges} edges, but the file ends after line {lines} without its end marker"
+    )]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Nodes announced.
+        expected_nodes: usize,
+        /// Edges announced.
+        expected_edges: usize,
+        /// Lines present.
+        lines: usize,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+    nodes: usize,
+    edges: usize,
+    meta: serde_json::Value,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeLine {
+    id: String,
+    kind: Kind,
+    ancestors: [Option<u32>; 3],
+    reported: Object,
+}
+
+#[derive(Serialize)]
+struct NodeLineRef<'a> {
+    id: &'a str,
+    kind: Kind,
+    ancestors: [Option<u32>; 3],
+    reported: &'a Object,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Trailer {
+    end: String,
+    nodes: usize,
+    edges: usize,
+}
+
+/// Writes `inventory` to `path` atomically with mode 0600.
+pub fn write_snapshot(inventory: &Inventory, path: &Path) -> Result<(), SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    // tempfile creates the file with mode 0600 on Unix.
+    let temp = tempfile::Builder::new()
+        .prefix(".trailgraph-snapshot-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io)?;
+    {
+        let mut out = BufWriter::with_capacity(1 << 20, temp.as_file());
+        write_to(inventory, &mut out).map_err(io)?;
+        out.flush().map_err(io)?;
+    }
+    temp.as_file().sync_all().map_err(io)?;
+    temp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Writes the snapshot text to any writer.
+pub fn write_to(inventory: &Inventory, out: &mut impl Write) -> std::io::Result<()> {
+    let header = Header {
+        format: FORMAT_NAME.to_owned(),
+        version: FORMAT_VERSION,
+        nodes: inventory.node_count(),
+        edges: inventory.edge_count(),
+        meta: serde_json::to_value(&inventory.meta).map_err(std::io::Error::other)?,
+    };
+    serde_json::to_writer(&mut *out, &header)?;
+    out.write_all(b"\n")?;
+    let number = |i: Option<NodeId>| i.map(|n| n.index() as u32);
+    for (_, node) in inventory.nodes() {
+        let a = node.ancestors;
+        let line = NodeLineRef {
+            id: &node.id,
+            kind: node.kind,
+            ancestors: [number(a.cloud), number(a.account), number(a.region)],
+            reported: &node.reported,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    for (from, to, edge_type) in inventory.edges() {
+        serde_json::to_writer(&mut *out, &(from.index(), to.index(), edge_type))?;
+        out.write_all(b"\n")?;
+    }
+    let trailer = Trailer {
+        end: FORMAT_NAME.to_owned(),
+        nodes: inventory.node_count(),
+        edges: inventory.edge_count(),
+    };
+    serde_json::to_writer(&mut *out, &trailer)?;
+    out.write_all(b"\n")
+}
+
+/// Reads a snapshot file.
+pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
+    let bytes = fs::read(path).map_err(|source| SnapshotError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_from_bytes(&bytes, path)
+}
+
+/// Reads a snapshot from bytes; `path` is only used in messages.
+pub fn read_from_bytes(bytes: &[u8], path: &Path) -> Result<Inventory, SnapshotError> {
+    let corrupt = |line: usize, message: String| SnapshotError::Corrupt {
+        path: path.to_owned(),
+        line,
+        message,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        corrupt(line, "the file is not UTF-8 text".to_owned())
+    })?;
+    let mut lines = text.split_terminator('\n');
+    let first = lines.next().unwrap_or("");
+    let header: Header = match serde_json::from_str::<Header>(first) {
+        Ok(h) if h.format == FORMAT_NAME => h,
+        _ => {
+            return Err(SnapshotError::NotASnapshot {
+                path: path.to_owned(),
+            });
+        }
+    };
+    if header.version > FORMAT_VERSION {
+        return Err(SnapshotError::NewerVersion {
+            path: path.to_owned(),
+            found: header.version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if header.version == 0 {
+        return Err(corrupt(1, "format version 0 does not exist".to_owned()));
+    }
+    let meta: SnapshotMeta = serde_json::from_value(header.meta)
+        .map_err(|e| corrupt(1, format!("bad metadata in the header: {e}")))?;
+    let truncated = |lines_seen: usize| SnapshotError::Truncated {
+        path: path.to_owned(),
+        expected_nodes: header.nodes,
+        expected_edges: header.edges,
+        lines: lines_seen,
+    };
+    let mut inventory = Inventory::new(meta);
+    // Counts come from the file; cap the reservation so a forged header cannot exhaust memory.
+    inventory.reserve(header.nodes.min(1 << 24), header.edges.min(1 << 25));
+    let mut ancestors: Vec<[Option<u32>; 3]> = Vec::with_capacity(header.nodes.min(1 << 24));
+    let mut line_no = 1;
+    for _ in 0..header.nodes {
+        line_no += 1;
+        let line = lines.next().ok_or_else(|| truncated(line_no - 1))?;
+        let parsed: NodeLine = serde_json::from_str(line)
+            .map_err(|e| corrupt(line_no, format!("expected a node: {e}")))?;
+        let node = Node {
+            id: parsed.id.into_boxed_str(),
+            kind: parsed.kind,
+            reported: parsed.reported,
+            ancestors: Ancestors::default(),
+        };
+        inventory
+            .add_node(node)
+            .map_err(|e| corrupt(line_no, e.to_string()))?;
+        ancestors.push(parsed.ancestors);
+    }
+    let count = header.nodes;
+    let index = |n: u32, line: usize| -> Result<NodeId, SnapshotError> {
+        if (n as usize) < count {
+            Ok(NodeId::new(n as usize))
+        } else {
+            Err(corrupt(
+                line,
+                format!("node number {n} is out of range (0..{count})"),
+            ))
+        }
+    };
+    for (i, [cloud, account, region]) in ancestors.into_iter().enumerate() {
+        let line = i + 2;
+        let resolve = |a: Option<u32>| a.map(|n| index(n, line)).transpose();
+        let resolved = Ancestors {
+            cloud: resolve(cloud)?,
+            account: resolve(account)?,
+            region: resolve(region)?,
+        };
+        inventory.set_ancestors(NodeId::new(i), resolved);
+    }
+    for _ in 0..header.edges {
+        line_no += 1;
+        let line = lines.next().ok_or_else(|| truncated(line_no - 1))?;
+        let (from, to, edge_type): (u32, u32, EdgeType) = serde_json::from_str(line)
+            .map_err(|e| corrupt(line_no, format!("expected an edge [from, to, type]: {e}")))?;
+        let (from, to) = (index(from, line_no)?, index(to, line_no)?);
+        inventory.add_edge(from, to, edge_type);
+    }
+    line_no += 1;
+    let line = lines.next().ok_or_else(|| truncated(line_no - 1))?;
+    let trailer: Trailer = serde_json::from_str(line)
+        .map_err(|e| corrupt(line_no, format!("expected the end marker: {e}")))?;
+    if trailer.end != FORMAT_NAME || trailer.nodes != header.nodes || trailer.edges != header.edges
+    {
+        return Err(corrupt(
+            line_no,
+            "the end marker does not match the header".to_owned(),
+        ));
+    }
+    if lines.next().is_some() {
+        return Err(corrupt(
+            line_no + 1,
+            "unexpected data after the end marker".to_owned(),
+        ));
+    }
+    Ok(inventory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+
+    fn sample() -> Inventory {
+        let mut inv = Inventory::new(SnapshotMeta::now("fixture"));
+        let props = Object::from_pairs([("trail_is_multi_region_trail", Value::from(true))]);
+        let a = inv
+            .add_node(Node::new(
+                "acct",
+                Kind::AwsAccount,
+                "prod",
+                "111",
+                Object::new(),
+            ))
+            .unwrap();
+        let t = inv
+            .add_node(Node::new("arn:t", Kind::AwsCloudTrail, "t", "t", props))
+            .unwrap();
+        inv.add_edge(a, t, EdgeType::Default);
+        inv.set_ancestors(
+            t,
+            Ancestors {
+                account: Some(a),
+                ..Ancestors::default()
+            },
+        );
+        inv
+    }
+
+    fn to_bytes(inv: &Inventory) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_to(inv, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn round_trip() {
+        let inv = sample();
+        let back = read_from_bytes(&to_bytes(&inv), Path::new("x")).unwrap();
+        assert_eq!(back.node_count(), 2);
+        assert_eq!(back.edge_count(), 1);
+        let t = back.find("arn:t").unwrap();
+        assert_eq!(back.node(t), inv.node(t));
+        assert_eq!(back.meta, inv.meta);
+    }
+
+    #[test]
+    fn truncated_file_is_reported() {
+        let bytes = to_bytes(&sample());
+        let cut = &bytes[..bytes.len() - 30];
+        let text = String::from_utf8_lossy(cut);
+        let cut_at_line = text.rfind('\n').map_or(0, |i| i + 1);
+        let err = read_from_bytes(&cut[..cut_at_line], Path::new("s")).unwrap_err();
+        assert!(matches!(err, SnapshotError::Truncated { .. }), "{err}");
+        let err = read_from_bytes(cut, Path::new("s")).unwrap_err();
+        assert!(
+            matches!(err, SnapshotError::Corrupt { line: 5, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn newer_version_and_garbage_are_refused() {
+        let bytes = to_bytes(&sample());
+        let text = String::from_utf8(bytes)
+            .unwrap()
+            .replacen("\"version\":1", "\"version\":7", 1);
+        let err = read_from_bytes(text.as_bytes(), Path::new("s")).unwrap_err();
+        assert!(err.to_string().contains("newer"), "{err}");
+        let err = read_from_bytes(b"\x00\x01garbage", Path::new("s")).unwrap_err();
+        assert!(matches!(err, SnapshotError::NotASnapshot { .. }), "{err}");
+        let err = read_from_bytes(b"", Path::new("s")).unwrap_err();
+        assert!(matches!(err, SnapshotError::NotASnapshot { .. }), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_edge_is_corrupt() {
+        let text = String::from_utf8(to_bytes(&sample())).unwrap();
+        let text = text.replace("[0,1,\"default\"]", "[0,9,\"default\"]");
+        let err = read_from_bytes(text.as_bytes(), Path::new("s")).unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inv.tgs");
+        write_snapshot(&sample(), &path).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(read_snapshot(&path).unwrap().node_count(), 2);
+    }
+}

@@ -1,0 +1,553 @@
+//! A compact JSON value for node properties.
+//!
+//! An inventory of a large organisation holds about a million nodes, each with a dozen or more
+//! properties. `serde_json::Value` spends a `String` and a B-tree node per key; this type interns
+//! object keys (one shared `Arc<str>` per distinct key in the whole process) and keeps objects as
+//! a boxed slice of pairs in insertion order, which roughly halves the memory of a node and keeps
+//! `dump` output in the order the properties were reported.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+/// An interned object key. Equal keys share one allocation.
+pub type Key = Arc<str>;
+
+static KEYS: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
+
+/// Returns the shared key for `name`, creating it on first use.
+pub fn intern(name: &str) -> Key {
+    // A poisoned lock only means another thread panicked while inserting; the set is still valid.
+    let mut keys = KEYS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(key) = keys.get(name) {
+        return Arc::clone(key);
+    }
+    let key: Arc<str> = Arc::from(name);
+    keys.insert(Arc::clone(&key));
+    key
+}
+
+/// A JSON number, kept as an integer when it is one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// A whole number that fits in `i64`.
+    Int(i64),
+    /// Any other number.
+    Float(f64),
+}
+
+impl Number {
+    /// The number as `f64` (integers beyond 2^53 lose precision).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            // Precision loss above 2^53 is accepted for comparisons.
+            #[allow(clippy::cast_precision_loss)]
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(i) => write!(f, "{i}"),
+            Number::Float(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 => {
+                write!(f, "{x:.1}")
+            }
+            Number::Float(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+/// A JSON value with interned object keys.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// `null`, also what an absent property reads as.
+    #[default]
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number.
+    Number(Number),
+    /// A string.
+    String(Box<str>),
+    /// An array.
+    Array(Box<[Value]>),
+    /// An object.
+    Object(Object),
+}
+
+/// A JSON object: key/value pairs in insertion order, keys unique.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Object(Box<[(Key, Value)]>);
+
+impl Object {
+    /// An empty object.
+    pub fn new() -> Self {
+        Object(Box::new([]))
+    }
+
+    /// Builds an object from pairs; a later pair with the same key replaces the earlier value.
+    pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Self {
+        let mut out: Vec<(Key, Value)> = Vec::new();
+        for (k, v) in pairs {
+            let k = k.as_ref();
+            match out.iter_mut().find(|(existing, _)| &**existing == k) {
+                Some(slot) => slot.1 = v,
+                None => out.push((intern(k), v)),
+            }
+        }
+        Object(out.into_boxed_slice())
+    }
+
+    /// The value under `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
+    }
+
+    /// Sets `key` to `value`, replacing an existing value or appending a new pair.
+    pub fn insert(&mut self, key: &str, value: Value) {
+        if let Some(slot) = self.0.iter_mut().find(|(k, _)| &**k == key) {
+            slot.1 = value;
+            return;
+        }
+        let mut pairs = std::mem::take(&mut self.0).into_vec();
+        pairs.push((intern(key), value));
+        self.0 = pairs.into_boxed_slice();
+    }
+
+    /// Removes `key` and returns its value.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let position = self.0.iter().position(|(k, _)| &**k == key)?;
+        let mut pairs = std::mem::take(&mut self.0).into_vec();
+        let (_, value) = pairs.remove(position);
+        self.0 = pairs.into_boxed_slice();
+        Some(value)
+    }
+
+    /// The pairs in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// The number of pairs.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the object has no pairs.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Bytes held on the heap by this object and everything in it (keys are shared and not
+    /// counted). Used by the memory figures of the benchmark.
+    pub fn heap_bytes(&self) -> usize {
+        self.0.len() * std::mem::size_of::<(Key, Value)>()
+            + self.0.iter().map(|(_, v)| v.heap_bytes()).sum::<usize>()
+    }
+}
+
+impl Value {
+    /// A string value.
+    pub fn string(s: impl Into<Box<str>>) -> Value {
+        Value::String(s.into())
+    }
+
+    /// Whether this is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The number, if this is one.
+    pub fn as_number(&self) -> Option<Number> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The number as `f64`, if this is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        self.as_number().map(Number::as_f64)
+    }
+
+    /// The elements, if this is an array.
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The object, if this is one.
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The mutable object, if this is one.
+    pub fn as_object_mut(&mut self) -> Option<&mut Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The member `key` of an object; `None` for absent keys and non-objects.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_object().and_then(|o| o.get(key))
+    }
+
+    /// Follows object keys one after the other.
+    pub fn get_path<'a>(&'a self, path: &[&str]) -> Option<&'a Value> {
+        path.iter().try_fold(self, |v, k| v.get(k))
+    }
+
+    /// Name of the JSON type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+
+    /// Converts to a `serde_json::Value` (for output and for callers that want serde_json).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(Number::Int(i)) => serde_json::Value::from(*i),
+            Value::Number(Number::Float(f)) => serde_json::Number::from_f64(*f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::String(s) => serde_json::Value::String(s.to_string()),
+            Value::Array(a) => serde_json::Value::Array(a.iter().map(Value::to_json).collect()),
+            Value::Object(o) => serde_json::Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Bytes held on the heap by this value (shared keys not counted).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Value::String(s) => s.len(),
+            Value::Array(a) => {
+                a.len() * std::mem::size_of::<Value>()
+                    + a.iter().map(Value::heap_bytes).sum::<usize>()
+            }
+            Value::Object(o) => o.heap_bytes(),
+            _ => 0,
+        }
+    }
+}
+
+impl From<&serde_json::Value> for Value {
+    fn from(v: &serde_json::Value) -> Self {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(match n.as_i64() {
+                Some(i) => Number::Int(i),
+                None => Number::Float(n.as_f64().unwrap_or(f64::NAN)),
+            }),
+            serde_json::Value::String(s) => Value::String(s.as_str().into()),
+            serde_json::Value::Array(a) => Value::Array(a.iter().map(Value::from).collect()),
+            serde_json::Value::Object(o) => Value::Object(Object::from_pairs(
+                o.iter().map(|(k, v)| (k.as_str(), Value::from(v))),
+            )),
+        }
+    }
+}
+
+impl From<serde_json::Value> for Value {
+    fn from(v: serde_json::Value) -> Self {
+        Value::from(&v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.into())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s.into_boxed_str())
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Number(Number::Int(i))
+    }
+}
+
+impl From<f64> for Value {
+    fn from(f: f64) -> Self {
+        Value::Number(Number::Float(f))
+    }
+}
+
+impl From<Object> for Value {
+    fn from(o: Object) -> Self {
+        Value::Object(o)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(o: Option<T>) -> Self {
+        o.map_or(Value::Null, Into::into)
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(v: Vec<T>) -> Self {
+        Value::Array(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl fmt::Display for Value {
+    /// Compact JSON.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_string(self) {
+            Ok(s) => f.write_str(&s),
+            Err(_) => Err(fmt::Error),
+        }
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Number(Number::Int(i)) => serializer.serialize_i64(*i),
+            Value::Number(Number::Float(x)) => serializer.serialize_f64(*x),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::Array(a) => {
+                let mut seq = serializer.serialize_seq(Some(a.len()))?;
+                for v in a.iter() {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+            Value::Object(o) => o.serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for Object {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0.iter() {
+            map.serialize_entry(&**k, v)?;
+        }
+        map.end()
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Number(Number::Int(i)))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(Value::Number(match i64::try_from(u) {
+            Ok(i) => Number::Int(i),
+            // Above i64::MAX only a float can hold it.
+            #[allow(clippy::cast_precision_loss)]
+            Err(_) => Number::Float(u as f64),
+        }))
+    }
+
+    fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
+        Ok(Value::Number(Number::Float(x)))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.into()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s.into_boxed_str()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(v) = seq.next_element::<Value>()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out.into_boxed_slice()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        ObjectVisitor.visit_map(map).map(Value::Object)
+    }
+}
+
+struct ObjectVisitor;
+
+impl<'de> Visitor<'de> for ObjectVisitor {
+    type Value = Object;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
+        let mut out: Vec<(Key, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
+        while let Some(key) = map.next_key::<KeyBuf>()? {
+            let value = map.next_value::<Value>()?;
+            match out.iter_mut().find(|(k, _)| **k == *key.0) {
+                Some(slot) => slot.1 = value,
+                None => out.push((intern(&key.0), value)),
+            }
+        }
+        Ok(Object(out.into_boxed_slice()))
+    }
+}
+
+/// A key read from input, borrowed when the input allows it.
+struct KeyBuf(String);
+
+impl<'de> Deserialize<'de> for KeyBuf {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = KeyBuf;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<KeyBuf, E> {
+                Ok(KeyBuf(s.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<KeyBuf, E> {
+                Ok(KeyBuf(s))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Object {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ObjectVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_shared() {
+        let a = intern("trail_is_multi_region_trail");
+        let b = intern("trail_is_multi_region_trail");
+        assert!(Arc::ptr_eq(&a, &b));
+    }
+
+    #[test]
+    fn json_round_trip_keeps_order_and_types() {
+        let text = r#"{"kind":"aws_cloud_trail","b":1,"a":[true,null,2.5,"x"],"o":{"z":-3}}"#;
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&v).unwrap(), text);
+        assert_eq!(
+            v.get_path(&["o", "z"]).and_then(Value::as_number),
+            Some(Number::Int(-3))
+        );
+        assert_eq!(v.get("missing"), None);
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_value() {
+        let v: Value = serde_json::from_str(r#"{"a":1,"a":2}"#).unwrap();
+        assert_eq!(v.as_object().map(Object::len), Some(1));
+        assert_eq!(v.get("a"), Some(&Value::from(2i64)));
+    }
+
+    #[test]
+    fn insert_and_remove() {
+        let mut o = Object::new();
+        o.insert("a", Value::from(1i64));
+        o.insert("b", Value::from("x"));
+        o.insert("a", Value::from(3i64));
+        assert_eq!(o.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(o.remove("a"), Some(Value::from(3i64)));
+        assert_eq!(o.len(), 1);
+    }
+
+    #[test]
+    fn converts_from_serde_json() {
+        let j = serde_json::json!({"n": 18446744073709551615u64, "f": 1.5, "s": "t"});
+        let v = Value::from(&j);
+        assert_eq!(v.get("f").and_then(Value::as_f64), Some(1.5));
+        assert!(matches!(v.get("n"), Some(Value::Number(Number::Float(_)))));
+        assert_eq!(v.to_json()["s"], "t");
+    }
+}
