@@ -19,12 +19,18 @@
 
 #![forbid(unsafe_code)]
 
+pub mod build;
+pub mod demo;
+pub mod evidence;
 pub mod inventory;
 pub mod kind;
 pub mod meta;
 pub mod snapshot;
 pub mod value;
 
+pub use build::build_inventory;
+pub use demo::demo_inventory;
+pub use evidence::{AccountEvidence, Evidence, RegionEvidence};
 pub use inventory::{AncestorKind, Ancestors, EdgeType, Inventory, ModelError, Node, NodeId};
 pub use kind::{Kind, UnknownKind};
 pub use meta::{CollectionError, SnapshotMeta};

@@ -1,0 +1,80 @@
+//! AWS API output, as the AWS CLI prints it, per account and region.
+//!
+//! Every way into an inventory goes through this type: the live collector turns SDK responses
+//! into exactly the JSON the AWS CLI prints for the same call, the importer reads that JSON
+//! from files, and the demo inventory is a document of the same shape. [`crate::build`] turns
+//! evidence into nodes and links them. So collect, import and demo cannot drift apart.
+//!
+//! `None` (or a missing map entry) means "not collected", never "empty": the reason belongs in
+//! [`crate::SnapshotMeta::errors`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::meta::SnapshotMeta;
+
+/// Evidence for a set of accounts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// Provenance and collection errors; copied into the inventory.
+    pub meta: SnapshotMeta,
+    /// One entry per account.
+    pub accounts: Vec<AccountEvidence>,
+}
+
+/// Evidence for one account.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountEvidence {
+    /// The 12-digit account id.
+    pub account_id: String,
+    /// A friendly name (alias, profile or organisation name); the id when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `aws sts get-caller-identity` output, when available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_identity: Option<serde_json::Value>,
+    /// One entry per region collected.
+    pub regions: Vec<RegionEvidence>,
+}
+
+/// Evidence for one region of one account. Each field holds the complete output of one AWS CLI
+/// command (all pages merged into one document, as the CLI does).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionEvidence {
+    /// Region code, e.g. `us-east-1`.
+    pub region: String,
+    /// `aws cloudtrail describe-trails --include-shadow-trails`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub describe_trails: Option<serde_json::Value>,
+    /// `aws cloudtrail get-trail-status --name <trail>` by trail name (home trails of the region).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub trail_status: BTreeMap<String, serde_json::Value>,
+    /// `aws cloudtrail get-event-selectors --trail-name <trail>` by trail name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub event_selectors: BTreeMap<String, serde_json::Value>,
+    /// `aws cloudtrail list-tags --resource-id-list <arn>` by trail name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub trail_tags: BTreeMap<String, serde_json::Value>,
+    /// `aws logs describe-log-groups`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_groups: Option<serde_json::Value>,
+    /// `aws logs describe-metric-filters`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_filters: Option<serde_json::Value>,
+    /// `aws cloudwatch describe-alarms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<serde_json::Value>,
+    /// `aws sns list-topics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topics: Option<serde_json::Value>,
+    /// `aws sns get-topic-attributes --topic-arn <arn>` by topic name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topic_attributes: BTreeMap<String, serde_json::Value>,
+    /// `aws sns list-subscriptions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscriptions: Option<serde_json::Value>,
+}
