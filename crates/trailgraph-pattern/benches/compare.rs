@@ -1,0 +1,3 @@
+//! Benchmarks of pattern comparison (filled in below).
+
+fn main() {}

@@ -1,0 +1,294 @@
+//! Plain output for the command line: comparison verdicts as text or JSON,
+//! event files, and per-event test results. Everything writes to any
+//! `impl io::Write` so callers and tests choose the destination.
+
+use std::io::{self, Write};
+
+use serde_json::{Value as Json, json};
+
+use crate::ast::Pattern;
+use crate::compare::Comparison;
+use crate::eval::Event;
+
+/// Writes a comparison for a person: the verdict, then each missed example
+/// event on its own line, or the parse error with a caret under the pattern.
+///
+/// ```
+/// use trailgraph_pattern::{compare_text, write_comparison_text};
+/// let c = compare_text("{ $.eventName = A || $.eventName = B }", "{ $.eventName = A }")?;
+/// let mut out = Vec::new();
+/// write_comparison_text(&mut out, &c)?;
+/// assert_eq!(
+///     String::from_utf8(out)?,
+///     "partial: the filter misses events the required pattern matches, for example:\n  {\"eventName\":\"B\"}\n"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_comparison_text(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
+    match c {
+        Comparison::Equivalent => writeln!(
+            out,
+            "equivalent: the filter matches exactly the events the required pattern matches"
+        ),
+        Comparison::Covers { broader_example } => {
+            write!(
+                out,
+                "covers: the filter matches every event the required pattern matches, and more"
+            )?;
+            match broader_example {
+                Some(e) => writeln!(out, " (for example {e})"),
+                None => writeln!(out),
+            }
+        }
+        Comparison::Partial {
+            missed_events,
+            undecided,
+        } => {
+            if missed_events.is_empty() {
+                writeln!(
+                    out,
+                    "partial: {}",
+                    undecided
+                        .as_deref()
+                        .unwrap_or("coverage could not be proven")
+                )
+            } else {
+                writeln!(
+                    out,
+                    "partial: the filter misses events the required pattern matches, for example:"
+                )?;
+                for event in missed_events {
+                    writeln!(out, "  {event}")?;
+                }
+                Ok(())
+            }
+        }
+        Comparison::Invalid { pattern, error } => {
+            writeln!(out, "invalid: the filter does not parse: {error}")?;
+            let line = pattern
+                .lines()
+                .nth(error.line.saturating_sub(1))
+                .unwrap_or("");
+            writeln!(out, "  {line}")?;
+            writeln!(out, "  {}^", " ".repeat(error.column.saturating_sub(1)))
+        }
+    }
+}
+
+/// The comparison as JSON: `{"verdict": ..., "missed_events": [...], "error": ...}`,
+/// with `missed_events` only for `partial` and `error` only for `invalid`.
+///
+/// ```
+/// use trailgraph_pattern::{comparison_to_json, compare_text};
+/// let c = compare_text("{ $.a = 1 }", "{ $.a = }")?;
+/// assert_eq!(
+///     comparison_to_json(&c),
+///     serde_json::json!({"verdict": "invalid",
+///         "error": "expected a value after '=' at line 1, column 9, found '}'"})
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn comparison_to_json(c: &Comparison) -> Json {
+    let verdict = c.verdict().as_str();
+    match c {
+        Comparison::Partial { missed_events, .. } => {
+            json!({"verdict": verdict, "missed_events": missed_events})
+        }
+        Comparison::Invalid { error, .. } => {
+            json!({"verdict": verdict, "error": error.to_string()})
+        }
+        _ => json!({ "verdict": verdict }),
+    }
+}
+
+/// An event file that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EventFileError {
+    /// A line that starts like JSON (`{` or `[`) is not valid JSON.
+    #[error("line {line}: not valid JSON: {message}")]
+    InvalidJsonLine {
+        /// 1-based line number.
+        line: usize,
+        /// The JSON parser's message.
+        message: String,
+    },
+    /// The file starts with `[` but is not one valid JSON array.
+    #[error("line {line}, column {column}: not a valid JSON array of events: {message}")]
+    InvalidJsonArray {
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// The JSON parser's message.
+        message: String,
+    },
+}
+
+/// Reads an event file: either one JSON array of events, or one event per
+/// line. A line that starts with `{` or `[` must be valid JSON; any other
+/// non-blank line is a plain-text event. Blank lines are skipped.
+///
+/// ```
+/// use trailgraph_pattern::read_events;
+/// let events = read_events("{\"eventName\": \"CreateVpc\"}\n\nplain text line\n")?;
+/// assert_eq!(events.len(), 2);
+/// assert!(events[0].json().is_some());
+/// assert_eq!(events[1].text(), "plain text line");
+/// # Ok::<(), trailgraph_pattern::EventFileError>(())
+/// ```
+pub fn read_events(text: &str) -> Result<Vec<Event>, EventFileError> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        match serde_json::from_str::<Json>(text) {
+            Ok(Json::Array(items)) => return Ok(items.into_iter().map(Event::from_json).collect()),
+            Ok(_) => {}
+            Err(e) => {
+                // A file whose first line is a complete JSON value is read
+                // line by line; otherwise it is meant as one array.
+                let first = trimmed.lines().next().unwrap_or("");
+                if serde_json::from_str::<Json>(first).is_err() {
+                    return Err(EventFileError::InvalidJsonArray {
+                        line: e.line(),
+                        column: e.column(),
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    let mut events = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        let start = line.trim_start();
+        if start.is_empty() {
+            continue;
+        }
+        if start.starts_with('{') || start.starts_with('[') {
+            match serde_json::from_str::<Json>(line) {
+                Ok(json) => events.push(Event::from_json(json)),
+                Err(e) => {
+                    return Err(EventFileError::InvalidJsonLine {
+                        line: i + 1,
+                        message: e.to_string(),
+                    });
+                }
+            }
+        } else {
+            events.push(Event::from_text(line.to_owned()))
+        }
+    }
+    Ok(events)
+}
+
+/// Writes one line per event saying whether the pattern matches it, then a
+/// summary, in the spirit of the AWS TestMetricFilter API:
+///
+/// ```text
+/// match    1 {"eventName":"CreateVpc"}
+/// no match 2 {"eventName":"DescribeVpcs"}
+/// 1 of 2 events match
+/// ```
+pub fn write_test_results(
+    out: &mut impl Write,
+    pattern: &Pattern,
+    events: &[Event],
+) -> io::Result<()> {
+    let mut matched = 0;
+    for (i, event) in events.iter().enumerate() {
+        let hit = pattern.matches(event);
+        if hit {
+            matched += 1;
+        }
+        let label = if hit { "match" } else { "no match" };
+        writeln!(out, "{label:<8} {} {}", i + 1, event.text())?;
+    }
+    let noun = if events.len() == 1 { "event" } else { "events" };
+    let verb = if matched == 1 && events.len() == 1 {
+        "matches"
+    } else {
+        "match"
+    };
+    writeln!(out, "{matched} of {} {noun} {verb}", events.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{compare_text, parse};
+
+    fn text(c: &Comparison) -> String {
+        let mut out = Vec::new();
+        write_comparison_text(&mut out, c).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn invalid_has_caret() {
+        let c = compare_text("{ $.a = 1 }", "{ $.a = 1 &&\n  $.b = }").unwrap();
+        assert_eq!(
+            text(&c),
+            "invalid: the filter does not parse: expected a value after '=' at line 2, column 9, found '}'\n    $.b = }\n          ^\n"
+        );
+    }
+
+    #[test]
+    fn json_shapes() {
+        let c = compare_text("{ $.a = 1 }", "{ $.a = 1 }").unwrap();
+        assert_eq!(comparison_to_json(&c), json!({"verdict": "equivalent"}));
+        let c = compare_text("{ $.a = 1 }", "{ $.a >= 1 }").unwrap();
+        assert_eq!(comparison_to_json(&c), json!({"verdict": "covers"}));
+        let c = compare_text("{ $.a = 1 || $.a = 2 }", "{ $.a = 1 }").unwrap();
+        assert_eq!(
+            comparison_to_json(&c),
+            json!({"verdict": "partial", "missed_events": [{"a": 2}]})
+        );
+        assert_eq!(
+            text(&c),
+            "partial: the filter misses events the required pattern matches, for example:\n  {\"a\":2}\n"
+        );
+    }
+
+    #[test]
+    fn covers_text_shows_example() {
+        let c = compare_text("{ $.a = 1 }", "{ $.a >= 1 }").unwrap();
+        assert_eq!(
+            text(&c),
+            "covers: the filter matches every event the required pattern matches, and more (for example {\"a\":2})\n"
+        );
+    }
+
+    #[test]
+    fn event_files() {
+        let events = read_events("[{\"a\": 1},\n {\"a\": 2}]").unwrap();
+        assert_eq!(events.len(), 2);
+        let events = read_events("[1, 2]\n{\"a\": 1}\n").unwrap();
+        assert_eq!(events.len(), 2);
+        let err = read_events("{\"a\": 1}\n{\"a\": \n").unwrap_err();
+        assert!(
+            matches!(err, EventFileError::InvalidJsonLine { line: 2, .. }),
+            "{err}"
+        );
+        let err = read_events("[{\"a\": 1},\n {\"a\" 2}]").unwrap_err();
+        assert!(
+            matches!(err, EventFileError::InvalidJsonArray { line: 2, .. }),
+            "{err}"
+        );
+        assert!(read_events("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn test_results() {
+        let p = parse("{ $.eventName = CreateVpc }").unwrap();
+        let events = read_events(
+            "{\"eventName\":\"CreateVpc\"}\n{\"eventName\":\"DescribeVpcs\"}\nCreateVpc text\n",
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        write_test_results(&mut out, &p, &events).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "match    1 {\"eventName\":\"CreateVpc\"}\nno match 2 {\"eventName\":\"DescribeVpcs\"}\nno match 3 CreateVpc text\n1 of 3 events match\n"
+        );
+    }
+}
