@@ -209,6 +209,14 @@ pub fn read_from_bytes(bytes: &[u8], path: &Path) -> Result<Inventory, SnapshotE
     let first = lines.next().unwrap_or("");
     let header: Header = match serde_json::from_str::<Header>(first) {
         Ok(h) if h.format == FORMAT_NAME => h,
+        Err(e) if first.contains(FORMAT_NAME) => {
+            let hint = if lines.next().is_none() {
+                " (the file ends inside the header; it is truncated)"
+            } else {
+                ""
+            };
+            return Err(corrupt(1, format!("damaged snapshot header: {e}{hint}")));
+        }
         _ => {
             return Err(SnapshotError::NotASnapshot {
                 path: path.to_owned(),

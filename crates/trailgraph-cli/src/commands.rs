@@ -1,0 +1,70 @@
+//! One function per mode; each returns an [`Outcome`].
+
+use std::io::{self, Write};
+
+use trailgraph_model::{Inventory, Kind, read_snapshot, write_snapshot};
+
+use crate::args::{Cli, Command, DemoCommand, InventorySource, SnapshotCommand};
+use crate::exit::{Outcome, SUCCESS};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Demo(DemoCommand::Export { output }) => {
+            match write_snapshot(&trailgraph_model::demo_inventory(), &output) {
+                Ok(()) => Outcome::Code(SUCCESS),
+                Err(e) => Outcome::usage(e.to_string()),
+            }
+        }
+        Command::Snapshot(SnapshotCommand::Info { file }) => match read_snapshot(&file) {
+            Ok(inventory) => print_info(&inventory).map_or_else(Outcome::from, |()| Outcome::Code(SUCCESS)),
+            Err(e) => Outcome::usage(e.to_string()),
+        },
+    }
+}
+
+/// Loads the inventory named by `--demo` / `--inventory`.
+#[allow(dead_code)]
+pub fn load_inventory(source: &InventorySource) -> Result<Inventory, Outcome> {
+    match (&source.inventory, source.demo) {
+        (Some(path), _) => read_snapshot(path).map_err(|e| Outcome::usage(e.to_string())),
+        (None, true) => Ok(trailgraph_model::demo_inventory()),
+        (None, false) => Err(Outcome::usage("give --demo or --inventory FILE")),
+    }
+}
+
+fn print_info(inventory: &Inventory) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    let meta = &inventory.meta;
+    writeln!(out, "source:       {}", meta.source)?;
+    writeln!(out, "collected at: {}", meta.collected_at)?;
+    writeln!(out, "written by:   trailgraph {}", meta.tool_version)?;
+    writeln!(out, "accounts:     {}", meta.accounts.join(", "))?;
+    writeln!(out, "regions:      {}", meta.regions.join(", "))?;
+    writeln!(out, "services:     {}", meta.services.join(", "))?;
+    writeln!(out, "nodes:        {}", inventory.node_count())?;
+    writeln!(out, "edges:        {}", inventory.edge_count())?;
+    for kind in Kind::ALL {
+        let count = inventory.count_of_kind(kind);
+        if count > 0 {
+            writeln!(out, "  {kind}: {count}")?;
+        }
+    }
+    if meta.errors.is_empty() {
+        writeln!(out, "complete:     yes")?;
+    } else {
+        writeln!(out, "complete:     no, {} operations failed", meta.errors.len())?;
+        for e in &meta.errors {
+            let region = e.region.as_deref().unwrap_or("-");
+            writeln!(
+                out,
+                "  {} {} {}:{} {}: {}",
+                e.account, region, e.service, e.operation, e.code, e.message
+            )?;
+        }
+    }
+    for note in &meta.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    Ok(())
+}

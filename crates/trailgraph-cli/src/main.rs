@@ -1,0 +1,24 @@
+//! The `trailgraph` binary: parses arguments, runs one mode, maps the outcome to an exit code.
+
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod args;
+mod commands;
+mod exit;
+
+fn main() -> ExitCode {
+    let args = match args::Cli::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            // clap prints help and version to stdout with success, usage errors to stderr.
+            let code = if err.use_stderr() { exit::USAGE } else { exit::SUCCESS };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    exit::to_exit_code(commands::run(args))
+}
