@@ -133,6 +133,25 @@ impl Builder {
             if let Some(identity) = &account.caller_identity {
                 props.push(("account_caller_arn", str_field(identity, "Arn")));
             }
+            // Collection errors travel with the account so that check queries can tell
+            // "not collected" from "not configured".
+            let errors: Vec<Value> = evidence
+                .meta
+                .errors
+                .iter()
+                .filter(|e| &e.account == id)
+                .map(|e| {
+                    Value::Object(Object::from_pairs([
+                        ("service", Value::from(e.service.as_str())),
+                        ("operation", Value::from(e.operation.as_str())),
+                        ("region", Value::from(e.region.clone())),
+                        ("resource", Value::from(e.resource.clone())),
+                        ("code", Value::from(e.code.as_str())),
+                        ("message", Value::from(e.message.as_str())),
+                    ]))
+                })
+                .collect();
+            props.push(("account_collection_errors", Value::from(errors)));
             let node = Node::new(
                 &account_node_id(id),
                 Kind::AwsAccount,
