@@ -1,0 +1,3 @@
+//! Search benchmarks (filled in with the generator).
+
+fn main() {}

@@ -1,0 +1,52 @@
+//! Splitting a shell command line into command lines (`;`) and commands (`|`).
+
+use std::ops::Range;
+
+/// Splits `line` at every `|` outside double or single quotes and backticks; returns the byte
+/// ranges of the pieces (untrimmed).
+pub fn split_pipeline(line: &str) -> Vec<Range<usize>> {
+    split_outside_quotes(line, '|')
+}
+
+/// Splits `line` at every `;` outside quotes; returns the byte ranges of the command lines.
+pub fn split_command_lines(line: &str) -> Vec<Range<usize>> {
+    split_outside_quotes(line, ';')
+}
+
+fn split_outside_quotes(line: &str, separator: char) -> Vec<Range<usize>> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' || c == '`' => quote = Some(c),
+            None if c == separator => {
+                pieces.push(start..i);
+                start = i + c.len_utf8();
+            }
+            None => {}
+        }
+    }
+    pieces.push(start..line.len());
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_outside_quotes() {
+        let line = r#"search name="a|b" | jq '.x | .y' | count"#;
+        let pieces: Vec<&str> = split_pipeline(line).into_iter().map(|r| &line[r]).collect();
+        assert_eq!(
+            pieces,
+            vec![r#"search name="a|b" "#, " jq '.x | .y' ", " count"]
+        );
+    }
+}
