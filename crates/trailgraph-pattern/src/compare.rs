@@ -991,8 +991,16 @@ fn realize(
             Err(()) => undecided = true,
         }
     }
-    events.sort_by_key(|e| (leaf_count(e), e.to_string().len()));
+    sort_examples(&mut events);
     (events, undecided)
+}
+
+/// Simplest first: fewest values, then shortest text, then text order.
+fn sort_examples(events: &mut [Json]) {
+    events.sort_by_cached_key(|e| {
+        let text = e.to_string();
+        (leaf_count(e), text.len(), text)
+    });
 }
 
 fn event_of(json: &Json) -> Event {
@@ -1120,7 +1128,7 @@ fn compare_json_with_terms(
         .filter(|j| required_pattern.matches(&event_of(j)) && !actual.matches(&event_of(j)))
         .collect();
     if !missed.is_empty() {
-        missed.sort_by_key(|e| (leaf_count(e), e.to_string().len()));
+        sort_examples(&mut missed);
         missed.dedup();
         missed.truncate(MAX_EXAMPLES);
         return Comparison::Partial {
@@ -1298,6 +1306,7 @@ fn probe_broader(required: &Pattern, actual: &Pattern) -> Option<Json> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -255,6 +255,7 @@ fn eval_space_delimited(fields: &[Field], line: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::parse;

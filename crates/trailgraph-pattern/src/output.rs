@@ -213,6 +213,7 @@ pub fn write_test_results(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::{compare_text, parse};

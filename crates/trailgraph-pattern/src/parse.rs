@@ -301,6 +301,9 @@ impl<'a> Parser<'a> {
         let value = match self.peek() {
             Some('"') => Value::Text(TextValue::new(self.quoted()?)),
             Some('%') => Value::Regex(self.regex()?),
+            Some('=' | '!' | '<' | '>') => {
+                return Err(self.error(format!("a value after '{}'", op.as_str())));
+            }
             _ => {
                 while self.peek().is_some_and(|c| !ends_unquoted(c)) {
                     self.bump();
@@ -578,6 +581,7 @@ fn collapse<A>(mut items: Vec<Expr<A>>, or: bool) -> Expr<A> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
