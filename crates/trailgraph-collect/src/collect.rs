@@ -1,0 +1,707 @@
+//! The live collector: SDK calls per account and region → [`Evidence`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudwatch::types::AlarmType;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use futures_util::future::join_all;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use trailgraph_model::evidence::{AccountEvidence, Evidence, RegionEvidence};
+use trailgraph_model::{CollectionError, SnapshotMeta};
+
+use crate::convert;
+use crate::error::CollectError;
+use crate::options::{CollectOptions, NOT_ENABLED_CODES, OPT_IN_REGIONS};
+use crate::progress::Progress;
+
+/// The services the collector reads, as recorded in `meta.services`.
+pub const SERVICES: &[&str] = &["cloudtrail", "cloudwatch", "logs", "sns", "sts"];
+
+/// One identity to collect: an account reached through a profile, the default chain or an
+/// assumed role.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// How the identity was obtained (`default`, `profile:NAME`, `role:ARN`); used in errors
+    /// when the account id is not known yet. Never holds a secret.
+    pub label: String,
+    /// The SDK configuration (credentials provider, endpoint, retry settings).
+    pub config: SdkConfig,
+}
+
+/// Loads the SDK configuration for every source the options name: each profile (or the
+/// default chain), then each role assumed from the first of those.
+pub async fn load_sources(options: &CollectOptions) -> Result<Vec<Source>, CollectError> {
+    validate(options)?;
+    let mut bases = Vec::new();
+    if options.profiles.is_empty() {
+        bases.push(Source {
+            label: "default".to_owned(),
+            config: base_loader(options, None).load().await,
+        });
+    } else {
+        for profile in &options.profiles {
+            bases.push(Source {
+                label: format!("profile:{profile}"),
+                config: base_loader(options, Some(profile)).load().await,
+            });
+        }
+    }
+    if options.role_arns.is_empty() {
+        return Ok(bases);
+    }
+    let Some(first) = bases.into_iter().next() else {
+        return Ok(Vec::new());
+    };
+    Ok(assume_roles(&first.config, &options.role_arns).await)
+}
+
+/// One source per role, each assuming `role_arn` with the credentials of `base`.
+pub async fn assume_roles(base: &SdkConfig, role_arns: &[String]) -> Vec<Source> {
+    let mut out = Vec::new();
+    for arn in role_arns {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(arn.clone())
+            .session_name("trailgraph-collect")
+            .configure(&with_default_region(base))
+            .build()
+            .await;
+        let config = base
+            .to_builder()
+            .credentials_provider(aws_credential_provider(provider))
+            .build();
+        out.push(Source {
+            label: format!("role:{arn}"),
+            config,
+        });
+    }
+    out
+}
+
+fn aws_credential_provider(
+    provider: aws_config::sts::AssumeRoleProvider,
+) -> aws_credential_types::provider::SharedCredentialsProvider {
+    aws_credential_types::provider::SharedCredentialsProvider::new(provider)
+}
+
+fn base_loader(options: &CollectOptions, profile: Option<&str>) -> aws_config::ConfigLoader {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url.clone());
+    }
+    loader
+}
+
+fn validate(options: &CollectOptions) -> Result<(), CollectError> {
+    if options.concurrency == 0 {
+        return Err(CollectError::InvalidOption(
+            "concurrency must be at least 1".into(),
+        ));
+    }
+    if options.max_attempts == 0 {
+        return Err(CollectError::InvalidOption(
+            "max attempts must be at least 1".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn with_default_region(config: &SdkConfig) -> SdkConfig {
+    if config.region().is_some() {
+        config.clone()
+    } else {
+        config
+            .to_builder()
+            .region(Region::from_static("us-east-1"))
+            .build()
+    }
+}
+
+/// Collects evidence with the credentials the options name (see [`load_sources`]).
+///
+/// Single failed API calls do not make this fail: they are recorded in `meta.errors` and
+/// everything else is still collected. `Err` is only for unusable options.
+pub async fn collect(
+    options: &CollectOptions,
+    progress: &dyn Progress,
+) -> Result<Evidence, CollectError> {
+    let sources = load_sources(options).await?;
+    collect_from(sources, options, progress).await
+}
+
+/// Collects evidence for the given sources (tests pass configurations built by hand).
+/// `options.profiles` and `options.role_arns` are not used here; retries, timeouts, regions,
+/// concurrency and `endpoint_url` are applied to every source.
+pub async fn collect_from(
+    sources: Vec<Source>,
+    options: &CollectOptions,
+    progress: &dyn Progress,
+) -> Result<Evidence, CollectError> {
+    validate(options)?;
+    let retry = RetryConfig::standard()
+        .with_max_attempts(options.max_attempts)
+        .with_initial_backoff(options.initial_backoff)
+        .with_max_backoff(options.max_backoff);
+    let timeouts = TimeoutConfig::builder()
+        .operation_attempt_timeout(options.attempt_timeout)
+        .build();
+    let sources: Vec<Source> = sources
+        .into_iter()
+        .map(|s| {
+            let mut builder = s.config.to_builder();
+            builder.set_retry_config(Some(retry.clone()));
+            builder.set_timeout_config(Some(timeouts.clone()));
+            if let Some(url) = &options.endpoint_url {
+                builder.set_endpoint_url(Some(url.clone()));
+            }
+            Source {
+                label: s.label,
+                config: builder.build(),
+            }
+        })
+        .collect();
+
+    let sink = Sink::default();
+    let semaphore = Semaphore::new(options.concurrency);
+    let regions = options.regions.regions();
+
+    // Identify every source first; two sources for the same account are collected once.
+    let identities = join_all(sources.iter().map(|s| identify(s, &sink))).await;
+    let mut seen = BTreeSet::new();
+    let mut accounts = Vec::new();
+    for (source, identity) in sources.iter().zip(identities) {
+        let Some((account_id, caller)) = identity else {
+            continue;
+        };
+        if !seen.insert(account_id.clone()) {
+            sink.note(format!(
+                "{} reaches account {account_id} again; collected once",
+                source.label
+            ));
+            continue;
+        }
+        accounts.push((source, account_id, caller));
+    }
+    progress.add_units(accounts.len() * regions.len());
+
+    let account_futures = accounts.iter().map(|(source, account_id, caller)| {
+        let regions = &regions;
+        let sink = &sink;
+        let semaphore = &semaphore;
+        async move {
+            let units = regions.iter().map(|region| async move {
+                // The semaphore is never closed, so acquire cannot fail; be safe anyway.
+                let _permit = semaphore.acquire().await.ok();
+                let outcome = collect_region(&source.config, account_id, region, sink).await;
+                let errors = sink.error_count(account_id, region);
+                progress.unit_done(account_id, region, errors);
+                outcome
+            });
+            let mut regions: Vec<RegionEvidence> =
+                join_all(units).await.into_iter().flatten().collect();
+            regions.sort_by(|a, b| a.region.cmp(&b.region));
+            AccountEvidence {
+                account_id: account_id.clone(),
+                name: None,
+                caller_identity: Some(caller.clone()),
+                regions,
+            }
+        }
+    });
+    let mut account_evidence = join_all(account_futures).await;
+    account_evidence.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    progress.finish();
+
+    let (mut errors, notes) = sink.into_parts();
+    errors.sort_by(|a, b| error_key(a).cmp(&error_key(b)));
+    let mut meta = SnapshotMeta::now("aws");
+    meta.accounts = account_evidence
+        .iter()
+        .map(|a| a.account_id.clone())
+        .collect();
+    let mut covered: Vec<String> = account_evidence
+        .iter()
+        .flat_map(|a| a.regions.iter().map(|r| r.region.clone()))
+        .collect();
+    covered.sort();
+    covered.dedup();
+    meta.regions = covered;
+    meta.services = SERVICES.iter().map(|s| (*s).to_owned()).collect();
+    meta.errors = errors;
+    meta.notes = notes;
+    Ok(Evidence {
+        meta,
+        accounts: account_evidence,
+    })
+}
+
+type ErrorKey<'a> = (
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+);
+
+fn error_key(e: &CollectionError) -> ErrorKey<'_> {
+    (
+        &e.account,
+        e.region.as_deref(),
+        &e.service,
+        &e.operation,
+        e.resource.as_deref(),
+        &e.code,
+    )
+}
+
+/// Errors and notes from concurrent tasks.
+#[derive(Default)]
+struct Sink {
+    inner: Mutex<(Vec<CollectionError>, Vec<String>)>,
+}
+
+impl Sink {
+    fn error(&self, error: CollectionError) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.0.push(error);
+        }
+    }
+    fn note(&self, note: String) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.1.push(note);
+        }
+    }
+    fn error_count(&self, account: &str, region: &str) -> usize {
+        self.inner
+            .lock()
+            .map(|inner| {
+                inner
+                    .0
+                    .iter()
+                    .filter(|e| e.account == account && e.region.as_deref() == Some(region))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+    fn into_parts(self) -> (Vec<CollectionError>, Vec<String>) {
+        let (errors, mut notes) = self.inner.into_inner().unwrap_or_default();
+        notes.sort();
+        (errors, notes)
+    }
+}
+
+/// Code and message of an SDK error. The code is the service's error code when there is one,
+/// otherwise the kind of failure (`Timeout`, `DispatchFailure`, `ResponseError`).
+fn sdk_error_parts<E, R>(err: &aws_sdk_sts::error::SdkError<E, R>) -> (String, String)
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_sts::error::SdkError;
+    let code = match err {
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .unwrap_or("UnknownServiceError")
+            .to_owned(),
+        SdkError::TimeoutError(_) => "Timeout".to_owned(),
+        SdkError::DispatchFailure(_) => "DispatchFailure".to_owned(),
+        SdkError::ResponseError(_) => "ResponseError".to_owned(),
+        SdkError::ConstructionFailure(_) => "ConstructionFailure".to_owned(),
+        _ => "Unknown".to_owned(),
+    };
+    let message = match err {
+        SdkError::ServiceError(service) => service
+            .err()
+            .message()
+            .map(str::to_owned)
+            .unwrap_or_else(|| DisplayErrorContext(err).to_string()),
+        _ => DisplayErrorContext(err).to_string(),
+    };
+    (code, message)
+}
+
+/// Context for recording failures in one account and region.
+struct Ctx<'a> {
+    account: &'a str,
+    region: &'a str,
+    sink: &'a Sink,
+}
+
+impl Ctx<'_> {
+    fn fail<E, R>(
+        &self,
+        service: &str,
+        operation: &str,
+        resource: Option<&str>,
+        err: &aws_sdk_sts::error::SdkError<E, R>,
+    ) where
+        E: std::error::Error + ProvideErrorMetadata + 'static,
+        R: std::fmt::Debug,
+    {
+        let (code, message) = sdk_error_parts(err);
+        self.sink.error(CollectionError {
+            account: self.account.to_owned(),
+            region: Some(self.region.to_owned()),
+            service: service.to_owned(),
+            operation: operation.to_owned(),
+            resource: resource.map(str::to_owned),
+            code,
+            message,
+        });
+    }
+}
+
+async fn identify(source: &Source, sink: &Sink) -> Option<(String, Value)> {
+    let config = with_default_region(&source.config);
+    let client = aws_sdk_sts::Client::new(&config);
+    match client.get_caller_identity().send().await {
+        Ok(out) => {
+            let Some(account) = out.account.clone() else {
+                sink.error(CollectionError {
+                    account: source.label.clone(),
+                    region: None,
+                    service: "sts".into(),
+                    operation: "GetCallerIdentity".into(),
+                    resource: None,
+                    code: "NoAccount".into(),
+                    message: "GetCallerIdentity returned no account id".into(),
+                });
+                return None;
+            };
+            let caller = convert::Obj::new()
+                .s("UserId", out.user_id.as_deref())
+                .s("Account", out.account.as_deref())
+                .s("Arn", out.arn.as_deref())
+                .build();
+            Some((account, caller))
+        }
+        Err(err) => {
+            let (code, message) = sdk_error_parts(&err);
+            sink.error(CollectionError {
+                account: source.label.clone(),
+                region: None,
+                service: "sts".into(),
+                operation: "GetCallerIdentity".into(),
+                resource: None,
+                code,
+                message,
+            });
+            None
+        }
+    }
+}
+
+/// The account id in an ARN (`arn:partition:service:region:account:resource`).
+fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4)
+}
+
+/// The last segment of a topic ARN (`arn:aws:sns:region:account:name`).
+fn topic_name(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
+/// Collects one account and region. `None` when the region is an opt-in region that is not
+/// enabled for the account (noted, not an error).
+async fn collect_region(
+    base: &SdkConfig,
+    account: &str,
+    region: &str,
+    sink: &Sink,
+) -> Option<RegionEvidence> {
+    let config = base
+        .to_builder()
+        .region(Region::new(region.to_owned()))
+        .build();
+    let ctx = Ctx {
+        account,
+        region,
+        sink,
+    };
+    let cloudtrail = aws_sdk_cloudtrail::Client::new(&config);
+
+    // DescribeTrails goes first: it also tells whether an opt-in region is enabled.
+    let trails = match cloudtrail
+        .describe_trails()
+        .include_shadow_trails(true)
+        .send()
+        .await
+    {
+        Ok(out) => Some(out.trail_list.unwrap_or_default()),
+        Err(err) => {
+            let code = err.code().unwrap_or_default();
+            if OPT_IN_REGIONS.contains(&region) && NOT_ENABLED_CODES.contains(&code) {
+                sink.note(format!(
+                    "region {region} is not enabled for account {account} ({code}); skipped"
+                ));
+                return None;
+            }
+            ctx.fail("cloudtrail", "DescribeTrails", None, &err);
+            None
+        }
+    };
+
+    let mut evidence = RegionEvidence {
+        region: region.to_owned(),
+        describe_trails: trails.as_deref().map(convert::cloudtrail::describe_trails),
+        ..RegionEvidence::default()
+    };
+    let home_trails: Vec<(String, String)> = trails
+        .iter()
+        .flatten()
+        .filter(|t| t.home_region.as_deref() == Some(region))
+        .filter_map(|t| Some((t.name.clone()?, t.trail_arn.clone()?)))
+        .filter(|(_, arn)| arn_account(arn) == Some(account))
+        .collect();
+
+    let trail_part = collect_trail_details(&cloudtrail, &home_trails, &ctx);
+    let logs_part = collect_logs(&config, &ctx);
+    let alarms_part = collect_alarms(&config, &ctx);
+    let sns_part = collect_sns(&config, &ctx);
+    let ((status, selectors, tags), (log_groups, metric_filters), alarms, sns) =
+        tokio::join!(trail_part, logs_part, alarms_part, sns_part);
+    evidence.trail_status = status;
+    evidence.event_selectors = selectors;
+    evidence.trail_tags = tags;
+    evidence.log_groups = log_groups;
+    evidence.metric_filters = metric_filters;
+    evidence.alarms = alarms;
+    (
+        evidence.topics,
+        evidence.topic_attributes,
+        evidence.subscriptions,
+    ) = sns;
+    Some(evidence)
+}
+
+type TrailDetails = (
+    BTreeMap<String, Value>,
+    BTreeMap<String, Value>,
+    BTreeMap<String, Value>,
+);
+
+/// GetTrailStatus, GetEventSelectors and ListTags for the trails homed in this region and
+/// account (shadow and organisation trails of other homes are read in their home).
+async fn collect_trail_details(
+    client: &aws_sdk_cloudtrail::Client,
+    home_trails: &[(String, String)],
+    ctx: &Ctx<'_>,
+) -> TrailDetails {
+    let per_trail = home_trails.iter().map(|(name, arn)| async move {
+        let status = async {
+            match client.get_trail_status().name(arn).send().await {
+                Ok(out) => Some(convert::cloudtrail::trail_status(&out)),
+                Err(err) => {
+                    ctx.fail("cloudtrail", "GetTrailStatus", Some(arn), &err);
+                    None
+                }
+            }
+        };
+        let selectors = async {
+            match client.get_event_selectors().trail_name(arn).send().await {
+                Ok(out) => Some(convert::cloudtrail::event_selectors(&out)),
+                Err(err) => {
+                    ctx.fail("cloudtrail", "GetEventSelectors", Some(arn), &err);
+                    None
+                }
+            }
+        };
+        let tags = async {
+            let mut pages = client
+                .list_tags()
+                .resource_id_list(arn)
+                .into_paginator()
+                .send();
+            let mut list = Vec::new();
+            while let Some(page) = pages.next().await {
+                match page {
+                    Ok(out) => list.extend(
+                        out.resource_tag_list
+                            .iter()
+                            .flatten()
+                            .map(convert::cloudtrail::resource_tag),
+                    ),
+                    Err(err) => {
+                        ctx.fail("cloudtrail", "ListTags", Some(arn), &err);
+                        return None;
+                    }
+                }
+            }
+            Some(serde_json::json!({ "ResourceTagList": list }))
+        };
+        let (status, selectors, tags) = tokio::join!(status, selectors, tags);
+        (name.clone(), status, selectors, tags)
+    });
+    let mut out = TrailDetails::default();
+    for (name, status, selectors, tags) in join_all(per_trail).await {
+        if let Some(v) = status {
+            out.0.insert(name.clone(), v);
+        }
+        if let Some(v) = selectors {
+            out.1.insert(name.clone(), v);
+        }
+        if let Some(v) = tags {
+            out.2.insert(name, v);
+        }
+    }
+    out
+}
+
+async fn collect_logs(config: &SdkConfig, ctx: &Ctx<'_>) -> (Option<Value>, Option<Value>) {
+    let client = aws_sdk_cloudwatchlogs::Client::new(config);
+    let groups = async {
+        let mut pages = client.describe_log_groups().into_paginator().send();
+        let mut list = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(out) => list.extend(
+                    out.log_groups
+                        .iter()
+                        .flatten()
+                        .map(convert::logs::log_group),
+                ),
+                Err(err) => {
+                    ctx.fail("logs", "DescribeLogGroups", None, &err);
+                    return None;
+                }
+            }
+        }
+        Some(serde_json::json!({ "logGroups": list }))
+    };
+    let filters = async {
+        let mut pages = client.describe_metric_filters().into_paginator().send();
+        let mut list = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(out) => list.extend(
+                    out.metric_filters
+                        .iter()
+                        .flatten()
+                        .map(convert::logs::metric_filter),
+                ),
+                Err(err) => {
+                    ctx.fail("logs", "DescribeMetricFilters", None, &err);
+                    return None;
+                }
+            }
+        }
+        Some(serde_json::json!({ "metricFilters": list }))
+    };
+    tokio::join!(groups, filters)
+}
+
+async fn collect_alarms(config: &SdkConfig, ctx: &Ctx<'_>) -> Option<Value> {
+    let client = aws_sdk_cloudwatch::Client::new(config);
+    let mut pages = client
+        .describe_alarms()
+        .alarm_types(AlarmType::MetricAlarm)
+        .alarm_types(AlarmType::CompositeAlarm)
+        .into_paginator()
+        .send();
+    let mut metric = Vec::new();
+    let mut composite = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(out) => {
+                metric.extend(
+                    out.metric_alarms
+                        .iter()
+                        .flatten()
+                        .map(convert::cloudwatch::metric_alarm),
+                );
+                composite.extend(
+                    out.composite_alarms
+                        .iter()
+                        .flatten()
+                        .map(convert::cloudwatch::composite_alarm),
+                );
+            }
+            Err(err) => {
+                ctx.fail("cloudwatch", "DescribeAlarms", None, &err);
+                return None;
+            }
+        }
+    }
+    Some(serde_json::json!({ "MetricAlarms": metric, "CompositeAlarms": composite }))
+}
+
+type SnsParts = (Option<Value>, BTreeMap<String, Value>, Option<Value>);
+
+async fn collect_sns(config: &SdkConfig, ctx: &Ctx<'_>) -> SnsParts {
+    let client = aws_sdk_sns::Client::new(config);
+    let topics = async {
+        let mut pages = client.list_topics().into_paginator().send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(out) => arns.extend(out.topics.into_iter().flatten().map(|t| t.topic_arn)),
+                Err(err) => {
+                    ctx.fail("sns", "ListTopics", None, &err);
+                    return (None, BTreeMap::new());
+                }
+            }
+        }
+        let listed = serde_json::json!({
+            "Topics": arns.iter().map(|a| convert::sns::topic(a.as_deref())).collect::<Vec<_>>()
+        });
+        let client = &client;
+        let attributes = join_all(arns.iter().flatten().map(|arn| async move {
+            match client.get_topic_attributes().topic_arn(arn).send().await {
+                Ok(out) => Some((
+                    topic_name(arn).to_owned(),
+                    convert::sns::attributes(out.attributes.as_ref()),
+                )),
+                Err(err) => {
+                    ctx.fail("sns", "GetTopicAttributes", Some(arn), &err);
+                    None
+                }
+            }
+        }))
+        .await;
+        (Some(listed), attributes.into_iter().flatten().collect())
+    };
+    let subscriptions = async {
+        let mut pages = client.list_subscriptions().into_paginator().send();
+        let mut list = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(out) => list.extend(
+                    out.subscriptions
+                        .iter()
+                        .flatten()
+                        .map(convert::sns::subscription),
+                ),
+                Err(err) => {
+                    ctx.fail("sns", "ListSubscriptions", None, &err);
+                    return None;
+                }
+            }
+        }
+        Some(serde_json::json!({ "Subscriptions": list }))
+    };
+    let ((topics, attributes), subscriptions) = tokio::join!(topics, subscriptions);
+    (topics, attributes, subscriptions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_parts() {
+        assert_eq!(
+            arn_account("arn:aws:cloudtrail:us-east-1:111122223333:trail/t"),
+            Some("111122223333")
+        );
+        assert_eq!(topic_name("arn:aws:sns:eu-west-1:1:alerts"), "alerts");
+    }
+}
