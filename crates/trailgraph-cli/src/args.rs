@@ -23,6 +23,47 @@ pub enum Command {
     /// Inspect inventory snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// CloudWatch Logs filter patterns: compare by meaning, test against events.
+    #[command(subcommand)]
+    Pattern(PatternCommand),
+}
+
+/// `trailgraph pattern ...`
+#[derive(Debug, Subcommand)]
+pub enum PatternCommand {
+    /// Compare a metric filter's pattern with a required pattern by the events they match.
+    ///
+    /// Verdicts: `equivalent` (the same events), `covers` (every required event and more),
+    /// `partial` (some required events are missed; examples are printed), `invalid` (the actual
+    /// pattern does not parse). Exit code 0 for equivalent and covers, 1 for partial and invalid,
+    /// 2 when the required pattern does not parse.
+    Compare {
+        /// The pattern the filter must cover (e.g. a CIS pattern).
+        #[arg(long, value_name = "PATTERN")]
+        required: String,
+        /// The filter pattern as configured.
+        #[arg(long, value_name = "PATTERN")]
+        actual: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PatternFormat::Text)]
+        format: PatternFormat,
+    },
+    /// Tell which events a pattern matches, like the TestMetricFilter API.
+    Test {
+        /// The filter pattern.
+        pattern: String,
+        /// A file with one JSON event per line, or one JSON array of events (`-` for stdin).
+        event_file: PathBuf,
+    },
+}
+
+/// Output format of `pattern compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PatternFormat {
+    /// Words for people.
+    Text,
+    /// `{"verdict": ..., "missed_events": [...], "error": ...}`.
+    Json,
 }
 
 /// `trailgraph demo ...`

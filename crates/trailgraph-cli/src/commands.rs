@@ -6,6 +6,7 @@ use trailgraph_model::{Inventory, Kind, read_snapshot, write_snapshot};
 
 use crate::args::{Cli, Command, DemoCommand, InventorySource, SnapshotCommand};
 use crate::exit::{Outcome, SUCCESS};
+use crate::pattern;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
@@ -17,9 +18,12 @@ pub fn run(cli: Cli) -> Outcome {
             }
         }
         Command::Snapshot(SnapshotCommand::Info { file }) => match read_snapshot(&file) {
-            Ok(inventory) => print_info(&inventory).map_or_else(Outcome::from, |()| Outcome::Code(SUCCESS)),
+            Ok(inventory) => {
+                print_info(&inventory).map_or_else(Outcome::from, |()| Outcome::Code(SUCCESS))
+            }
             Err(e) => Outcome::usage(e.to_string()),
         },
+        Command::Pattern(command) => pattern::run(command),
     }
 }
 
@@ -53,7 +57,11 @@ fn print_info(inventory: &Inventory) -> io::Result<()> {
     if meta.errors.is_empty() {
         writeln!(out, "complete:     yes")?;
     } else {
-        writeln!(out, "complete:     no, {} operations failed", meta.errors.len())?;
+        writeln!(
+            out,
+            "complete:     no, {} operations failed",
+            meta.errors.len()
+        )?;
         for e in &meta.errors {
             let region = e.region.as_deref().unwrap_or("-");
             writeln!(

@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 /// Everything went as asked (also: all checks passed, the collection is complete).
 pub const SUCCESS: u8 = 0;
-/// A check failed.
-#[allow(dead_code)]
+/// A check failed (or a compared pattern misses events).
 pub const FAILED: u8 = 1;
 /// A usage, parse or input error.
 pub const USAGE: u8 = 2;

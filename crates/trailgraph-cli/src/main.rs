@@ -8,14 +8,20 @@ use clap::Parser;
 
 mod args;
 mod commands;
+mod diagnostic;
 mod exit;
+mod pattern;
 
 fn main() -> ExitCode {
     let args = match args::Cli::try_parse() {
         Ok(args) => args,
         Err(err) => {
             // clap prints help and version to stdout with success, usage errors to stderr.
-            let code = if err.use_stderr() { exit::USAGE } else { exit::SUCCESS };
+            let code = if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
             let _ = err.print();
             return ExitCode::from(code);
         }
