@@ -17,11 +17,19 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+mod covers;
+pub mod duration;
+pub mod eval;
+pub mod lower;
 pub mod parser;
+pub mod plan;
 pub mod render;
 pub mod shell;
 
+pub use eval::{EvalOptions, Evaluation, Stats, evaluate, explain};
+pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};
+pub use plan::Plan;
 pub use render::render_error;
 
 /// Parses `query` and returns its canonical rendering (for `trailgraph parse`).

@@ -1,0 +1,749 @@
+//! Running a [`Plan`] over an [`Inventory`]: one function per plan node, with statistics.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::ops::ControlFlow;
+
+use petgraph::Direction as GraphDirection;
+use trailgraph_model::{Inventory, Node, NodeId, Object, Value};
+
+use crate::ast::{ArrayModifier, CmpOp};
+use crate::covers::CoversCache;
+use crate::duration::parse_time;
+use crate::plan::{
+    Comparison, Filter, NavigationPlan, PartPlan, PathPlan, Plan, Root, SortPlan, Source, Step,
+    WithPlan,
+};
+
+/// Options for one evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Sort the final result (by the last part's sort, or kind, name, id). Counting does not need
+    /// it.
+    pub ordered: bool,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions { ordered: true }
+    }
+}
+
+/// Rows in and out of each step of one part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartStats {
+    /// How candidates were found (`kind index: aws_cloud_trail`, `scan`, `navigation`).
+    pub source: String,
+    /// Candidates read.
+    pub candidates: usize,
+    /// Nodes passing the filter.
+    pub after_filter: usize,
+    /// Nodes passing the with clause.
+    pub after_with: Option<usize>,
+    /// Nodes after sort/limit/reversed.
+    pub after_limit: usize,
+    /// Nodes reached by the navigation.
+    pub after_navigation: Option<usize>,
+    /// Nodes whose with clause walked the graph (each walk stops early once decided).
+    pub with_walks: usize,
+}
+
+/// Statistics of one evaluation, per part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// One entry per part.
+    pub parts: Vec<PartStats>,
+}
+
+/// The result of an evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    /// Matching nodes, in output order.
+    pub nodes: Vec<NodeId>,
+    /// Rows in and out per step.
+    pub stats: Stats,
+}
+
+/// Evaluates `plan` over `inventory`.
+pub fn evaluate(plan: &Plan, inventory: &Inventory, options: EvalOptions) -> Evaluation {
+    let evaluator = Evaluator::new(inventory);
+    let mut stats = Stats::default();
+    let mut current: Option<Vec<NodeId>> = None;
+    let last = plan.parts.len().saturating_sub(1);
+    for (i, part) in plan.parts.iter().enumerate() {
+        let mut part_stats = PartStats::default();
+        let ordered = i == last && options.ordered;
+        let nodes = evaluator.eval_part(part, current.take(), ordered, &mut part_stats);
+        stats.parts.push(part_stats);
+        current = Some(nodes);
+    }
+    let mut nodes = current.unwrap_or_default();
+    // A query that ends in a navigation gets a trailing `all` part with the default sort.
+    if options.ordered && plan.parts.last().is_some_and(|p| p.navigation.is_some()) {
+        evaluator.eval_sort(&[], &mut nodes);
+    }
+    Evaluation { nodes, stats }
+}
+
+/// Runs `plan` and prints it with the rows in and out of every step.
+pub fn explain(plan: &Plan, inventory: &Inventory) -> String {
+    let evaluation = evaluate(plan, inventory, EvalOptions::default());
+    let mut out = String::new();
+    for (i, (part, stats)) in plan.parts.iter().zip(&evaluation.stats.parts).enumerate() {
+        let _ = writeln!(out, "part {i}:");
+        let _ = writeln!(
+            out,
+            "  source   {:<60} out {}",
+            stats.source, stats.candidates
+        );
+        let _ = writeln!(
+            out,
+            "  filter   {:<60} in {} out {}",
+            part.filter.to_string(),
+            stats.candidates,
+            stats.after_filter
+        );
+        if let (Some(with), Some(after)) = (&part.with, stats.after_with) {
+            let _ = writeln!(
+                out,
+                "  with     {:<60} in {} out {} (walks {})",
+                with.to_string(),
+                stats.after_filter,
+                after,
+                stats.with_walks
+            );
+        }
+        let before_limit = stats.after_with.unwrap_or(stats.after_filter);
+        let mut order = Vec::new();
+        if part.sort.is_empty() {
+            order.push("sort kind, name, id".to_owned());
+        } else {
+            let keys: Vec<String> = part
+                .sort
+                .iter()
+                .map(|s| format!("{} {}", s.path, if s.ascending { "asc" } else { "desc" }))
+                .collect();
+            order.push(format!("sort {}", keys.join(", ")));
+        }
+        if let Some((offset, length)) = part.limit {
+            order.push(format!("limit {offset}, {length}"));
+        }
+        if part.reversed {
+            order.push("reversed".to_owned());
+        }
+        let _ = writeln!(
+            out,
+            "  order    {:<60} in {before_limit} out {}",
+            order.join(" "),
+            stats.after_limit
+        );
+        if let (Some(nav), Some(after)) = (&part.navigation, stats.after_navigation) {
+            let _ = writeln!(
+                out,
+                "  traverse {:<60} in {} out {after}",
+                nav.to_string(),
+                stats.after_limit
+            );
+        }
+    }
+    let _ = writeln!(out, "result: {} nodes", evaluation.nodes.len());
+    out
+}
+
+/// Whether an edge filter admits an edge without properties (every trailgraph edge).
+pub(crate) fn filter_accepts_empty_edge(filter: &Filter) -> bool {
+    let inventory = Inventory::default();
+    let evaluator = Evaluator::new(&inventory);
+    let empty = Value::Object(Object::new());
+    evaluator.eval_filter(
+        filter,
+        Subject {
+            node: None,
+            element: Some(&empty),
+        },
+    )
+}
+
+/// What a filter looks at: a node, and inside context terms one element.
+#[derive(Clone, Copy)]
+struct Subject<'a> {
+    node: Option<(NodeId, &'a Node)>,
+    element: Option<&'a Value>,
+}
+
+struct Evaluator<'a> {
+    inventory: &'a Inventory,
+    covers: CoversCache,
+    walk_count: RefCell<usize>,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(inventory: &'a Inventory) -> Self {
+        Evaluator {
+            inventory,
+            covers: CoversCache::default(),
+            walk_count: RefCell::new(0),
+        }
+    }
+
+    fn subject(&self, id: NodeId) -> Option<Subject<'a>> {
+        self.inventory.node(id).map(|n| Subject {
+            node: Some((id, n)),
+            element: None,
+        })
+    }
+
+    fn node_matches(&self, id: NodeId, filter: &Filter) -> bool {
+        self.subject(id)
+            .is_some_and(|s| self.eval_filter(filter, s))
+    }
+
+    fn eval_part(
+        &self,
+        part: &PartPlan,
+        input: Option<Vec<NodeId>>,
+        ordered: bool,
+        stats: &mut PartStats,
+    ) -> Vec<NodeId> {
+        let candidates: Vec<NodeId> = match input {
+            Some(nodes) => {
+                stats.source = "previous part".to_owned();
+                nodes
+            }
+            None => match &part.source {
+                Source::Kinds(kinds) => {
+                    stats.source = format!("kind index: {kinds}");
+                    kinds
+                        .kinds()
+                        .flat_map(|k| self.inventory.nodes_of_kind(k).iter().copied())
+                        .collect()
+                }
+                Source::All => {
+                    stats.source = "scan".to_owned();
+                    self.inventory.node_ids().collect()
+                }
+            },
+        };
+        stats.candidates = candidates.len();
+        let mut nodes = self.eval_filter_step(&part.filter, candidates);
+        stats.after_filter = nodes.len();
+        if let Some(with) = &part.with {
+            *self.walk_count.borrow_mut() = 0;
+            nodes = self.eval_with_step(with, nodes);
+            stats.after_with = Some(nodes.len());
+            stats.with_walks = *self.walk_count.borrow();
+        }
+        nodes = self.eval_order(part, nodes, ordered);
+        stats.after_limit = nodes.len();
+        if let Some(nav) = &part.navigation {
+            nodes = self.eval_traverse(nav, &nodes);
+            stats.after_navigation = Some(nodes.len());
+        }
+        nodes
+    }
+
+    fn eval_filter_step(&self, filter: &Filter, candidates: Vec<NodeId>) -> Vec<NodeId> {
+        if matches!(filter, Filter::All) {
+            return candidates;
+        }
+        candidates
+            .into_iter()
+            .filter(|id| self.node_matches(*id, filter))
+            .collect()
+    }
+
+    fn eval_with_step(&self, with: &WithPlan, nodes: Vec<NodeId>) -> Vec<NodeId> {
+        nodes
+            .into_iter()
+            .filter(|id| self.eval_with(with, *id))
+            .collect()
+    }
+
+    fn eval_order(&self, part: &PartPlan, mut nodes: Vec<NodeId>, ordered: bool) -> Vec<NodeId> {
+        if ordered || part.limit.is_some() || part.reversed || !part.sort.is_empty() {
+            self.eval_sort(&part.sort, &mut nodes);
+        }
+        if let Some((offset, length)) = part.limit {
+            nodes = nodes.into_iter().skip(offset).take(length).collect();
+        }
+        if part.reversed {
+            nodes.reverse();
+        }
+        nodes
+    }
+
+    fn eval_sort(&self, keys: &[SortPlan], nodes: &mut [NodeId]) {
+        if keys.is_empty() {
+            nodes.sort_by(|a, b| {
+                let (Some(x), Some(y)) = (self.inventory.node(*a), self.inventory.node(*b)) else {
+                    return Ordering::Equal;
+                };
+                x.kind
+                    .as_str()
+                    .cmp(y.kind.as_str())
+                    .then_with(|| reported_str(x, "name").cmp(reported_str(y, "name")))
+                    .then_with(|| reported_str(x, "id").cmp(reported_str(y, "id")))
+                    .then_with(|| x.id.cmp(&y.id))
+            });
+            return;
+        }
+        nodes.sort_by(|a, b| {
+            for key in keys {
+                let x = self.first_value(&key.path, *a);
+                let y = self.first_value(&key.path, *b);
+                let ordering = arango_cmp(&x, &y);
+                let ordering = if key.ascending {
+                    ordering
+                } else {
+                    ordering.reverse()
+                };
+                if ordering != Ordering::Equal {
+                    return ordering;
+                }
+            }
+            Ordering::Equal
+        });
+    }
+
+    fn first_value(&self, path: &PathPlan, id: NodeId) -> Value {
+        let Some(subject) = self.subject(id) else {
+            return Value::Null;
+        };
+        let mut values = Vec::new();
+        self.resolve(path, subject, &mut values);
+        values
+            .into_iter()
+            .next()
+            .map_or(Value::Null, Cow::into_owned)
+    }
+
+    /// Nodes reached from `starts`, distinct, in the order found.
+    fn eval_traverse(&self, nav: &NavigationPlan, starts: &[NodeId]) -> Vec<NodeId> {
+        let mut seen = vec![false; self.inventory.node_count()];
+        let mut out = Vec::new();
+        for &start in starts {
+            let _ = self.reach(start, nav, &mut |id| {
+                if let Some(flag) = seen.get_mut(id.index())
+                    && !*flag
+                {
+                    *flag = true;
+                    out.push(id);
+                }
+                ControlFlow::Continue(())
+            });
+        }
+        out
+    }
+
+    /// Breadth-first walk from `start`: every node at a depth in `start..=until`, once.
+    /// `emit` may stop the walk.
+    fn reach(
+        &self,
+        start: NodeId,
+        nav: &NavigationPlan,
+        emit: &mut dyn FnMut(NodeId) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        *self.walk_count.borrow_mut() += 1;
+        let halves = [
+            (GraphDirection::Incoming, &nav.inbound),
+            (GraphDirection::Outgoing, &nav.outbound),
+        ];
+        let both = halves.iter().all(|(_, t)| !t.is_empty());
+        if nav.start == 0 {
+            emit(start)?;
+        }
+        if !nav.edges_pass_filter || nav.until == 0 {
+            return ControlFlow::Continue(());
+        }
+        // The common case `-->`: neighbours only, no visited set.
+        if !both && nav.start <= 1 && nav.until == 1 {
+            for (direction, types) in halves {
+                if let [edge_type] = types.as_slice() {
+                    for next in self.inventory.neighbors(start, direction, *edge_type) {
+                        if next != start {
+                            emit(next)?;
+                        }
+                    }
+                    return ControlFlow::Continue(());
+                }
+            }
+        }
+        let mut emitted: HashSet<NodeId> = HashSet::new();
+        for (direction, types) in halves {
+            if types.is_empty() {
+                continue;
+            }
+            let mut visited: HashSet<NodeId> = HashSet::from([start]);
+            let mut frontier = vec![start];
+            for depth in 1..=nav.until {
+                let mut next_frontier = Vec::new();
+                for &node in &frontier {
+                    for edge_type in types {
+                        for next in self.inventory.neighbors(node, direction, *edge_type) {
+                            if visited.insert(next) {
+                                next_frontier.push(next);
+                                if depth >= nav.start && (!both || emitted.insert(next)) {
+                                    emit(next)?;
+                                }
+                            }
+                        }
+                    }
+                }
+                if next_frontier.is_empty() {
+                    break;
+                }
+                frontier = next_frontier;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn eval_with(&self, with: &WithPlan, id: NodeId) -> bool {
+        let stop_after = with.count.stop_after();
+        let mut count = 0usize;
+        let _ = self.reach(id, &with.navigation, &mut |reached| {
+            let matches = self.node_matches(reached, &with.filter)
+                && with
+                    .nested
+                    .as_ref()
+                    .is_none_or(|nested| self.eval_with(nested, reached));
+            if matches {
+                count += 1;
+                if count >= stop_after {
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        with.count.accepts(count)
+    }
+
+    fn eval_filter(&self, filter: &Filter, subject: Subject<'a>) -> bool {
+        match filter {
+            Filter::All => true,
+            Filter::Kinds(kinds) => subject.node.is_some_and(|(_, n)| kinds.contains(n.kind)),
+            Filter::Ids(ids) => subject.node.is_some_and(|(_, n)| ids.contains(&*n.id)),
+            Filter::Not(inner) => !self.eval_filter(inner, subject),
+            Filter::And(items) => items.iter().all(|f| self.eval_filter(f, subject)),
+            Filter::Or(items) => items.iter().any(|f| self.eval_filter(f, subject)),
+            Filter::Compare(comparison) => self.eval_compare(comparison, subject),
+            Filter::Context(path, inner) => self.eval_context(path, inner, subject),
+            Filter::HasKey(path, keys) => {
+                let mut values = Vec::new();
+                self.resolve(path, subject, &mut values);
+                values.iter().any(|v| {
+                    v.as_object()
+                        .is_some_and(|o| keys.iter().all(|k| o.get(k).is_some()))
+                })
+            }
+            Filter::InSubnet(path, net, prefix) => {
+                let mask = if *prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - prefix)
+                };
+                let mut values = Vec::new();
+                self.resolve(path, subject, &mut values);
+                values.iter().any(|v| {
+                    v.as_str()
+                        .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok())
+                        .is_some_and(|ip| u32::from(ip) & mask == net & mask)
+                })
+            }
+            Filter::HasDesiredChange(_) => false,
+            Filter::FullText(regex) => self.eval_fulltext(regex, subject),
+        }
+    }
+
+    fn eval_context(&self, path: &PathPlan, inner: &Filter, subject: Subject<'a>) -> bool {
+        let mut values = Vec::new();
+        self.resolve(path, subject, &mut values);
+        values.iter().any(|value| match value {
+            Cow::Borrowed(element) => self.eval_filter(
+                inner,
+                Subject {
+                    node: subject.node,
+                    element: Some(element),
+                },
+            ),
+            // Owned values (node id, kinds, a whole section) have no lifetime to lend.
+            Cow::Owned(owned) => self.eval_filter_owned(inner, owned),
+        })
+    }
+
+    fn eval_filter_owned(&self, filter: &Filter, value: &Value) -> bool {
+        // Only element paths can look at an owned value.
+        let evaluator = Evaluator {
+            inventory: self.inventory,
+            covers: CoversCache::default(),
+            walk_count: RefCell::new(0),
+        };
+        evaluator.eval_filter(
+            filter,
+            Subject {
+                node: None,
+                element: Some(value),
+            },
+        )
+    }
+
+    fn eval_fulltext(&self, regex: &regex::Regex, subject: Subject<'a>) -> bool {
+        fn any_text(value: &Value, regex: &regex::Regex) -> bool {
+            match value {
+                Value::String(s) => regex.is_match(s),
+                Value::Number(n) => regex.is_match(&n.to_string()),
+                Value::Bool(b) => regex.is_match(if *b { "true" } else { "false" }),
+                Value::Array(items) => items.iter().any(|v| any_text(v, regex)),
+                Value::Object(o) => o.iter().any(|(_, v)| any_text(v, regex)),
+                Value::Null => false,
+            }
+        }
+        match (subject.element, subject.node) {
+            (Some(element), _) => any_text(element, regex),
+            (None, Some((_, node))) => {
+                regex.is_match(&node.id) || node.reported.iter().any(|(_, v)| any_text(v, regex))
+            }
+            (None, None) => false,
+        }
+    }
+
+    fn eval_compare(&self, c: &Comparison, subject: Subject<'a>) -> bool {
+        let mut values = Vec::new();
+        self.resolve(&c.path, subject, &mut values);
+        match c.modifier {
+            None => {
+                let value = values.first().map_or(&Value::Null, |v| v.as_ref());
+                self.compare_one(c, value)
+            }
+            Some(modifier) => {
+                let mut elements: Vec<&Value> = Vec::new();
+                for v in &values {
+                    match (c.unfold_last, v.as_ref()) {
+                        (true, Value::Array(items)) => elements.extend(items.iter()),
+                        (_, other) => elements.push(other),
+                    }
+                }
+                match modifier {
+                    ArrayModifier::Any => elements.iter().any(|v| self.compare_one(c, v)),
+                    ArrayModifier::All => elements.iter().all(|v| self.compare_one(c, v)),
+                    ArrayModifier::None => !elements.iter().any(|v| self.compare_one(c, v)),
+                }
+            }
+        }
+    }
+
+    fn compare_one(&self, c: &Comparison, value: &Value) -> bool {
+        if let (Some(time), Value::String(s)) = (c.time, value)
+            && let Some(actual) = parse_time(s)
+        {
+            return ordering_matches(c.op, actual.cmp(&time));
+        }
+        match c.op {
+            CmpOp::Eq => loosely_equal(value, &c.value),
+            CmpOp::Ne => !loosely_equal(value, &c.value),
+            CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
+                !value.is_null() && ordering_matches(c.op, compare_values(value, &c.value))
+            }
+            CmpOp::Match => {
+                !value.is_null()
+                    && c.regex
+                        .as_ref()
+                        .is_some_and(|r| r.is_match(&as_text(value)))
+            }
+            CmpOp::NotMatch => c
+                .regex
+                .as_ref()
+                .is_some_and(|r| !r.is_match(&as_text(value))),
+            CmpOp::In => in_list(value, &c.value),
+            CmpOp::NotIn => !value.is_null() && !in_list(value, &c.value),
+            CmpOp::Covers => match (value, &c.required_pattern) {
+                (Value::String(actual), Some(required)) => self.covers.covers(required, actual),
+                _ => false,
+            },
+        }
+    }
+
+    /// Every value at `path` (several when it has `[*]`); nothing when absent.
+    fn resolve(&self, path: &PathPlan, subject: Subject<'a>, out: &mut Vec<Cow<'a, Value>>) {
+        let mut borrowed: Vec<&'a Value> = Vec::new();
+        match path.root {
+            Root::Absent => {}
+            Root::Element => {
+                if let Some(element) = subject.element {
+                    walk(element, &path.steps, &mut borrowed);
+                } else if let Some((_, node)) = subject.node {
+                    walk_object(&node.reported, &path.steps, &mut borrowed, out);
+                }
+            }
+            Root::Reported => {
+                if let Some((_, node)) = subject.node {
+                    walk_object(&node.reported, &path.steps, &mut borrowed, out);
+                }
+            }
+            Root::Ancestor(which) => {
+                if let Some((id, _)) = subject.node
+                    && let Some(ancestor) = self.inventory.ancestor(id, which)
+                {
+                    walk_object(&ancestor.reported, &path.steps, &mut borrowed, out);
+                }
+            }
+            Root::NodeId | Root::Kinds => {
+                if let Some((_, node)) = subject.node {
+                    let owned = if path.root == Root::NodeId {
+                        Value::String(node.id.clone())
+                    } else {
+                        Value::Array(node.kind.bases().iter().map(|b| Value::from(*b)).collect())
+                    };
+                    let mut found = Vec::new();
+                    walk(&owned, &path.steps, &mut found);
+                    out.extend(found.into_iter().map(|v| Cow::Owned(v.clone())));
+                }
+            }
+        }
+        out.extend(borrowed.into_iter().map(Cow::Borrowed));
+    }
+}
+
+fn reported_str<'n>(node: &'n Node, key: &str) -> &'n str {
+    node.reported.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn walk<'v>(value: &'v Value, steps: &[Step], out: &mut Vec<&'v Value>) {
+    match steps.split_first() {
+        None => out.push(value),
+        Some((Step::Key(key), rest)) => {
+            if let Some(v) = value.get(key) {
+                walk(v, rest, out);
+            }
+        }
+        Some((Step::Index(i), rest)) => {
+            if let Some(v) = value.as_array().and_then(|a| a.get(*i)) {
+                walk(v, rest, out);
+            }
+        }
+        Some((Step::Each, rest)) => {
+            if let Some(items) = value.as_array() {
+                for v in items {
+                    walk(v, rest, out);
+                }
+            }
+        }
+    }
+}
+
+fn walk_object<'v>(
+    object: &'v Object,
+    steps: &[Step],
+    out: &mut Vec<&'v Value>,
+    owned: &mut Vec<Cow<'v, Value>>,
+) {
+    match steps.split_first() {
+        None => owned.push(Cow::Owned(Value::Object(object.clone()))),
+        Some((Step::Key(key), rest)) => {
+            if let Some(v) = object.get(key) {
+                walk(v, rest, out);
+            }
+        }
+        Some(_) => {}
+    }
+}
+
+fn as_text(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Null => Cow::Borrowed(""),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+fn ordering_matches(op: CmpOp, ordering: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => ordering == Ordering::Equal,
+        CmpOp::Ne => ordering != Ordering::Equal,
+        CmpOp::Lt => ordering == Ordering::Less,
+        CmpOp::Le => ordering != Ordering::Greater,
+        CmpOp::Gt => ordering == Ordering::Greater,
+        CmpOp::Ge => ordering != Ordering::Less,
+        _ => false,
+    }
+}
+
+fn in_list(value: &Value, list: &Value) -> bool {
+    match list {
+        Value::Array(items) => items.iter().any(|item| loosely_equal(value, item)),
+        other => loosely_equal(value, other),
+    }
+}
+
+/// Equality as Fix gets it after converting the literal to the property's type: deep for
+/// arrays and objects, numbers by value, and a number equal to a string holding that number.
+fn loosely_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::String(s)) | (Value::String(s), Value::Number(x)) => {
+            s.trim().parse::<f64>().is_ok_and(|n| n == x.as_f64())
+        }
+        _ => compare_values(a, b) == Ordering::Equal,
+    }
+}
+
+/// Orders values as ArangoDB does: null < bool < number < string < array < object. A string
+/// holding a number compares numerically with a number (the literal is converted as Fix would
+/// convert it to the property's type).
+pub(crate) fn compare_values(a: &Value, b: &Value) -> Ordering {
+    if let (Value::Number(x), Value::String(s)) = (a, b)
+        && let Ok(n) = s.trim().parse::<f64>()
+    {
+        return x.as_f64().partial_cmp(&n).unwrap_or(Ordering::Equal);
+    }
+    arango_cmp(a, b)
+}
+
+fn type_rank(v: &Value) -> u8 {
+    match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Number(_) => 2,
+        Value::String(_) => 3,
+        Value::Array(_) => 4,
+        Value::Object(_) => 5,
+    }
+}
+
+/// ArangoDB's order of values (type first, then value).
+pub(crate) fn arango_cmp(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Array(x), Value::Array(y)) => {
+            for (p, q) in x.iter().zip(y.iter()) {
+                let o = arango_cmp(p, q);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            let mut xs: Vec<(&str, &Value)> = x.iter().collect();
+            let mut ys: Vec<(&str, &Value)> = y.iter().collect();
+            xs.sort_by(|p, q| p.0.cmp(q.0));
+            ys.sort_by(|p, q| p.0.cmp(q.0));
+            for ((kx, vx), (ky, vy)) in xs.iter().zip(ys.iter()) {
+                let o = kx.cmp(ky).then_with(|| arango_cmp(vx, vy));
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            xs.len().cmp(&ys.len())
+        }
+        _ => type_rank(a).cmp(&type_rank(b)),
+    }
+}

@@ -1,0 +1,373 @@
+//! The lowered plan: kinds resolved, paths rooted, regexes compiled, times computed.
+//! No spans; the evaluator runs it (see [`crate::eval`]).
+
+use std::collections::HashSet;
+use std::fmt::{self, Display, Formatter};
+
+use jiff::Timestamp;
+use regex::Regex;
+use trailgraph_model::{AncestorKind, EdgeType, Kind, Value};
+
+use crate::ast::{ArrayModifier, CmpOp, Direction, write_quoted};
+
+/// A lowered query.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The parts, run left to right; each part's navigation feeds the next.
+    pub parts: Vec<PartPlan>,
+}
+
+/// One lowered part.
+#[derive(Debug, Clone)]
+pub struct PartPlan {
+    /// Where the first part's candidates come from.
+    pub source: Source,
+    /// The filter on candidates.
+    pub filter: Filter,
+    /// The with clause.
+    pub with: Option<WithPlan>,
+    /// Sort keys; empty means the default sort (kind, name, id).
+    pub sort: Vec<SortPlan>,
+    /// `(offset, length)`.
+    pub limit: Option<(usize, usize)>,
+    /// Reverse the result.
+    pub reversed: bool,
+    /// Walk to the next part.
+    pub navigation: Option<NavigationPlan>,
+}
+
+/// Candidate nodes of the first part.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// Every node.
+    All,
+    /// Nodes of these kinds, from the kind index.
+    Kinds(KindSet),
+}
+
+/// A set of kinds as a bit mask over [`Kind::index`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KindSet(pub u64);
+
+impl KindSet {
+    /// The set holding `kinds`.
+    pub fn of(kinds: &[Kind]) -> KindSet {
+        KindSet(kinds.iter().fold(0, |m, k| m | 1u64 << k.index()))
+    }
+
+    /// Whether `kind` is in the set.
+    pub fn contains(self, kind: Kind) -> bool {
+        self.0 & (1u64 << kind.index()) != 0
+    }
+
+    /// The kinds in the set.
+    pub fn kinds(self) -> impl Iterator<Item = Kind> {
+        Kind::ALL.into_iter().filter(move |k| self.contains(*k))
+    }
+
+    /// Intersection.
+    pub fn and(self, other: KindSet) -> KindSet {
+        KindSet(self.0 & other.0)
+    }
+}
+
+/// A filter on one node (or, inside context terms, on one element).
+#[derive(Debug, Clone)]
+pub enum Filter {
+    /// Everything.
+    All,
+    /// `is(...)`.
+    Kinds(KindSet),
+    /// `id(...)`.
+    Ids(HashSet<String>),
+    /// `not`.
+    Not(Box<Filter>),
+    /// All must hold.
+    And(Vec<Filter>),
+    /// One must hold.
+    Or(Vec<Filter>),
+    /// `path op value`.
+    Compare(Box<Comparison>),
+    /// `path.{filter}`: one element satisfies the whole filter.
+    Context(PathPlan, Box<Filter>),
+    /// `has_key(path, keys)`.
+    HasKey(PathPlan, Vec<String>),
+    /// `in_subnet(path, network/prefix)`.
+    InSubnet(PathPlan, u32, u32),
+    /// `has_desired_change(path)`: always false, trailgraph has no desired section.
+    HasDesiredChange(PathPlan),
+    /// Full-text: a case-insensitive regex over all string values.
+    FullText(Regex),
+}
+
+/// A lowered comparison.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The property.
+    pub path: PathPlan,
+    /// How array values are compared (`None`: one value).
+    pub modifier: Option<ArrayModifier>,
+    /// Whether the modifier should also unfold an array at the end of the path.
+    pub unfold_last: bool,
+    /// The operator.
+    pub op: CmpOp,
+    /// The value.
+    pub value: Value,
+    /// The value as a time, when it is a duration (now + duration) or a date-time.
+    pub time: Option<Timestamp>,
+    /// The compiled regex for `=~`/`!~`.
+    pub regex: Option<Regex>,
+    /// For `covers`: the required filter pattern text.
+    pub required_pattern: Option<String>,
+}
+
+/// A property path rooted in a node section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathPlan {
+    /// Where the path starts.
+    pub root: Root,
+    /// The steps below the root.
+    pub steps: Vec<Step>,
+}
+
+/// Where a path starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    /// The node's `reported` section.
+    Reported,
+    /// The node id (`/id`).
+    NodeId,
+    /// The `reported` section of a resolved ancestor.
+    Ancestor(AncestorKind),
+    /// The node's kind hierarchy (`/kinds`).
+    Kinds,
+    /// The current element of a context term (or an edge's properties).
+    Element,
+    /// A section trailgraph does not have (`/desired`, `/metadata`, `zone`, ...): always absent.
+    Absent,
+}
+
+/// One step of a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// An object key.
+    Key(Box<str>),
+    /// `[n]`.
+    Index(usize),
+    /// `[*]`: every element.
+    Each,
+}
+
+impl PathPlan {
+    /// Whether the path has a `[*]` step.
+    pub fn has_each(&self) -> bool {
+        self.steps.contains(&Step::Each)
+    }
+}
+
+/// A lowered with clause.
+#[derive(Debug, Clone)]
+pub struct WithPlan {
+    /// How reached nodes are counted.
+    pub count: WithCount,
+    /// The walk.
+    pub navigation: NavigationPlan,
+    /// Reached nodes must satisfy this.
+    pub filter: Filter,
+    /// And this nested clause.
+    pub nested: Option<Box<WithPlan>>,
+}
+
+/// A with clause's condition on the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithCount {
+    /// No node.
+    Empty,
+    /// At least one.
+    Any,
+    /// `count op n`.
+    Count(CmpOp, i64),
+}
+
+impl WithCount {
+    /// How many matches are enough to decide (counting stops after this many).
+    pub fn stop_after(self) -> usize {
+        match self {
+            WithCount::Empty | WithCount::Any => 1,
+            WithCount::Count(_, n) => usize::try_from(n.max(0))
+                .unwrap_or(usize::MAX)
+                .saturating_add(1),
+        }
+    }
+
+    /// Whether `count` satisfies the condition.
+    pub fn accepts(self, count: usize) -> bool {
+        let count = i64::try_from(count).unwrap_or(i64::MAX);
+        match self {
+            WithCount::Empty => count == 0,
+            WithCount::Any => count > 0,
+            WithCount::Count(op, n) => match op {
+                CmpOp::Eq => count == n,
+                CmpOp::Ne => count != n,
+                CmpOp::Lt => count < n,
+                CmpOp::Le => count <= n,
+                CmpOp::Gt => count > n,
+                CmpOp::Ge => count >= n,
+                _ => false,
+            },
+        }
+    }
+}
+
+/// A lowered navigation.
+#[derive(Debug, Clone)]
+pub struct NavigationPlan {
+    /// Direction.
+    pub direction: Direction,
+    /// Edge types walked inbound (`<--`, and the inbound half of `<-->`).
+    pub inbound: Vec<EdgeType>,
+    /// Edge types walked outbound.
+    pub outbound: Vec<EdgeType>,
+    /// First depth (0 includes the start node).
+    pub start: u32,
+    /// Last depth.
+    pub until: u32,
+    /// Whether the edge filter admits edges (trailgraph edges carry no properties, so the filter
+    /// is decided once, on an empty edge).
+    pub edges_pass_filter: bool,
+}
+
+/// A sort key.
+#[derive(Debug, Clone)]
+pub struct SortPlan {
+    /// The path.
+    pub path: PathPlan,
+    /// Ascending?
+    pub ascending: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Display: the plan as text, for `explain`.
+
+impl Display for PathPlan {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.root {
+            Root::Reported => f.write_str("/reported")?,
+            Root::NodeId => f.write_str("/id")?,
+            Root::Ancestor(a) => write!(f, "/ancestors.{}.reported", a.as_str())?,
+            Root::Kinds => f.write_str("/kinds")?,
+            Root::Element => f.write_str("@")?,
+            Root::Absent => f.write_str("<absent>")?,
+        }
+        for step in &self.steps {
+            match step {
+                Step::Key(k) => write!(f, ".{k}")?,
+                Step::Index(i) => write!(f, "[{i}]")?,
+                Step::Each => f.write_str("[*]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Display for KindSet {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.kinds().map(Kind::as_str).collect();
+        write!(f, "{}", names.join("|"))
+    }
+}
+
+impl Display for Filter {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Filter::All => f.write_str("all"),
+            Filter::Kinds(k) => write!(f, "kind in {k}"),
+            Filter::Ids(ids) => {
+                let mut ids: Vec<&String> = ids.iter().collect();
+                ids.sort();
+                write!(f, "id in {ids:?}")
+            }
+            Filter::Not(inner) => write!(f, "not({inner})"),
+            Filter::And(items) | Filter::Or(items) => {
+                let op = if matches!(self, Filter::And(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
+                f.write_str("(")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(op)?;
+                    }
+                    item.fmt(f)?;
+                }
+                f.write_str(")")
+            }
+            Filter::Compare(c) => {
+                write!(f, "{}", c.path)?;
+                if let Some(m) = c.modifier {
+                    write!(f, " {}", m.as_str())?;
+                }
+                write!(f, " {} ", c.op.as_str())?;
+                match &c.value {
+                    Value::String(s) => write_quoted(f, s)?,
+                    other => write!(f, "{other}")?,
+                }
+                if let Some(t) = c.time {
+                    write!(f, " (time {t})")?;
+                }
+                Ok(())
+            }
+            Filter::Context(path, inner) => write!(f, "{path}.{{{inner}}}"),
+            Filter::HasKey(path, keys) => write!(f, "has_key({path}, {keys:?})"),
+            Filter::InSubnet(path, net, prefix) => {
+                let [a, b, c, d] = net.to_be_bytes();
+                write!(f, "in_subnet({path}, \"{a}.{b}.{c}.{d}/{prefix}\")")
+            }
+            Filter::HasDesiredChange(path) => write!(f, "has_desired_change({path})"),
+            Filter::FullText(re) => write!(f, "fulltext /{}/", re.as_str()),
+        }
+    }
+}
+
+impl Display for NavigationPlan {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let names = |types: &[EdgeType]| {
+            types
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        match self.direction {
+            Direction::Out => write!(f, "outbound {}", names(&self.outbound))?,
+            Direction::In => write!(f, "inbound {}", names(&self.inbound))?,
+            Direction::InOut => write!(
+                f,
+                "inbound {} + outbound {}",
+                names(&self.inbound),
+                names(&self.outbound)
+            )?,
+        }
+        write!(f, " depth {}..={}", self.start, self.until)?;
+        if !self.edges_pass_filter {
+            f.write_str(" (edge filter rejects every edge)")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for WithPlan {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.count {
+            WithCount::Empty => f.write_str("with empty")?,
+            WithCount::Any => f.write_str("with any")?,
+            WithCount::Count(op, n) => write!(f, "with count {} {n}", op.as_str())?,
+        }
+        write!(f, " [{}] {}", self.navigation, self.filter)?;
+        if let Some(nested) = &self.nested {
+            write!(f, " {{ {nested} }}")?;
+        }
+        Ok(())
+    }
+}
