@@ -23,6 +23,15 @@ pub enum Command {
     /// Inspect inventory snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Parse queries without running them and print their canonical form.
+    ///
+    /// With QUERY: prints the canonical query, or the error with a caret under the column.
+    /// Without: reads one query per line from stdin and prints one line per query, either
+    /// `ok <canonical query>` or `error <message>`.
+    Parse {
+        /// The query to parse.
+        query: Option<String>,
+    },
     /// CloudWatch Logs filter patterns: compare by meaning, test against events.
     #[command(subcommand)]
     Pattern(PatternCommand),

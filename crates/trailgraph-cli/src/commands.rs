@@ -6,7 +6,7 @@ use trailgraph_model::{Inventory, Kind, read_snapshot, write_snapshot};
 
 use crate::args::{Cli, Command, DemoCommand, InventorySource, SnapshotCommand};
 use crate::exit::{Outcome, SUCCESS};
-use crate::pattern;
+use crate::{parse, pattern};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
@@ -24,6 +24,7 @@ pub fn run(cli: Cli) -> Outcome {
             Err(e) => Outcome::usage(e.to_string()),
         },
         Command::Pattern(command) => pattern::run(command),
+        Command::Parse { query } => parse::run(query.as_deref()),
     }
 }
 

@@ -8,8 +8,8 @@ use clap::Parser;
 
 mod args;
 mod commands;
-mod diagnostic;
 mod exit;
+mod parse;
 mod pattern;
 
 fn main() -> ExitCode {

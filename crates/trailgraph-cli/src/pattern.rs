@@ -7,7 +7,6 @@ use trailgraph_pattern::{
 };
 
 use crate::args::{PatternCommand, PatternFormat};
-use crate::diagnostic;
 use crate::exit::{FAILED, Outcome, SUCCESS};
 
 /// Runs a `pattern` subcommand.
@@ -31,7 +30,11 @@ fn compare(required: &str, actual: &str, format: PatternFormat) -> Outcome {
         Err(e) => {
             let message = format!("the required pattern does not parse: {}", e.error);
             let end = e.error.offset + 1;
-            return Outcome::usage(diagnostic::render(required, e.error.offset..end, &message));
+            return Outcome::usage(trailgraph_query::render_error(
+                required,
+                e.error.offset..end,
+                &message,
+            ));
         }
     };
     let mut out = io::stdout().lock();
@@ -57,7 +60,7 @@ fn test(pattern_text: &str, event_file: &std::path::Path) -> Outcome {
         Ok(p) => p,
         Err(e) => {
             let end = e.offset + 1;
-            return Outcome::usage(diagnostic::render(
+            return Outcome::usage(trailgraph_query::render_error(
                 pattern_text,
                 e.offset..end,
                 &e.to_string(),
