@@ -1,0 +1,239 @@
+//! Property tests: the parser never panics, printing round-trips, and the
+//! comparison never claims coverage that a random event disproves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use trailgraph_pattern::{Comparison, Event, Verdict, compare, parse};
+
+const SELECTORS: [&str; 6] = ["$.a", "$.b", "$.c.d", "$.c.e", "$.l[0]", "$.l[1]"];
+const TESTS: [&str; 18] = [
+    "= x",
+    "= \"x\"",
+    "= y",
+    "= x*",
+    "= *x",
+    "= *y*",
+    "!= x",
+    "!= \"y*\"",
+    "= 1",
+    "> 1",
+    "<= 2",
+    "!= 2",
+    "= *",
+    "IS NULL",
+    "NOT EXISTS",
+    "IS TRUE",
+    "IS FALSE",
+    "= %^x%",
+];
+
+fn atom() -> impl Strategy<Value = String> {
+    (0..SELECTORS.len(), 0..TESTS.len()).prop_map(|(s, t)| format!("{} {}", SELECTORS[s], TESTS[t]))
+}
+
+fn expr() -> impl Strategy<Value = String> {
+    atom().prop_recursive(3, 12, 3, |inner| {
+        (prop::collection::vec(inner, 2..4), any::<bool>()).prop_map(|(items, or)| {
+            let sep = if or { " || " } else { " && " };
+            format!("({})", items.join(sep))
+        })
+    })
+}
+
+fn json_pattern() -> impl Strategy<Value = String> {
+    expr().prop_map(|e| format!("{{ {e} }}"))
+}
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(json!("x")),
+        Just(json!("y")),
+        Just(json!("xy")),
+        Just(json!("yx")),
+        Just(json!("xx")),
+        Just(json!("y*")),
+        Just(json!(1)),
+        Just(json!(2)),
+        Just(json!(1.5)),
+        Just(json!(3)),
+        Just(Value::Null),
+        Just(json!(true)),
+        Just(json!(false)),
+        Just(json!({})),
+        Just(json!([])),
+    ]
+}
+
+fn event() -> impl Strategy<Value = Value> {
+    (
+        prop::option::of(scalar()),
+        prop::option::of(scalar()),
+        prop::option::of((prop::option::of(scalar()), prop::option::of(scalar()))),
+        prop::option::of(prop::collection::vec(scalar(), 0..3)),
+    )
+        .prop_map(|(a, b, c, l)| {
+            let mut m = serde_json::Map::new();
+            if let Some(a) = a {
+                m.insert("a".into(), a);
+            }
+            if let Some(b) = b {
+                m.insert("b".into(), b);
+            }
+            if let Some((d, e)) = c {
+                let mut cm = serde_json::Map::new();
+                if let Some(d) = d {
+                    cm.insert("d".into(), d);
+                }
+                if let Some(e) = e {
+                    cm.insert("e".into(), e);
+                }
+                m.insert("c".into(), Value::Object(cm));
+            }
+            if let Some(l) = l {
+                m.insert("l".into(), Value::Array(l));
+            }
+            Value::Object(m)
+        })
+}
+
+fn term_pattern() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        (
+            prop_oneof![Just(""), Just("?"), Just("-")],
+            prop_oneof![
+                Just("x"),
+                Just("xy"),
+                Just("y"),
+                Just("\"x y\""),
+                Just("z"),
+                Just("%x.y%")
+            ],
+        ),
+        1..4,
+    )
+    .prop_map(|terms| {
+        terms
+            .into_iter()
+            .map(|(k, t)| format!("{k}{t}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+fn space_pattern() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("f"),
+            Just("..."),
+            Just("f = x*"),
+            Just("f > 10 && f < 20"),
+            Just("f = 1 || f = \"2\""),
+            Just("f != %a%"),
+        ],
+        1..5,
+    )
+    .prop_map(|fields| format!("[{}]", fields.join(", ")))
+}
+
+fn any_pattern() -> impl Strategy<Value = String> {
+    prop_oneof![json_pattern(), term_pattern(), space_pattern()]
+}
+
+/// Random whitespace between tokens must not matter.
+fn respace(text: &str, seed: u64) -> String {
+    let mut out = String::new();
+    let mut s = seed;
+    for c in text.chars() {
+        if c == ' ' {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            out.push_str(["\n", "  ", "\t", " \r\n "][(s >> 33) as usize % 4]);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn parser_never_panics_on_random_text(s in "\\PC{0,64}") {
+        let _ = parse(&s);
+    }
+
+    #[test]
+    fn parser_never_panics_on_pattern_like_text(s in "[{}\\[\\]()$.a-c0-9 =!<>&|*%\"?,-]{0,64}") {
+        if let Ok(p) = parse(&s) {
+            let printed = p.to_string();
+            prop_assert_eq!(parse(&printed).unwrap(), p, "{} printed as {}", s, printed);
+        }
+    }
+
+    #[test]
+    fn print_then_parse_gives_the_same_tree(text in any_pattern(), seed in any::<u64>()) {
+        let pattern = parse(&text).unwrap();
+        let printed = pattern.to_string();
+        prop_assert_eq!(&parse(&printed).unwrap(), &pattern, "{}", printed);
+        // whitespace between tokens is insignificant for JSON patterns
+        if text.starts_with('{') {
+            prop_assert_eq!(parse(&respace(&text, seed)).unwrap(), pattern);
+        }
+    }
+
+    #[test]
+    fn comparison_never_over_claims(
+        required in json_pattern(),
+        actual in json_pattern(),
+        events in prop::collection::vec(event(), 40),
+    ) {
+        let r = parse(&required).unwrap();
+        let a = parse(&actual).unwrap();
+        let c = compare(&r, &a);
+        for e in &events {
+            let e = Event::from_json(e.clone());
+            let (rm, am) = (r.matches(&e), a.matches(&e));
+            match c.verdict() {
+                Verdict::Equivalent => prop_assert_eq!(rm, am, "{} vs {} on {}", required, actual, e.text()),
+                Verdict::Covers => prop_assert!(!rm || am, "{} vs {} on {}", required, actual, e.text()),
+                _ => {}
+            }
+        }
+        for missed in c.missed_events() {
+            let e = Event::from_json(missed.clone());
+            prop_assert!(r.matches(&e) && !a.matches(&e));
+        }
+        // the verdict does not depend on how the actual pattern is written
+        let rewritten = parse(&a.to_string()).unwrap();
+        prop_assert_eq!(compare(&r, &rewritten).verdict(), c.verdict());
+        // comparing a pattern with itself
+        prop_assert_eq!(compare(&r, &parse(&respace(&required, 7)).unwrap()), Comparison::Equivalent);
+    }
+
+    #[test]
+    fn term_comparison_never_over_claims(
+        required in term_pattern(),
+        actual in term_pattern(),
+        lines in prop::collection::vec("[xyz \"]{0,8}", 40),
+    ) {
+        let r = parse(&required).unwrap();
+        let a = parse(&actual).unwrap();
+        let c = compare(&r, &a);
+        for line in &lines {
+            let e = Event::from_text(line.clone());
+            let (rm, am) = (r.matches(&e), a.matches(&e));
+            match c.verdict() {
+                Verdict::Equivalent => prop_assert_eq!(rm, am, "{} vs {} on {:?}", required, actual, line),
+                Verdict::Covers => prop_assert!(!rm || am, "{} vs {} on {:?}", required, actual, line),
+                _ => {}
+            }
+        }
+        for missed in c.missed_events() {
+            let e = Event::from_text(missed.as_str().unwrap().to_owned());
+            prop_assert!(r.matches(&e) && !a.matches(&e));
+        }
+    }
+}
