@@ -1,0 +1,38 @@
+//! CIS monitoring checks and benchmarks for trailgraph: YAML check files whose logic is written
+//! in trailgraph's search language, the runner that gives one verdict per (check, account),
+//! explanations of where a chain breaks, remediation commands filled with the account's real
+//! names, and report formats (text, JSON, Markdown, CSV, JUnit).
+//!
+//! This crate does not collect data and does not parse command lines; it takes a loaded
+//! [`trailgraph_model::Inventory`] and writes reports to any `io::Write`.
+//!
+//! ```ignore
+//! use trailgraph_check::{load_catalog, run, write_report, Format, RunOptions};
+//!
+//! let catalog = load_catalog(&[])?;
+//! let inventory = trailgraph_model::demo_inventory();
+//! let options = RunOptions {
+//!     generated_at: Some("2026-11-20T10:00:00Z".parse()?),
+//!     ..RunOptions::default()
+//! };
+//! let report = run(&catalog, &inventory, &options)?;
+//! assert_eq!(report.benchmark.id, "cis_aws_v6_0");
+//! let mut out = Vec::new();
+//! write_report(&report, Format::Json, &mut out, false)?;
+//! assert!(String::from_utf8(out)?.contains("\"not_evaluable\""));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod error;
+mod explain;
+mod files;
+pub mod template;
+
+pub use catalog::{
+    Benchmark, Catalog, Check, Control, Section, Severity, builtin_sources, load_catalog,
+    load_sources,
+};
+pub use error::{CheckError, CheckFileError, FileLocation};
