@@ -598,12 +598,44 @@ pub async fn put_math_alarm(config: &SdkConfig, name: &str, metric: &str, topic:
         .unwrap();
 }
 
-/// Evidence with the values moto changes on every call removed (`LatestDeliveryTime` is "now"
-/// while a trail logs), and `meta` reduced to what a collection decides (errors, notes,
+/// Panics with the JSON paths where `left` and `right` differ (instead of two huge dumps).
+pub fn assert_same(left: &Value, right: &Value) {
+    fn walk(path: String, l: &Value, r: &Value, out: &mut Vec<String>) {
+        match (l, r) {
+            (Value::Object(a), Value::Object(b)) => {
+                let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+                for k in keys {
+                    let (x, y) = (
+                        a.get(k).unwrap_or(&Value::Null),
+                        b.get(k).unwrap_or(&Value::Null),
+                    );
+                    walk(format!("{path}.{k}"), x, y, out);
+                }
+            }
+            (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    walk(format!("{path}[{i}]"), x, y, out);
+                }
+            }
+            _ if l != r => out.push(format!("{path}: {l} != {r}")),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(String::new(), left, right, &mut out);
+    assert!(out.is_empty(), "differences:\n{}", out.join("\n"));
+}
+
+/// Evidence with the values moto changes on every call removed (`LatestDeliveryTime` and
+/// `LatestDeliveryAttemptTime` are "now" while a trail logs), and `meta` reduced to what a collection decides (errors, notes,
 /// accounts, regions), so two collections of the same state compare equal.
 pub fn stable(evidence: &trailgraph_collect::Evidence) -> Value {
     let mut accounts = serde_json::to_value(&evidence.accounts).unwrap();
     for account in accounts.as_array_mut().unwrap() {
+        // moto gives every AssumeRole a new random role-session id.
+        if let Some(caller) = account.get_mut("caller_identity").and_then(Value::as_object_mut) {
+            caller.remove("UserId");
+        }
         for region in account["regions"].as_array_mut().unwrap() {
             if let Some(status) = region
                 .get_mut("trail_status")
@@ -612,6 +644,7 @@ pub fn stable(evidence: &trailgraph_collect::Evidence) -> Value {
                 for value in status.values_mut() {
                     if let Some(obj) = value.as_object_mut() {
                         obj.remove("LatestDeliveryTime");
+                        obj.remove("LatestDeliveryAttemptTime");
                     }
                 }
             }
