@@ -153,6 +153,11 @@ pub fn explain(plan: &Plan, inventory: &Inventory) -> String {
     out
 }
 
+/// The first value at `path` for node `id` (`Null` when absent).
+pub(crate) fn value_at(inventory: &Inventory, id: NodeId, path: &PathPlan) -> Value {
+    Evaluator::new(inventory).first_value(path, id)
+}
+
 /// Whether an edge filter admits an edge without properties (every trailgraph edge).
 pub(crate) fn filter_accepts_empty_edge(filter: &Filter) -> bool {
     let inventory = Inventory::default();

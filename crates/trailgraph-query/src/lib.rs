@@ -17,15 +17,18 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod command;
 mod covers;
 pub mod duration;
 pub mod eval;
 pub mod lower;
+pub mod output;
 pub mod parser;
 pub mod plan;
 pub mod render;
 pub mod shell;
 
+pub use command::{CommandError, run_command_line};
 pub use eval::{EvalOptions, Evaluation, Stats, evaluate, explain};
 pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};

@@ -116,6 +116,14 @@ pub fn lower(query: &Query, context: &Context) -> Result<Plan, LowerError> {
     Ok(Plan { parts })
 }
 
+/// Lowers a path as a node property path (for `list`, `count` and `format` columns).
+pub(crate) fn lower_node_path(path: &Spanned<Path>) -> Result<PathPlan, LowerError> {
+    Lowerer {
+        now: Timestamp::UNIX_EPOCH,
+    }
+    .lower_path(path, Scope::Node)
+}
+
 fn not_supported(what: &str, span: &Span) -> LowerError {
     LowerError::NotSupported {
         what: what.to_owned(),

@@ -242,6 +242,10 @@ fn convert_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
     if expected.is_empty() {
         expected.push("a term".to_owned());
     }
+    // An unclosed `(` before the error: a `)` would have been accepted too.
+    if open_parens_before(source, pos) > 0 {
+        expected.push("')'".to_owned());
+    }
     // A term starts with a path or a string; "a term" says it all.
     if expected.iter().any(|e| e == "a term") {
         expected.retain(|e| e != "a value" && e != "a property path");
@@ -271,6 +275,31 @@ fn convert_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
         expected,
         detail: None,
     }
+}
+
+/// Parentheses opened and not closed before `pos`, outside strings.
+fn open_parens_before(source: &str, pos: usize) -> usize {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in source.get(..pos).unwrap_or(source).chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth
 }
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {

@@ -1,0 +1,164 @@
+//! Golden tests (insta) for the pipe commands and for error output.
+//!
+//! Regenerate after an intended change with
+//! `INSTA_UPDATE=always cargo test -p trailgraph-query --test commands` and review the diff of
+//! `tests/snapshots/`.
+
+mod common;
+
+use trailgraph_query::{CommandError, render_error, run_command_line};
+
+fn run(line: &str) -> String {
+    let (inventory, context) = common::fixture();
+    let mut out = Vec::new();
+    match run_command_line(line, &inventory, &context, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("unexpected error: {e}"),
+    }
+}
+
+fn error(line: &str) -> String {
+    let (inventory, context) = common::fixture();
+    let mut out = Vec::new();
+    match run_command_line(line, &inventory, &context, &mut out) {
+        Ok(()) => format!(
+            "unexpected success:\n{}",
+            String::from_utf8(out).unwrap_or_default()
+        ),
+        Err(e @ CommandError::Io(_)) => format!("io error {e}"),
+        Err(e) => render_error(line, e.span().unwrap_or(0..0), &e.message()),
+    }
+}
+
+macro_rules! golden {
+    ($name:ident, $line:expr) => {
+        #[test]
+        fn $name() {
+            let line = $line;
+            insta::assert_snapshot!(stringify!($name), run(line), line);
+        }
+    };
+}
+
+macro_rules! golden_error {
+    ($name:ident, $line:expr) => {
+        #[test]
+        fn $name() {
+            let line = $line;
+            insta::assert_snapshot!(stringify!($name), error(line), line);
+        }
+    };
+}
+
+golden!(
+    dump_one_trail,
+    "search is(aws_cloud_trail) and name == org-trail | dump"
+);
+golden!(dump_topics, "search is(aws_sns_topic) | dump");
+golden!(
+    list_default_columns,
+    "search is(aws_cloud_trail) and trail_status.is_logging == true"
+);
+golden!(
+    list_default_with_shortcut_and_sort,
+    "search is(aws_cloudwatch_log_group) and account == prod sort group_stored_bytes desc"
+);
+golden!(
+    list_explicit_columns,
+    "search is(aws_sns_subscription) | sort name | head 3 | list name, arn"
+);
+golden!(
+    list_csv,
+    "search is(aws_cloudwatch_alarm) | list --csv name, cloudwatch_namespace, cloudwatch_actions_enabled as enabled, cloudwatch_alarm_actions"
+);
+golden!(
+    list_markdown,
+    "search is(aws_cloudwatch_log_group) | list --markdown"
+);
+golden!(
+    count_total,
+    "search is(aws_cloud_trail) and trail_is_multi_region_trail=true | count"
+);
+golden!(count_by_kind, "search is(aws_resource) | count kind");
+golden!(
+    count_by_protocol_with_unmatched,
+    "search is(aws_sns_subscription) or is(aws_sns_topic) | count subscription_protocol"
+);
+golden!(
+    count_by_account,
+    "search all | count /ancestors.account.reported.name"
+);
+golden!(
+    format_template,
+    r#"search is(aws_cloud_trail) | format "{name} {arn} logging={trail_status.is_logging} {missing} {trail_insight_selectors[0]}""#
+);
+golden!(format_json, "search is(aws_sns_topic) | format --json");
+golden!(format_ndjson, "search is(aws_sns_topic) | format --ndjson");
+golden!(format_yaml, "search is(aws_sns_topic) | format --yaml");
+golden!(
+    tail_of_search,
+    "search is(aws_cloudwatch_alarm) | tail 2 | list name"
+);
+golden!(
+    head_of_stream,
+    "search is(aws_cloudwatch_alarm) | list name | head 2"
+);
+golden!(kinds_of_inventory, "kinds");
+golden!(kinds_of_search, "search account == prod | kinds");
+golden!(
+    json_uniq_count,
+    r#"json [1, 2, 2, {"a": 1}, {"a": 1}] | uniq | count"#
+);
+golden!(json_dump, r#"json {"b": [1, 2], "a": "x"}"#);
+golden!(
+    two_command_lines,
+    "search is(aws_account) | count; search is(aws_region) | count"
+);
+golden!(
+    two_searches_are_combined,
+    "search is(aws_cloud_trail) | search trail_is_multi_region_trail == true | list name"
+);
+golden!(
+    search_explain,
+    "search --explain is(aws_cloud_trail) and trail_is_multi_region_trail == true with(any, --> is(aws_cloudwatch_log_group))"
+);
+golden!(
+    cis_check_with_covers,
+    r#"search is(aws_cloudwatch_metric_filter) and filter_pattern covers "{ ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) }" | list name, filter_pattern"#
+);
+
+golden_error!(
+    error_missing_value,
+    "search is(aws_cloud_trail) and name = }"
+);
+golden_error!(error_sort_as_term, "search is(instance) and sort x");
+golden_error!(
+    error_unknown_kind,
+    "search is(aws_cloud_trail) or is(aws_ec2_instance)"
+);
+golden_error!(
+    error_bad_regex,
+    r#"search is(aws_cloud_trail) and name =~ "(unclosed""#
+);
+golden_error!(
+    error_merge_not_supported,
+    "search is(aws_account) {regions[]: --> is(aws_region)}"
+);
+golden_error!(
+    error_aggregate_not_supported,
+    "search aggregate(kind: sum(1)): all"
+);
+golden_error!(error_unknown_command, "search all | frobnicate --now");
+golden_error!(
+    error_bad_required_pattern,
+    r#"search filter_pattern covers "{ $.eventName = }""#
+);
+golden_error!(error_with_tabs, "search\tis(aws_account)\tand\tname ==");
+golden_error!(
+    error_unclosed_paren,
+    "search (is(aws_account) and name == prod"
+);
+golden_error!(
+    error_deep_nesting,
+    &format!("search {}a == 1", "(".repeat(70))
+);
