@@ -190,6 +190,8 @@ impl Space {
     }
 
     fn atom(&mut self, selector: usize, test: &Test) -> usize {
+        let literal = literal_regex_test(test);
+        let test = literal.as_ref().unwrap_or(test);
         if let Some(i) = self
             .atoms
             .iter()
@@ -232,6 +234,46 @@ impl Space {
         }
         Formula::And(all)
     }
+}
+
+/// A regular expression that only spells a literal, optionally anchored
+/// (`%^Create%`, `%Vpc$%`, `%AccessDenied%`), as the equivalent wildcard
+/// test, so that it is compared exactly.
+fn literal_regex_test(test: &Test) -> Option<Test> {
+    let Test::Compare(op @ (CompareOp::Eq | CompareOp::Ne), Value::Regex(r)) = test else {
+        return None;
+    };
+    let mut source = r.as_str();
+    let start = source.starts_with('^');
+    if start {
+        source = source.get(1..)?;
+    }
+    let end = source.ends_with('$') && !source.ends_with("\\$");
+    if end {
+        source = source.get(..source.len() - 1)?;
+    }
+    let mut literal = String::new();
+    let mut chars = source.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e) if !e.is_alphanumeric() && e != '*' => literal.push(e),
+                _ => return None,
+            },
+            c if c.is_alphanumeric() || " _:#=@/;,-".contains(c) => literal.push(c),
+            _ => return None,
+        }
+    }
+    if literal.is_empty() {
+        return None;
+    }
+    let text = match (start, end) {
+        (true, true) => literal,
+        (true, false) => format!("{literal}*"),
+        (false, true) => format!("*{literal}"),
+        (false, false) => format!("*{literal}*"),
+    };
+    Some(Test::Compare(*op, Value::Text(TextValue::new(text))))
 }
 
 /// A term as a test on the event text: a literal is a `*literal*` search.
@@ -1387,7 +1429,27 @@ mod tests {
         let c = cmp("{ $.e = CreateVpc }", "{ $.e = %Vpc$% }");
         assert_eq!(c.verdict(), Verdict::Covers);
         let c = cmp("{ $.e = %^Create% }", "{ $.e = Create* }");
-        assert_eq!(c.verdict(), Verdict::Partial);
+        assert_eq!(c, Comparison::Equivalent);
+        let c = cmp("{ $.e = %^Create$% }", "{ $.e = Create }");
+        assert_eq!(c, Comparison::Equivalent);
+        let c = cmp("{ $.e != %Vpc% }", "{ $.e != *Vpc* }");
+        assert_eq!(c, Comparison::Equivalent);
+        let c = cmp("{ $.e = %a\\.b% }", "{ $.e = *a.b* }");
+        assert_eq!(c, Comparison::Equivalent);
+        // a real regular expression is not decided exactly
+        let c = cmp("{ $.e = %^Create.% }", "{ $.e = Create* }");
+        assert!(
+            matches!(
+                c,
+                Comparison::Partial {
+                    undecided: Some(_),
+                    ..
+                }
+            ),
+            "{c:?}"
+        );
+        let c = cmp("{ $.e = Create* }", "{ $.e = %^Create.% }");
+        assert_eq!(c.missed_events(), &[json!({"e": "Create"})]);
     }
 
     #[test]

@@ -434,6 +434,23 @@ fn narrower_filters() {
 fn broader_filters() {
     assert_eq!(verdict(IAM, "{ $.eventName = *Policy* }"), Verdict::Covers);
     assert_eq!(verdict(IAM, "{ $.eventName = %Policy% }"), Verdict::Covers);
+    assert_eq!(verdict(IAM, "{ $.eventName = %Pol.cy% }"), Verdict::Covers);
+    // two IAM event names end in "PolicyVersion"
+    assert_eq!(
+        missed(IAM, "{ $.eventName = %Policy$% }"),
+        vec![
+            json!({"eventName": "CreatePolicyVersion"}),
+            json!({"eventName": "DeletePolicyVersion"})
+        ]
+    );
+    assert_eq!(
+        missed(
+            IAM,
+            "{ $.eventName = %Policy$% && $.eventName != %^Delete% }"
+        )
+        .len(),
+        6
+    );
     assert_eq!(
         verdict(CMK, "{ $.eventSource = kms.amazonaws.com }"),
         Verdict::Covers
