@@ -227,31 +227,35 @@ fn field_accepts(field: &Field, text: &str) -> bool {
 
 fn eval_space_delimited(fields: &[Field], line: &str) -> bool {
     let words = split_fields(line);
-    // reachable[j]: the first i words can be matched by the first j pattern fields.
+    // reachable[j]: the words read so far can be matched by the first j fields.
     let mut reachable = vec![false; fields.len() + 1];
-    reachable[0] = true;
+    let set = |v: &mut Vec<bool>, j: usize| {
+        if let Some(slot) = v.get_mut(j) {
+            *slot = true;
+        }
+    };
+    let at = |v: &[bool], j: usize| v.get(j).copied().unwrap_or(false);
+    set(&mut reachable, 0);
     for (j, field) in fields.iter().enumerate() {
-        if matches!(field, Field::Ellipsis) {
-            reachable[j + 1] = reachable[j];
+        if matches!(field, Field::Ellipsis) && at(&reachable, j) {
+            set(&mut reachable, j + 1);
         }
     }
     for word in &words {
         let mut next = vec![false; fields.len() + 1];
         for (j, field) in fields.iter().enumerate() {
             let consumed = match field {
-                Field::Ellipsis => reachable[j + 1] || reachable[j],
-                Field::Named { .. } => reachable[j] && field_accepts(field, word),
+                Field::Ellipsis => at(&reachable, j + 1) || at(&reachable, j),
+                Field::Named { .. } => at(&reachable, j) && field_accepts(field, word),
             };
-            if consumed {
-                next[j + 1] = true;
-            }
-            if matches!(field, Field::Ellipsis) && next[j] {
-                next[j + 1] = true;
+            // `...` may also match no word at all.
+            if consumed || (matches!(field, Field::Ellipsis) && at(&next, j)) {
+                set(&mut next, j + 1);
             }
         }
         reachable = next;
     }
-    reachable[fields.len()]
+    at(&reachable, fields.len())
 }
 
 #[cfg(test)]
