@@ -82,7 +82,14 @@ pub const REPORT_VALUES: &[&str] = &[
 
 /// What `unless_exists` may name: a remediation command is left out when the account already
 /// has this.
-pub const EXISTS_KEYS: &[&str] = &["trail", "log_group", "topic_arn", "confirmed_subscription"];
+pub const EXISTS_KEYS: &[&str] = &[
+    "trail",
+    "log_group",
+    "filter",
+    "alarm",
+    "topic_arn",
+    "confirmed_subscription",
+];
 
 /// How bad a failure is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

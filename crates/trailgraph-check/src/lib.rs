@@ -26,13 +26,20 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+mod engine;
 pub mod error;
 mod explain;
 mod files;
+pub mod run;
 pub mod template;
 
 pub use catalog::{
     Benchmark, Catalog, Check, Control, Section, Severity, builtin_sources, load_catalog,
     load_sources,
 };
+pub use engine::{strict_normalise, strict_regex};
 pub use error::{CheckError, CheckFileError, FileLocation};
+pub use run::{
+    BenchmarkInfo, CheckResult, ControlReport, InventoryInfo, Report, Resource, RunOptions,
+    SectionReport, Status, Summary, run,
+};
