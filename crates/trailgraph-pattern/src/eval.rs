@@ -304,6 +304,14 @@ mod tests {
     }
 
     #[test]
+    fn indexing_the_wrong_kind_is_absent() {
+        assert!(m("{ $.a[0] NOT EXISTS }", json!({"a": "x"})));
+        assert!(m("{ $.a.b NOT EXISTS }", json!({"a": [1]})));
+        assert!(!m("{ $.a[0] != 1 }", json!({"a": {"0": 2}})));
+        assert!(m("{ $.a[1] NOT EXISTS }", json!({"a": [1]})));
+    }
+
+    #[test]
     fn types_must_agree() {
         assert!(!m("{ $.a = 400 }", json!({"a": "400"})));
         assert!(!m("{ $.a = \"400\" }", json!({"a": 400})));
