@@ -20,16 +20,33 @@ async fn populate(emulator: &Emulator) {
     for region in DEFAULT_ENABLED_REGIONS {
         let config = in_region(&a, region);
         create_log_group(&config, "cloudtrail-logs").await;
-        for metric in ["RootAccountUsage", "UnauthorizedAPICalls", "ConsoleSignInFailures"] {
+        for metric in [
+            "RootAccountUsage",
+            "UnauthorizedAPICalls",
+            "ConsoleSignInFailures",
+        ] {
             put_filter(&config, "cloudtrail-logs", metric, metric).await;
         }
         let topic = create_topic(&config, "alerts").await;
         subscribe(&config, &topic, "email", "security@example.com").await;
         subscribe(&config, &topic, "https", "https://hooks.example.com/x").await;
-        for metric in ["RootAccountUsage", "UnauthorizedAPICalls", "ConsoleSignInFailures"] {
+        for metric in [
+            "RootAccountUsage",
+            "UnauthorizedAPICalls",
+            "ConsoleSignInFailures",
+        ] {
             put_alarm(&config, metric, metric, &topic).await;
         }
-        create_trail(&config, ACCOUNT_A, "trail", "bench-bucket", region, false, false).await;
+        create_trail(
+            &config,
+            ACCOUNT_A,
+            "trail",
+            "bench-bucket",
+            region,
+            false,
+            false,
+        )
+        .await;
     }
 }
 
@@ -43,7 +60,11 @@ async fn timed(emulator: &Emulator, regions: Vec<String>) -> Duration {
     let start = Instant::now();
     let evidence = collect_from(sources, &options, &NoProgress).await.unwrap();
     let elapsed = start.elapsed();
-    assert!(evidence.meta.errors.is_empty(), "{:?}", evidence.meta.errors);
+    assert!(
+        evidence.meta.errors.is_empty(),
+        "{:?}",
+        evidence.meta.errors
+    );
     elapsed
 }
 
@@ -77,7 +98,10 @@ async fn main() {
             slowest_region = region;
         }
     }
-    let all: Vec<String> = DEFAULT_ENABLED_REGIONS.iter().map(|r| (*r).to_owned()).collect();
+    let all: Vec<String> = DEFAULT_ENABLED_REGIONS
+        .iter()
+        .map(|r| (*r).to_owned())
+        .collect();
     let mut full = Vec::new();
     let cpu_before = own_cpu();
     for _ in 0..rounds {

@@ -633,7 +633,10 @@ pub fn stable(evidence: &trailgraph_collect::Evidence) -> Value {
     let mut accounts = serde_json::to_value(&evidence.accounts).unwrap();
     for account in accounts.as_array_mut().unwrap() {
         // moto gives every AssumeRole a new random role-session id.
-        if let Some(caller) = account.get_mut("caller_identity").and_then(Value::as_object_mut) {
+        if let Some(caller) = account
+            .get_mut("caller_identity")
+            .and_then(Value::as_object_mut)
+        {
             caller.remove("UserId");
         }
         for region in account["regions"].as_array_mut().unwrap() {
