@@ -27,6 +27,8 @@ pub mod parser;
 pub mod plan;
 pub mod render;
 pub mod shell;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use command::{CommandError, run_command_line};
 pub use eval::{EvalOptions, Evaluation, Stats, evaluate, explain};
