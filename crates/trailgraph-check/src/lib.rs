@@ -6,7 +6,7 @@
 //! This crate does not collect data and does not parse command lines; it takes a loaded
 //! [`trailgraph_model::Inventory`] and writes reports to any `io::Write`.
 //!
-//! ```ignore
+//! ```
 //! use trailgraph_check::{load_catalog, run, write_report, Format, RunOptions};
 //!
 //! let catalog = load_catalog(&[])?;
@@ -30,6 +30,7 @@ mod engine;
 pub mod error;
 mod explain;
 mod files;
+pub mod report;
 pub mod run;
 pub mod template;
 
@@ -39,6 +40,7 @@ pub use catalog::{
 };
 pub use engine::{strict_normalise, strict_regex};
 pub use error::{CheckError, CheckFileError, FileLocation};
+pub use report::{Format, to_json, write_report};
 pub use run::{
     BenchmarkInfo, CheckResult, ControlReport, InventoryInfo, Report, Resource, RunOptions,
     SectionReport, Status, Summary, run,

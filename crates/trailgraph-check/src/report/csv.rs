@@ -1,0 +1,39 @@
+//! CSV (RFC 4180) for spreadsheets: one row per (check, account).
+
+use std::io::{self, Write};
+
+use crate::run::Report;
+
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    write!(
+        out,
+        "benchmark,control,check,title,severity,account,account_name,status,reason,resources,remediation\r\n"
+    )?;
+    for r in report.results() {
+        let resources: Vec<&str> = r.resources.iter().map(|x| x.id.as_str()).collect();
+        let row = [
+            report.benchmark.id.as_str(),
+            &r.control,
+            &r.check,
+            &r.title,
+            r.severity.as_str(),
+            &r.account,
+            &r.account_name,
+            r.status.as_str(),
+            &r.reason,
+            &resources.join(" "),
+            &r.remediation.join("\n"),
+        ];
+        let fields: Vec<String> = row.iter().map(|f| field(f)).collect();
+        write!(out, "{}\r\n", fields.join(","))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! Golden files (insta) for every report format on the demo inventory, and the JSON output
+//! against `docs/check-report.schema.json`.
+//!
+//! Regenerate after an intended change: `INSTA_UPDATE=always cargo test -p trailgraph-check
+//! --test reports` (or `cargo insta review`), then read the diff.
+
+use serde_json::Value as Json;
+use trailgraph_check::{Format, Report, RunOptions, load_catalog, run, write_report};
+
+fn demo_report(benchmark: Option<&str>) -> Report {
+    let catalog = load_catalog(&[]).unwrap();
+    let inventory = trailgraph_model::demo_inventory();
+    let options = RunOptions {
+        benchmark: benchmark.map(str::to_owned),
+        generated_at: Some("2026-11-20T10:00:00Z".parse().unwrap()),
+        ..RunOptions::default()
+    };
+    run(&catalog, &inventory, &options).unwrap()
+}
+
+fn render(report: &Report, format: Format, color: bool) -> String {
+    let mut out = Vec::new();
+    write_report(report, format, &mut out, color).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn golden_text() {
+    insta::assert_snapshot!(render(&demo_report(None), Format::Text, false));
+}
+
+#[test]
+fn golden_json() {
+    insta::assert_snapshot!(render(&demo_report(None), Format::Json, false));
+}
+
+#[test]
+fn golden_markdown() {
+    insta::assert_snapshot!(render(&demo_report(None), Format::Markdown, false));
+}
+
+#[test]
+fn golden_csv() {
+    insta::assert_snapshot!(render(&demo_report(None), Format::Csv, false));
+}
+
+#[test]
+fn golden_junit() {
+    insta::assert_snapshot!(render(&demo_report(None), Format::Junit, false));
+}
+
+#[test]
+fn text_colours_only_when_asked() {
+    let report = demo_report(None);
+    assert!(!render(&report, Format::Text, false).contains('\x1b'));
+    let coloured = render(&report, Format::Text, true);
+    assert!(coloured.contains("\x1b[31m✗\x1b[0m"));
+    assert!(coloured.contains("\x1b[32m✓\x1b[0m"));
+}
+
+/// A small structural validator for the subset of JSON Schema the contract uses: `type`,
+/// `required`, `properties`, `items`, `enum`.
+fn validate(schema: &Json, value: &Json, at: &str, errors: &mut Vec<String>) {
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Json::String(s) => vec![s.as_str()],
+            Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "integer" => value.is_u64() || value.is_i64(),
+            "null" => value.is_null(),
+            "boolean" => value.is_boolean(),
+            _ => false,
+        });
+        if !ok {
+            errors.push(format!("{at}: expected {types:?}, found {value}"));
+            return;
+        }
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Json::as_array)
+        && !allowed.contains(value)
+    {
+        errors.push(format!("{at}: {value} not in {allowed:?}"));
+    }
+    if let Some(required) = schema.get("required").and_then(Json::as_array) {
+        for key in required.iter().filter_map(Json::as_str) {
+            if value.get(key).is_none() {
+                errors.push(format!("{at}: missing `{key}`"));
+            }
+        }
+    }
+    if let Some(props) = schema.get("properties").and_then(Json::as_object) {
+        for (key, sub) in props {
+            if let Some(v) = value.get(key) {
+                validate(sub, v, &format!("{at}.{key}"), errors);
+            }
+        }
+    }
+    if let (Some(items), Some(values)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in values.iter().enumerate() {
+            validate(items, v, &format!("{at}[{i}]"), errors);
+        }
+    }
+}
+
+#[test]
+fn json_matches_the_schema_and_the_contract() {
+    let schema_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/check-report.schema.json"
+    );
+    let schema: Json =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    for benchmark in ["cis_aws_v1_2", "cis_aws_v3_0", "cis_aws_v6_0"] {
+        let report = demo_report(Some(benchmark));
+        let value: Json = serde_json::from_str(&render(&report, Format::Json, false)).unwrap();
+        let mut errors = Vec::new();
+        validate(&schema, &value, "$", &mut errors);
+        assert!(errors.is_empty(), "{benchmark}: {errors:#?}");
+        assert_eq!(value["benchmark"], benchmark);
+        // One result per (check, account) for every account of the inventory.
+        let results = value["results"].as_array().unwrap();
+        let controls = report
+            .sections
+            .iter()
+            .map(|s| s.controls.len())
+            .sum::<usize>();
+        assert_eq!(results.len(), controls * 3);
+        let s = &value["summary"];
+        let total = s["passed"].as_u64().unwrap()
+            + s["failed"].as_u64().unwrap()
+            + s["not_evaluable"].as_u64().unwrap();
+        assert_eq!(total as usize, results.len());
+    }
+    // The validator itself rejects a broken document.
+    let mut errors = Vec::new();
+    validate(
+        &schema,
+        &serde_json::json!({"benchmark": 1, "results": [{"status": "ok"}]}),
+        "$",
+        &mut errors,
+    );
+    assert!(errors.len() >= 5, "{errors:#?}");
+}
+
+#[test]
+fn exit_codes() {
+    let report = demo_report(None);
+    assert_eq!(report.exit_code(), 1);
+    let catalog = load_catalog(&[]).unwrap();
+    let inventory = trailgraph_model::demo_inventory();
+    let only_management = RunOptions {
+        accounts: vec!["111111111111".to_owned()],
+        ..RunOptions::default()
+    };
+    let report = run(&catalog, &inventory, &only_management).unwrap();
+    assert_eq!(report.exit_code(), 0, "{:?}", report.summary);
+}
