@@ -4,6 +4,8 @@
 //! Regenerate after an intended change: `INSTA_UPDATE=always cargo test -p trailgraph-check
 //! --test reports` (or `cargo insta review`), then read the diff.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use serde_json::Value as Json;
 use trailgraph_check::{Format, Report, RunOptions, load_catalog, run, write_report};
 
