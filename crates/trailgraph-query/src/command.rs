@@ -10,7 +10,7 @@ use std::ops::Range;
 use trailgraph_model::{Inventory, NodeId, Value};
 
 use crate::ast::{BoolOp, Part, Path, Query, Spanned, Term};
-use crate::eval::{EvalOptions, evaluate, explain};
+use crate::eval::{EvalOptions, Merged, evaluate, explain};
 use crate::lower::{Context, LowerError, lower};
 use crate::output::{self, Column, Item};
 use crate::parser::{ParseError, parse};
@@ -182,6 +182,7 @@ fn run_one(
         rest_start = i + 1;
     }
     let mut items: Vec<Item> = Vec::new();
+    let mut merged = Merged::new();
     if let Some(query) = &spec.query {
         let plan = lower(query, context).map_err(|error| CommandError::Lower { error })?;
         if spec.explain {
@@ -189,6 +190,7 @@ fn run_one(
         } else {
             let ordered = spec.count.is_none() || !spec.window.is_empty();
             let evaluation = evaluate(&plan, inventory, EvalOptions { ordered });
+            merged = evaluation.merged;
             let mut nodes: Vec<NodeId> = evaluation.nodes;
             for (head, n) in &spec.window {
                 nodes = take_window(nodes, *head, *n);
@@ -199,10 +201,11 @@ fn run_one(
                         Some((_, p)) => Some(Column::for_path(p)?),
                         None => None,
                     };
-                    items = output::count_nodes(inventory, &nodes, columns.as_ref(), context)
-                        .into_iter()
-                        .map(Item::Text)
-                        .collect();
+                    items =
+                        output::count_nodes(inventory, &nodes, columns.as_ref(), context, &merged)
+                            .into_iter()
+                            .map(Item::Text)
+                            .collect();
                 }
                 None => items = nodes.into_iter().map(Item::Node).collect(),
             }
@@ -212,7 +215,8 @@ fn run_one(
     let mut formatted = spec.count.is_some() || spec.explain;
     for (i, cmd) in rest.iter().enumerate() {
         let first = i == 0 && spec.query.is_none();
-        let (next, formats) = run_stream_command(cmd, items, first, inventory, &spec, context)?;
+        let (next, formats) =
+            run_stream_command(cmd, items, first, inventory, &spec, context, &merged)?;
         items = next;
         formatted = formats;
     }
@@ -222,6 +226,7 @@ fn run_one(
             items,
             &default_columns(&spec)?,
             context,
+            &merged,
             output::ListStyle::Plain,
         )?;
     }
@@ -234,7 +239,9 @@ fn run_one(
                 previous_yaml = false;
                 continue;
             }
-            Item::Node(id) => output::to_yaml(&output::node_value(inventory, id, context)),
+            Item::Node(id) => {
+                output::to_yaml(&output::node_value(inventory, id, context, merged.get(&id)))
+            }
             Item::Value(value) => output::to_yaml(&value),
         };
         if previous_yaml {
@@ -448,6 +455,7 @@ fn run_stream_command(
     inventory: &Inventory,
     spec: &SearchSpec,
     context: &Context,
+    merged: &Merged,
 ) -> Result<(Vec<Item>, bool), CommandError> {
     let args_span = cmd.args_offset..cmd.args_offset + cmd.args.len();
     Ok(match cmd.name {
@@ -460,12 +468,12 @@ fn run_stream_command(
                 output::parse_columns(rest, rest_offset)?
             };
             (
-                output::list(inventory, items, &columns, context, style)?,
+                output::list(inventory, items, &columns, context, merged, style)?,
                 true,
             )
         }
         "format" => (
-            output::format(inventory, items, cmd.args, cmd.args_offset, context)?,
+            output::format(inventory, items, cmd.args, cmd.args_offset, context, merged)?,
             true,
         ),
         "head" => (
@@ -488,7 +496,7 @@ fn run_stream_command(
                 )?)?)
             };
             (
-                output::count_items(inventory, items, column.as_ref(), context)
+                output::count_items(inventory, items, column.as_ref(), context, merged)
                     .into_iter()
                     .map(Item::Text)
                     .collect(),

@@ -3,19 +3,19 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 use petgraph::Direction as GraphDirection;
-use trailgraph_model::{Inventory, Node, NodeId, Object, Value};
+use trailgraph_model::{AncestorKind, Inventory, Node, NodeId, Object, Value};
 
 use crate::ast::{ArrayModifier, CmpOp};
 use crate::covers::CoversCache;
 use crate::duration::parse_time;
 use crate::plan::{
-    Comparison, Filter, NavigationPlan, PartPlan, PathPlan, Plan, Root, SortPlan, Source, Step,
-    WithPlan,
+    Comparison, Filter, MergePlan, NavigationPlan, PartPlan, PathPlan, Plan, Root, SortPlan,
+    Source, Step, WithPlan,
 };
 
 /// Options for one evaluation.
@@ -41,6 +41,8 @@ pub struct PartStats {
     pub candidates: usize,
     /// Nodes passing the filter.
     pub after_filter: usize,
+    /// Nodes passing the filter after merging (`{...} post_filter`).
+    pub after_merge: Option<usize>,
     /// Nodes passing the with clause.
     pub after_with: Option<usize>,
     /// Nodes after sort/limit/reversed.
@@ -63,6 +65,8 @@ pub struct Stats {
 pub struct Evaluation {
     /// Matching nodes, in output order.
     pub nodes: Vec<NodeId>,
+    /// Data merged into the result nodes by merge queries.
+    pub merged: Merged,
     /// Rows in and out per step.
     pub stats: Stats,
 }
@@ -71,21 +75,13 @@ pub struct Evaluation {
 pub fn evaluate(plan: &Plan, inventory: &Inventory, options: EvalOptions) -> Evaluation {
     let evaluator = Evaluator::new(inventory);
     let mut stats = Stats::default();
-    let mut current: Option<Vec<NodeId>> = None;
-    let last = plan.parts.len().saturating_sub(1);
-    for (i, part) in plan.parts.iter().enumerate() {
-        let mut part_stats = PartStats::default();
-        let ordered = i == last && options.ordered;
-        let nodes = evaluator.eval_part(part, current.take(), ordered, &mut part_stats);
-        stats.parts.push(part_stats);
-        current = Some(nodes);
+    let (nodes, merged) =
+        evaluator.eval_parts(&plan.parts, None, options.ordered, Some(&mut stats.parts));
+    Evaluation {
+        nodes,
+        merged,
+        stats,
     }
-    let mut nodes = current.unwrap_or_default();
-    // A query that ends in a navigation gets a trailing `all` part with the default sort.
-    if options.ordered && plan.parts.last().is_some_and(|p| p.navigation.is_some()) {
-        evaluator.eval_sort(&[], &mut nodes);
-    }
-    Evaluation { nodes, stats }
 }
 
 /// Runs `plan` and prints it with the rows in and out of every step.
@@ -106,17 +102,33 @@ pub fn explain(plan: &Plan, inventory: &Inventory) -> String {
             stats.candidates,
             stats.after_filter
         );
+        if let (Some(merge), Some(after)) = (&part.merge, stats.after_merge) {
+            let names: Vec<String> = merge
+                .items
+                .iter()
+                .map(|i| format!("{}{}", i.keys.join("."), if i.many { "[]" } else { "" }))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  merge    {:<60} in {} out {after}",
+                format!("{{{}}} {}", names.join(", "), merge.post_filter),
+                stats.after_filter
+            );
+        }
         if let (Some(with), Some(after)) = (&part.with, stats.after_with) {
             let _ = writeln!(
                 out,
                 "  with     {:<60} in {} out {} (walks {})",
                 with.to_string(),
-                stats.after_filter,
+                stats.after_merge.unwrap_or(stats.after_filter),
                 after,
                 stats.with_walks
             );
         }
-        let before_limit = stats.after_with.unwrap_or(stats.after_filter);
+        let before_limit = stats
+            .after_with
+            .or(stats.after_merge)
+            .unwrap_or(stats.after_filter);
         let mut order = Vec::new();
         if part.sort.is_empty() {
             order.push("sort kind, name, id".to_owned());
@@ -153,9 +165,83 @@ pub fn explain(plan: &Plan, inventory: &Inventory) -> String {
     out
 }
 
-/// The first value at `path` for node `id` (`Null` when absent).
-pub(crate) fn value_at(inventory: &Inventory, id: NodeId, path: &PathPlan) -> Value {
-    Evaluator::new(inventory).first_value(path, id)
+/// The value at `path` for node `id` with its merged data (`Null` when absent; an array of
+/// every value for a path through `[*]`).
+pub(crate) fn value_at(
+    inventory: &Inventory,
+    id: NodeId,
+    path: &PathPlan,
+    overlay: Option<&Overlay>,
+) -> Value {
+    let Some(node) = inventory.node(id) else {
+        return Value::Null;
+    };
+    let evaluator = Evaluator::new(inventory);
+    let mut values = Vec::new();
+    evaluator.resolve(
+        path,
+        Subject {
+            node: Some((id, node)),
+            element: None,
+            overlay,
+        },
+        &mut values,
+    );
+    // A path through `[*]` shows every value it reaches.
+    if path.has_each() {
+        return Value::Array(values.into_iter().map(Cow::into_owned).collect());
+    }
+    values
+        .into_iter()
+        .next()
+        .map_or(Value::Null, Cow::into_owned)
+}
+
+/// A node as Fix shows it: `id`, `reported`, and `ancestors` (`cloud`, `account`, `region`
+/// with `reported.name` and `reported.id`).
+pub(crate) fn node_object(inventory: &Inventory, id: NodeId) -> Value {
+    let Some(node) = inventory.node(id) else {
+        return Value::Null;
+    };
+    let mut ancestors = Vec::new();
+    for which in [
+        AncestorKind::Cloud,
+        AncestorKind::Account,
+        AncestorKind::Region,
+    ] {
+        if let Some(a) = inventory.ancestor(id, which) {
+            let pick = |k: &str| a.reported.get(k).cloned().unwrap_or(Value::Null);
+            let inner = Object::from_pairs([("name", pick("name")), ("id", pick("id"))]);
+            ancestors.push((
+                which.as_str(),
+                Value::Object(Object::from_pairs([("reported", Value::Object(inner))])),
+            ));
+        }
+    }
+    let mut pairs = vec![
+        ("id", Value::from(&*node.id)),
+        ("reported", Value::Object(node.reported.clone())),
+    ];
+    if !ancestors.is_empty() {
+        pairs.push(("ancestors", Value::Object(Object::from_pairs(ancestors))));
+    }
+    Value::Object(Object::from_pairs(pairs))
+}
+
+/// Sets `keys` (a dotted path) in `object` to `value`, creating objects on the way.
+pub(crate) fn insert_path(object: &mut Object, keys: &[String], value: Value) {
+    match keys {
+        [] => {}
+        [key] => object.insert(key, value),
+        [key, rest @ ..] => {
+            let mut inner = match object.get(key) {
+                Some(Value::Object(o)) => o.clone(),
+                _ => Object::new(),
+            };
+            insert_path(&mut inner, rest, value);
+            object.insert(key, Value::Object(inner));
+        }
+    }
 }
 
 /// Whether an edge filter admits an edge without properties (every trailgraph edge).
@@ -168,15 +254,29 @@ pub(crate) fn filter_accepts_empty_edge(filter: &Filter) -> bool {
         Subject {
             node: None,
             element: Some(&empty),
+            overlay: None,
         },
     )
 }
 
-/// What a filter looks at: a node, and inside context terms one element.
+/// Data merged into a node by a merge query `{name: <query>}`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overlay {
+    /// Merged under `reported` (relative merge names).
+    pub reported: Object,
+    /// Merged beside `reported` (absolute merge names such as `/vpc`).
+    pub top: Object,
+}
+
+/// Merged data per node of a result.
+pub type Merged = HashMap<NodeId, Overlay>;
+
+/// What a filter looks at: a node (with merged data), and inside context terms one element.
 #[derive(Clone, Copy)]
-struct Subject<'a> {
-    node: Option<(NodeId, &'a Node)>,
-    element: Option<&'a Value>,
+struct Subject<'s> {
+    node: Option<(NodeId, &'s Node)>,
+    element: Option<&'s Value>,
+    overlay: Option<&'s Overlay>,
 }
 
 struct Evaluator<'a> {
@@ -198,6 +298,7 @@ impl<'a> Evaluator<'a> {
         self.inventory.node(id).map(|n| Subject {
             node: Some((id, n)),
             element: None,
+            overlay: None,
         })
     }
 
@@ -206,13 +307,45 @@ impl<'a> Evaluator<'a> {
             .is_some_and(|s| self.eval_filter(filter, s))
     }
 
+    /// Runs parts left to right; `input` replaces the first part's candidates (merges).
+    fn eval_parts(
+        &self,
+        parts: &[PartPlan],
+        input: Option<Vec<NodeId>>,
+        ordered: bool,
+        mut stats: Option<&mut Vec<PartStats>>,
+    ) -> (Vec<NodeId>, Merged) {
+        let mut current = input;
+        let mut merged = Merged::new();
+        let last = parts.len().saturating_sub(1);
+        for (i, part) in parts.iter().enumerate() {
+            let mut part_stats = PartStats::default();
+            let (nodes, part_merged) =
+                self.eval_part(part, current.take(), i == last && ordered, &mut part_stats);
+            if let Some(stats) = stats.as_deref_mut() {
+                stats.push(part_stats);
+            }
+            merged = part_merged;
+            current = Some(nodes);
+        }
+        let mut nodes = current.unwrap_or_default();
+        // A query that ends in a navigation gets a trailing `all` part with the default sort.
+        if parts.last().is_some_and(|p| p.navigation.is_some()) {
+            merged.clear();
+            if ordered {
+                self.eval_sort(&[], &mut nodes);
+            }
+        }
+        (nodes, merged)
+    }
+
     fn eval_part(
         &self,
         part: &PartPlan,
         input: Option<Vec<NodeId>>,
         ordered: bool,
         stats: &mut PartStats,
-    ) -> Vec<NodeId> {
+    ) -> (Vec<NodeId>, Merged) {
         let candidates: Vec<NodeId> = match input {
             Some(nodes) => {
                 stats.source = "previous part".to_owned();
@@ -235,6 +368,11 @@ impl<'a> Evaluator<'a> {
         stats.candidates = candidates.len();
         let mut nodes = self.eval_filter_step(&part.filter, candidates);
         stats.after_filter = nodes.len();
+        let mut merged = Merged::new();
+        if let Some(merge) = &part.merge {
+            (nodes, merged) = self.eval_merge_step(merge, nodes);
+            stats.after_merge = Some(nodes.len());
+        }
         if let Some(with) = &part.with {
             *self.walk_count.borrow_mut() = 0;
             nodes = self.eval_with_step(with, nodes);
@@ -246,8 +384,60 @@ impl<'a> Evaluator<'a> {
         if let Some(nav) = &part.navigation {
             nodes = self.eval_traverse(nav, &nodes);
             stats.after_navigation = Some(nodes.len());
+            merged.clear();
         }
-        nodes
+        (nodes, merged)
+    }
+
+    /// Runs each merge sub-query from each node and keeps the nodes whose merged data passes
+    /// the post-filter.
+    fn eval_merge_step(&self, merge: &MergePlan, nodes: Vec<NodeId>) -> (Vec<NodeId>, Merged) {
+        let mut kept = Vec::with_capacity(nodes.len());
+        let mut merged = Merged::new();
+        for id in nodes {
+            let overlay = self.eval_merge(merge, id);
+            let pass = self.inventory.node(id).is_some_and(|node| {
+                self.eval_filter(
+                    &merge.post_filter,
+                    Subject {
+                        node: Some((id, node)),
+                        element: None,
+                        overlay: Some(&overlay),
+                    },
+                )
+            });
+            if pass {
+                merged.insert(id, overlay);
+                kept.push(id);
+            }
+        }
+        (kept, merged)
+    }
+
+    fn eval_merge(&self, merge: &MergePlan, id: NodeId) -> Overlay {
+        let mut overlay = Overlay::default();
+        for item in &merge.items {
+            let (nodes, _) = self.eval_parts(&item.plan.parts, Some(vec![id]), true, None);
+            let value = if item.many {
+                Value::Array(
+                    nodes
+                        .iter()
+                        .map(|n| node_object(self.inventory, *n))
+                        .collect(),
+                )
+            } else {
+                nodes
+                    .first()
+                    .map_or(Value::Null, |n| node_object(self.inventory, *n))
+            };
+            let target = if item.absolute {
+                &mut overlay.top
+            } else {
+                &mut overlay.reported
+            };
+            insert_path(target, &item.keys, value);
+        }
+        overlay
     }
 
     fn eval_filter_step(&self, filter: &Filter, candidates: Vec<NodeId>) -> Vec<NodeId> {
@@ -426,7 +616,10 @@ impl<'a> Evaluator<'a> {
         with.count.accepts(count)
     }
 
-    fn eval_filter(&self, filter: &Filter, subject: Subject<'a>) -> bool {
+    fn eval_filter<'s>(&self, filter: &Filter, subject: Subject<'s>) -> bool
+    where
+        'a: 's,
+    {
         match filter {
             Filter::All => true,
             Filter::Kinds(kinds) => subject.node.is_some_and(|(_, n)| kinds.contains(n.kind)),
@@ -463,39 +656,28 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval_context(&self, path: &PathPlan, inner: &Filter, subject: Subject<'a>) -> bool {
+    fn eval_context<'s>(&self, path: &PathPlan, inner: &Filter, subject: Subject<'s>) -> bool
+    where
+        'a: 's,
+    {
         let mut values = Vec::new();
         self.resolve(path, subject, &mut values);
-        values.iter().any(|value| match value {
-            Cow::Borrowed(element) => self.eval_filter(
+        values.iter().any(|value| {
+            self.eval_filter(
                 inner,
                 Subject {
                     node: subject.node,
-                    element: Some(element),
+                    element: Some(value.as_ref()),
+                    overlay: subject.overlay,
                 },
-            ),
-            // Owned values (node id, kinds, a whole section) have no lifetime to lend.
-            Cow::Owned(owned) => self.eval_filter_owned(inner, owned),
+            )
         })
     }
 
-    fn eval_filter_owned(&self, filter: &Filter, value: &Value) -> bool {
-        // Only element paths can look at an owned value.
-        let evaluator = Evaluator {
-            inventory: self.inventory,
-            covers: CoversCache::default(),
-            walk_count: RefCell::new(0),
-        };
-        evaluator.eval_filter(
-            filter,
-            Subject {
-                node: None,
-                element: Some(value),
-            },
-        )
-    }
-
-    fn eval_fulltext(&self, regex: &regex::Regex, subject: Subject<'a>) -> bool {
+    fn eval_fulltext<'s>(&self, regex: &regex::Regex, subject: Subject<'s>) -> bool
+    where
+        'a: 's,
+    {
         fn any_text(value: &Value, regex: &regex::Regex) -> bool {
             match value {
                 Value::String(s) => regex.is_match(s),
@@ -515,7 +697,10 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval_compare(&self, c: &Comparison, subject: Subject<'a>) -> bool {
+    fn eval_compare<'s>(&self, c: &Comparison, subject: Subject<'s>) -> bool
+    where
+        'a: 's,
+    {
         let mut values = Vec::new();
         self.resolve(&c.path, subject, &mut values);
         match c.modifier {
@@ -572,20 +757,32 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Every value at `path` (several when it has `[*]`); nothing when absent.
-    fn resolve(&self, path: &PathPlan, subject: Subject<'a>, out: &mut Vec<Cow<'a, Value>>) {
-        let mut borrowed: Vec<&'a Value> = Vec::new();
+    fn resolve<'s>(&self, path: &PathPlan, subject: Subject<'s>, out: &mut Vec<Cow<'s, Value>>)
+    where
+        'a: 's,
+    {
+        let mut borrowed: Vec<&'s Value> = Vec::new();
         match path.root {
             Root::Absent => {}
-            Root::Element => {
+            Root::Element if subject.element.is_some() => {
                 if let Some(element) = subject.element {
                     walk(element, &path.steps, &mut borrowed);
+                }
+            }
+            Root::Element | Root::Reported => {
+                let merged = match (subject.overlay, path.steps.first()) {
+                    (Some(overlay), Some(Step::Key(key))) => overlay.reported.get(key),
+                    _ => None,
+                };
+                if let Some(value) = merged {
+                    walk(value, &path.steps[1..], &mut borrowed);
                 } else if let Some((_, node)) = subject.node {
                     walk_object(&node.reported, &path.steps, &mut borrowed, out);
                 }
             }
-            Root::Reported => {
-                if let Some((_, node)) = subject.node {
-                    walk_object(&node.reported, &path.steps, &mut borrowed, out);
+            Root::Merged => {
+                if let Some(overlay) = subject.overlay {
+                    walk_object(&overlay.top, &path.steps, &mut borrowed, out);
                 }
             }
             Root::Ancestor(which) => {

@@ -5,13 +5,13 @@ use regex::RegexBuilder;
 use trailgraph_model::{AncestorKind, Kind, Number, Object, Value};
 
 use crate::ast::{
-    ArrayModifier, BoolOp, CmpOp, Direction, Function, Literal, MAX_DEPTH, Navigation, Part, Path,
-    Query, Span, Spanned, Term, WithClause, WithFilter,
+    ArrayModifier, BoolOp, CmpOp, Direction, Function, Literal, MAX_DEPTH, Merge, Navigation, Part,
+    Path, Query, Span, Spanned, Term, WithClause, WithFilter,
 };
 use crate::duration::{parse_duration, time_value};
 use crate::plan::{
-    Comparison, Filter, KindSet, NavigationPlan, PartPlan, PathPlan, Plan, Root, SortPlan, Source,
-    Step, WithCount, WithPlan,
+    Comparison, Filter, KindSet, MergeItemPlan, MergePlan, NavigationPlan, PartPlan, PathPlan,
+    Plan, Root, SortPlan, Source, Step, WithCount, WithPlan,
 };
 
 /// What lowering needs besides the query: the current time.
@@ -149,9 +149,6 @@ impl Lowerer {
         if let Some(usage) = &part.with_usage {
             return Err(not_supported("with_usage(...)", &usage.span));
         }
-        if let Some(merge) = &part.merge {
-            return Err(not_supported("a merge query `{name: ...}`", &merge.span));
-        }
         let filter = match &part.term {
             Some(term) => self.lower_term(term, Scope::Node)?,
             None => Filter::All,
@@ -165,6 +162,11 @@ impl Lowerer {
         } else {
             Source::All
         };
+        let merge = part
+            .merge
+            .as_ref()
+            .map(|m| self.lower_merge(&m.node))
+            .transpose()?;
         let with = part
             .with
             .as_ref()
@@ -198,12 +200,39 @@ impl Lowerer {
         Ok(PartPlan {
             source,
             filter,
+            merge,
             with,
             sort,
             limit: part.limit.as_ref().map(|l| (l.node.offset, l.node.length)),
             reversed: part.reversed,
             navigation,
         })
+    }
+
+    /// `{name: <query>, list[]: <query>} post_filter`: each sub-query runs from the node.
+    fn lower_merge(&self, merge: &Merge) -> Result<MergePlan, LowerError> {
+        let mut items = Vec::new();
+        for item in &merge.merges {
+            let name = crate::parser::parse_path(&item.node.name);
+            let parts = item
+                .node
+                .query
+                .parts
+                .iter()
+                .map(|p| self.lower_part(p, false))
+                .collect::<Result<Vec<_>, _>>()?;
+            items.push(MergeItemPlan {
+                keys: name.segments.into_iter().map(|s| s.name).collect(),
+                absolute: name.absolute,
+                many: item.node.many,
+                plan: Plan { parts },
+            });
+        }
+        let post_filter = match &merge.post_filter {
+            Some(term) => simplify(self.lower_term(term, Scope::Node)?),
+            None => Filter::All,
+        };
+        Ok(MergePlan { items, post_filter })
     }
 
     fn lower_with(&self, with: &WithClause) -> Result<WithPlan, LowerError> {
@@ -600,7 +629,11 @@ impl Lowerer {
             "descendants" => {
                 return Err(not_supported("descendants.* paths", &path.span));
             }
-            _ => absent,
+            // Anything else can only be data merged by `{/name: ...}`.
+            _ => PathPlan {
+                root: Root::Merged,
+                steps: steps_of(segments),
+            },
         })
     }
 }

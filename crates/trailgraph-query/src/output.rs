@@ -10,7 +10,7 @@ use trailgraph_model::{AncestorKind, Inventory, Kind, NodeId, Object, Value};
 use crate::ast::{Path, Spanned};
 use crate::command::CommandError;
 use crate::duration::{format_duration, parse_time};
-use crate::eval::value_at;
+use crate::eval::{Merged, Overlay, insert_path, node_object, value_at};
 use crate::lower::{Context, lower_node_path};
 use crate::plan::{PathPlan, Root, Step};
 
@@ -112,9 +112,15 @@ impl Column {
     }
 
     /// The value of this column for a node (`Null` when absent).
-    fn value(&self, inventory: &Inventory, id: NodeId, context: &Context) -> Value {
+    fn value(
+        &self,
+        inventory: &Inventory,
+        id: NodeId,
+        context: &Context,
+        overlay: Option<&Overlay>,
+    ) -> Value {
         match &self.source {
-            ColumnSource::Path(path) => value_at(inventory, id, path),
+            ColumnSource::Path(path) => value_at(inventory, id, path, overlay),
             ColumnSource::Age(source) => inventory
                 .node(id)
                 .and_then(|n| n.reported.get(source))
@@ -244,6 +250,7 @@ pub(crate) fn list(
     items: Vec<Item>,
     columns: &[Column],
     context: &Context,
+    merged: &Merged,
     style: ListStyle,
 ) -> Result<Vec<Item>, CommandError> {
     let mut rows: Vec<Vec<Option<String>>> = Vec::new();
@@ -253,7 +260,7 @@ pub(crate) fn list(
             Item::Node(id) => rows.push(
                 columns
                     .iter()
-                    .map(|c| match c.value(inventory, id, context) {
+                    .map(|c| match c.value(inventory, id, context, merged.get(&id)) {
                         Value::Null => None,
                         v => Some(render_value(&v)),
                     })
@@ -338,42 +345,38 @@ fn csv_quote(s: &str) -> String {
 
 /// A node as Fix shows it: `id`, `reported` (with the computed `age` and `last_update`) and
 /// `ancestors` (`cloud`, `account`, `region` with `reported.name`/`reported.id`).
-pub fn node_value(inventory: &Inventory, id: NodeId, context: &Context) -> Value {
-    let Some(node) = inventory.node(id) else {
-        return Value::Null;
+pub fn node_value(
+    inventory: &Inventory,
+    id: NodeId,
+    context: &Context,
+    overlay: Option<&Overlay>,
+) -> Value {
+    let mut value = node_object(inventory, id);
+    let Some(object) = value.as_object_mut() else {
+        return value;
     };
-    let mut reported = node.reported.clone();
+    let mut reported = match object.get("reported") {
+        Some(Value::Object(r)) => r.clone(),
+        _ => Object::new(),
+    };
     for (name, source) in [("age", "ctime"), ("last_update", "mtime")] {
         if reported.get(name).is_none() {
-            let value = Column::age(name, source).value(inventory, id, context);
-            if !value.is_null() {
-                reported.insert(name, value);
+            let age = Column::age(name, source).value(inventory, id, context, None);
+            if !age.is_null() {
+                reported.insert(name, age);
             }
         }
     }
-    let mut ancestors = Vec::new();
-    for which in [
-        AncestorKind::Cloud,
-        AncestorKind::Account,
-        AncestorKind::Region,
-    ] {
-        if let Some(a) = inventory.ancestor(id, which) {
-            let pick = |k: &str| a.reported.get(k).cloned().unwrap_or(Value::Null);
-            let inner = Object::from_pairs([("name", pick("name")), ("id", pick("id"))]);
-            ancestors.push((
-                which.as_str(),
-                Value::Object(Object::from_pairs([("reported", Value::Object(inner))])),
-            ));
+    if let Some(overlay) = overlay {
+        for (key, v) in overlay.reported.iter() {
+            insert_path(&mut reported, &[key.to_owned()], v.clone());
+        }
+        for (key, v) in overlay.top.iter() {
+            object.insert(key, v.clone());
         }
     }
-    let mut pairs = vec![
-        ("id", Value::from(&*node.id)),
-        ("reported", Value::Object(reported)),
-    ];
-    if !ancestors.is_empty() {
-        pairs.push(("ancestors", Value::Object(Object::from_pairs(ancestors))));
-    }
-    Value::Object(Object::from_pairs(pairs))
+    object.insert("reported", Value::Object(reported));
+    value
 }
 
 /// One YAML document for `value`.
@@ -392,10 +395,11 @@ pub(crate) fn format(
     args: &str,
     offset: usize,
     context: &Context,
+    merged: &Merged,
 ) -> Result<Vec<Item>, CommandError> {
     let as_value = |item: &Item| -> Value {
         match item {
-            Item::Node(id) => node_value(inventory, *id, context),
+            Item::Node(id) => node_value(inventory, *id, context, merged.get(id)),
             Item::Value(v) => v.clone(),
             Item::Text(t) => Value::from(t.as_str()),
         }
@@ -446,7 +450,8 @@ pub(crate) fn format(
                 match (piece, &item) {
                     (TemplatePiece::Text(t), _) => line.push_str(t),
                     (TemplatePiece::Column(c), Item::Node(id)) => {
-                        line.push_str(&render_value(&c.value(inventory, *id, context)));
+                        let value = c.value(inventory, *id, context, merged.get(id));
+                        line.push_str(&render_value(&value));
                     }
                     (TemplatePiece::Column(_), _) => line.push_str("null"),
                 }
@@ -491,6 +496,7 @@ pub(crate) fn count_nodes(
     nodes: &[NodeId],
     column: Option<&Column>,
     context: &Context,
+    merged: &Merged,
 ) -> Vec<String> {
     let Some(column) = column else {
         return vec![
@@ -498,7 +504,9 @@ pub(crate) fn count_nodes(
             "total unmatched: 0".to_owned(),
         ];
     };
-    let values = nodes.iter().map(|id| column.value(inventory, *id, context));
+    let values = nodes
+        .iter()
+        .map(|id| column.value(inventory, *id, context, merged.get(id)));
     grouped_counts(values)
 }
 
@@ -529,9 +537,10 @@ pub(crate) fn count_items(
     items: Vec<Item>,
     column: Option<&Column>,
     context: &Context,
+    merged: &Merged,
 ) -> Vec<String> {
     let values = items.into_iter().map(|item| match (item, column) {
-        (Item::Node(id), Some(c)) => c.value(inventory, id, context),
+        (Item::Node(id), Some(c)) => c.value(inventory, id, context, merged.get(&id)),
         (Item::Node(id), None) => {
             Value::from(&*inventory.node(id).map_or("".into(), |n| n.id.clone()))
         }

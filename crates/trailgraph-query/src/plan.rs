@@ -24,6 +24,8 @@ pub struct PartPlan {
     pub source: Source,
     /// The filter on candidates.
     pub filter: Filter,
+    /// Merge queries and the filter after them.
+    pub merge: Option<MergePlan>,
     /// The with clause.
     pub with: Option<WithPlan>,
     /// Sort keys; empty means the default sort (kind, name, id).
@@ -143,6 +145,8 @@ pub enum Root {
     Kinds,
     /// The current element of a context term (or an edge's properties).
     Element,
+    /// Data merged beside `reported` by an absolute merge name (`{/vpc: ...}` then `/vpc.x`).
+    Merged,
     /// A section trailgraph does not have (`/desired`, `/metadata`, `zone`, ...): always absent.
     Absent,
 }
@@ -163,6 +167,28 @@ impl PathPlan {
     pub fn has_each(&self) -> bool {
         self.steps.contains(&Step::Each)
     }
+}
+
+/// A lowered merge block: `{name: query, ...} post_filter`.
+#[derive(Debug, Clone)]
+pub struct MergePlan {
+    /// The merges, in order.
+    pub items: Vec<MergeItemPlan>,
+    /// The filter on nodes with their merged data.
+    pub post_filter: Filter,
+}
+
+/// One merge: run `plan` from the node, store the first result (or all, for `name[]`).
+#[derive(Debug, Clone)]
+pub struct MergeItemPlan {
+    /// Keys of the name.
+    pub keys: Vec<String>,
+    /// `/name`: beside `reported` rather than inside it.
+    pub absolute: bool,
+    /// `name[]`: all results as an array.
+    pub many: bool,
+    /// The sub-query; its first part starts from the node.
+    pub plan: Plan,
 }
 
 /// A lowered with clause.
@@ -257,6 +283,7 @@ impl Display for PathPlan {
             Root::Ancestor(a) => write!(f, "/ancestors.{}.reported", a.as_str())?,
             Root::Kinds => f.write_str("/kinds")?,
             Root::Element => f.write_str("@")?,
+            Root::Merged => f.write_str("/<merged>")?,
             Root::Absent => f.write_str("<absent>")?,
         }
         for step in &self.steps {

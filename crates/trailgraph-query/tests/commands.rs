@@ -141,8 +141,16 @@ golden_error!(
     r#"search is(aws_cloud_trail) and name =~ "(unclosed""#
 );
 golden_error!(
-    error_merge_not_supported,
-    "search is(aws_account) {regions[]: --> is(aws_region)}"
+    error_ancestor_kind_not_supported,
+    "search is(aws_cloud_trail) and /ancestors.aws_cloud_trail.reported.name == x"
+);
+golden!(
+    dump_with_merge,
+    "search is(aws_sns_topic) and name == dev-alerts {subs[]: --> is(aws_sns_subscription)} | dump"
+);
+golden!(
+    list_with_merge,
+    "search is(aws_account) {regions[]: --> is(aws_region)} | list name, regions[*].reported.name as regions"
 );
 golden_error!(
     error_aggregate_not_supported,
