@@ -427,7 +427,11 @@ fn run_control(
             Some(fc) => {
                 let defects = fc.first_level_meeting(engine, account.node);
                 for d in &defects {
-                    let held = fc.held_phrases(phrases, *d);
+                    let held: Vec<String> = fc
+                        .held_phrases(phrases, *d)
+                        .iter()
+                        .map(|p| fill_text(p, control, collected_at))
+                        .collect();
                     result.explanation.push(format!(
                         "{}: {}",
                         describe_node(inventory, phrases, *d),

@@ -1,0 +1,985 @@
+//! Scenarios for every check: inventories built from AWS CLI-shaped evidence (through
+//! `build_inventory`, like a real import) that pass, fail at each link of the chain, and are
+//! not evaluable.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Value as Json, json};
+use trailgraph_check::{Catalog, CheckResult, Report, RunOptions, Status, load_catalog, run};
+use trailgraph_model::{
+    AccountEvidence, CollectionError, Evidence, RegionEvidence, SnapshotMeta, build_inventory,
+};
+
+const ACCT: &str = "123456789012";
+const OTHER: &str = "210987654321";
+const COLLECTED: &str = "2026-11-20T09:00:00Z";
+
+fn catalog() -> Catalog {
+    load_catalog(&[]).unwrap()
+}
+
+/// The monitoring checks with their metric names and v6.0 patterns.
+fn monitoring_checks(catalog: &Catalog) -> Vec<(String, String, String)> {
+    catalog
+        .checks()
+        .iter()
+        .filter(|c| c.id.starts_with("aws_monitoring_"))
+        .map(|c| {
+            (
+                c.id.clone(),
+                c.parameters["metric_name"].clone(),
+                c.parameters["pattern"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn region(name: &str) -> RegionEvidence {
+    RegionEvidence {
+        region: name.to_owned(),
+        describe_trails: Some(json!({"trailList": []})),
+        log_groups: Some(json!({"logGroups": []})),
+        metric_filters: Some(json!({"metricFilters": []})),
+        alarms: Some(json!({"MetricAlarms": [], "CompositeAlarms": []})),
+        topics: Some(json!({"Topics": []})),
+        subscriptions: Some(json!({"Subscriptions": []})),
+        ..RegionEvidence::default()
+    }
+}
+
+fn push(doc: &mut Option<Json>, key: &str, item: Json) {
+    doc.as_mut().unwrap()[key]
+        .as_array_mut()
+        .unwrap()
+        .push(item);
+}
+
+/// A complete chain in one account and region, with a filter, alarm and confirmed subscription
+/// for each (metric, pattern).
+struct Chain {
+    account: String,
+    region: String,
+    trail: String,
+    group: String,
+    topic: String,
+}
+
+impl Chain {
+    fn new() -> Self {
+        Chain {
+            account: ACCT.to_owned(),
+            region: "us-east-1".to_owned(),
+            trail: "main".to_owned(),
+            group: "/aws/cloudtrail/main".to_owned(),
+            topic: "alerts".to_owned(),
+        }
+    }
+
+    fn trail_arn(&self) -> String {
+        format!(
+            "arn:aws:cloudtrail:{}:{}:trail/{}",
+            self.region, self.account, self.trail
+        )
+    }
+
+    fn group_arn(&self) -> String {
+        format!(
+            "arn:aws:logs:{}:{}:log-group:{}:*",
+            self.region, self.account, self.group
+        )
+    }
+
+    fn topic_arn(&self) -> String {
+        format!(
+            "arn:aws:sns:{}:{}:{}",
+            self.region, self.account, self.topic
+        )
+    }
+
+    fn trail_listing(&self) -> Json {
+        json!({"Name": self.trail, "TrailARN": self.trail_arn(), "HomeRegion": self.region,
+            "IsMultiRegionTrail": true, "LogFileValidationEnabled": true,
+            "KmsKeyId": format!("arn:aws:kms:{}:{}:key/k", self.region, self.account),
+            "CloudWatchLogsLogGroupArn": self.group_arn(), "S3BucketName": "logs",
+            "IsOrganizationTrail": false})
+    }
+
+    fn add_trail(&self, r: &mut RegionEvidence) {
+        push(&mut r.describe_trails, "trailList", self.trail_listing());
+        r.trail_status.insert(
+            self.trail.clone(),
+            json!({"IsLogging": true, "LatestCloudWatchLogsDeliveryTime": "2026-11-20T08:50:00Z"}),
+        );
+        r.event_selectors.insert(
+            self.trail.clone(),
+            json!({"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": true}]}),
+        );
+    }
+
+    fn add_group(&self, r: &mut RegionEvidence) {
+        push(
+            &mut r.log_groups,
+            "logGroups",
+            json!({"logGroupName": self.group, "arn": self.group_arn()}),
+        );
+    }
+
+    fn add_topic(&self, r: &mut RegionEvidence, confirmed: bool) {
+        push(
+            &mut r.topics,
+            "Topics",
+            json!({"TopicArn": self.topic_arn()}),
+        );
+        let arn = if confirmed {
+            format!("{}:0001", self.topic_arn())
+        } else {
+            "PendingConfirmation".to_owned()
+        };
+        push(
+            &mut r.subscriptions,
+            "Subscriptions",
+            json!({"SubscriptionArn": arn, "TopicArn": self.topic_arn(), "Protocol": "email",
+                "Endpoint": "sec@example.com", "Owner": self.account}),
+        );
+    }
+
+    fn add_filter(&self, r: &mut RegionEvidence, metric: &str, pattern: &str, namespace: &str) {
+        push(
+            &mut r.metric_filters,
+            "metricFilters",
+            json!({"filterName": metric, "filterPattern": pattern, "logGroupName": self.group,
+                "metricTransformations": [{"metricName": metric, "metricNamespace": "CIS", "metricValue": "1"}]}),
+        );
+        push(
+            &mut r.alarms,
+            "MetricAlarms",
+            json!({"AlarmName": format!("{metric}Alarm"),
+                "AlarmArn": format!("arn:aws:cloudwatch:{}:{}:alarm:{metric}Alarm", self.region, self.account),
+                "MetricName": metric, "Namespace": namespace, "ActionsEnabled": true,
+                "AlarmActions": [self.topic_arn()]}),
+        );
+    }
+
+    /// A region with the whole chain for every check.
+    fn complete_region(&self, checks: &[(String, String, String)]) -> RegionEvidence {
+        let mut r = region(&self.region);
+        self.add_trail(&mut r);
+        self.add_group(&mut r);
+        self.add_topic(&mut r, true);
+        for (_, metric, pattern) in checks {
+            self.add_filter(&mut r, metric, pattern, "CIS");
+        }
+        r
+    }
+}
+
+fn account(id: &str, regions: Vec<RegionEvidence>) -> AccountEvidence {
+    AccountEvidence {
+        account_id: id.to_owned(),
+        name: None,
+        caller_identity: None,
+        regions,
+    }
+}
+
+fn evidence(accounts: Vec<AccountEvidence>) -> Evidence {
+    Evidence {
+        meta: SnapshotMeta {
+            collected_at: COLLECTED.parse().unwrap(),
+            source: "fixture".to_owned(),
+            ..SnapshotMeta::default()
+        },
+        accounts,
+    }
+}
+
+fn report_with(e: &Evidence, options: RunOptions) -> Report {
+    let inventory = build_inventory(e);
+    let options = RunOptions {
+        generated_at: Some(COLLECTED.parse().unwrap()),
+        ..options
+    };
+    run(&catalog(), &inventory, &options).unwrap()
+}
+
+fn report(e: &Evidence) -> Report {
+    report_with(e, RunOptions::default())
+}
+
+fn result<'a>(r: &'a Report, check: &str, account: &str) -> &'a CheckResult {
+    r.results()
+        .find(|x| x.check == check && x.account == account)
+        .unwrap_or_else(|| panic!("no result for {check} {account}"))
+}
+
+fn statuses(r: &Report, account: &str, prefix: &str) -> Vec<(String, Status)> {
+    r.results()
+        .filter(|x| x.account == account && x.check.starts_with(prefix))
+        .map(|x| (x.check.clone(), x.status))
+        .collect()
+}
+
+fn assert_all(r: &Report, account: &str, prefix: &str, status: Status, why: &str) {
+    let s = statuses(r, account, prefix);
+    assert!(!s.is_empty());
+    for (check, got) in &s {
+        assert_eq!(
+            *got,
+            status,
+            "{why}: {check}: {}",
+            result(r, check, account).reason
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring chain, every check
+
+#[test]
+fn complete_chain_passes_every_check() {
+    let checks = monitoring_checks(&catalog());
+    assert_eq!(checks.len(), 15);
+    let chain = Chain::new();
+    let e = evidence(vec![account(ACCT, vec![chain.complete_region(&checks)])]);
+    let r = report(&e);
+    assert_all(&r, ACCT, "aws_", Status::Passed, "complete chain");
+    assert_eq!(r.exit_code(), 0);
+    let vpc = result(&r, "aws_monitoring_vpc_changes", ACCT);
+    assert!(
+        vpc.reason
+            .contains("→ topic alerts → subscription 0001: complete"),
+        "{}",
+        vpc.reason
+    );
+    assert!(vpc.remediation.is_empty());
+}
+
+#[test]
+fn account_without_trail_fails_everything() {
+    let e = evidence(vec![account(ACCT, vec![region("us-east-1")])]);
+    let r = report(&e);
+    assert_all(&r, ACCT, "aws_", Status::Failed, "no trail");
+    let vpc = result(&r, "aws_monitoring_vpc_changes", ACCT);
+    assert!(vpc.reason.contains("no trail"), "{}", vpc.reason);
+    assert!(
+        vpc.remediation
+            .iter()
+            .any(|c| c.contains("<log-group-name>")),
+        "{:?}",
+        vpc.remediation
+    );
+    assert!(
+        vpc.remediation
+            .iter()
+            .any(|c| c.starts_with("aws sns create-topic"))
+    );
+    assert_eq!(r.exit_code(), 1);
+}
+
+/// Breaks one link of a complete chain and expects every monitoring check to fail with `words`
+/// in the explanation.
+fn broken(edit: impl Fn(&Chain, &mut RegionEvidence), words: &str) {
+    let checks = monitoring_checks(&catalog());
+    let chain = Chain::new();
+    let mut r = chain.complete_region(&checks);
+    edit(&chain, &mut r);
+    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    for (check, _, _) in &checks {
+        let res = result(&rep, check, ACCT);
+        assert_eq!(
+            res.status,
+            Status::Failed,
+            "{words}: {check}: {}",
+            res.reason
+        );
+        assert!(
+            res.reason.contains(words),
+            "{check}: expected `{words}` in: {}",
+            res.reason
+        );
+    }
+}
+
+fn set_trail(c: &Chain, r: &mut RegionEvidence, key: &str, value: Json) {
+    let mut t = c.trail_listing();
+    t[key] = value;
+    r.describe_trails = Some(json!({"trailList": [t]}));
+}
+
+#[test]
+fn single_region_trail_fails() {
+    broken(
+        |c, r| set_trail(c, r, "IsMultiRegionTrail", json!(false)),
+        "single-region",
+    );
+}
+
+#[test]
+fn stopped_trail_fails() {
+    broken(
+        |c, r| {
+            r.trail_status
+                .insert(c.trail.clone(), json!({"IsLogging": false}));
+        },
+        "not logging",
+    );
+}
+
+#[test]
+fn data_events_only_trail_fails() {
+    broken(
+        |c, r| {
+            r.event_selectors.insert(
+                c.trail.clone(),
+                json!({"AdvancedEventSelectors": [{"Name": "s3", "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}]}),
+            );
+        },
+        "does not record all management events",
+    );
+}
+
+#[test]
+fn advanced_selector_with_read_only_field_fails() {
+    broken(
+        |c, r| {
+            r.event_selectors.insert(
+                c.trail.clone(),
+                json!({"AdvancedEventSelectors": [{"Name": "mgmt-writes", "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Management"]},
+                    {"Field": "readOnly", "Equals": ["false"]}]}]}),
+            );
+        },
+        "does not record all management events",
+    );
+}
+
+#[test]
+fn advanced_selector_without_read_only_field_passes() {
+    let checks = monitoring_checks(&catalog());
+    let c = Chain::new();
+    let mut r = c.complete_region(&checks);
+    r.event_selectors.insert(
+        c.trail.clone(),
+        json!({"AdvancedEventSelectors": [{"Name": "mgmt", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Management"]}]}]}),
+    );
+    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    assert_all(
+        &rep,
+        ACCT,
+        "aws_monitoring_",
+        Status::Passed,
+        "advanced selector",
+    );
+    assert_eq!(
+        result(&rep, "aws_cloudtrail_multi_region_management_events", ACCT).status,
+        Status::Passed
+    );
+}
+
+#[test]
+fn trail_without_log_group_fails() {
+    broken(
+        |c, r| set_trail(c, r, "CloudWatchLogsLogGroupArn", Json::Null),
+        "no log group",
+    );
+}
+
+#[test]
+fn log_group_not_collected_fails_with_its_arn() {
+    broken(
+        |_, r| r.log_groups = Some(json!({"logGroups": []})),
+        "is not in the inventory",
+    );
+}
+
+#[test]
+fn partial_filter_fails_and_names_missed_events() {
+    let checks = monitoring_checks(&catalog());
+    let c = Chain::new();
+    let mut r = c.complete_region(&[]);
+    // The route-table filter of the v1.2 text misses nothing of v6.0? It lacks nothing; drop
+    // DeleteRoute instead.
+    let (_, metric, pattern) = checks
+        .iter()
+        .find(|x| x.0 == "aws_monitoring_route_table_changes")
+        .unwrap();
+    let without = pattern.replace(" || ($.eventName = DeleteRoute)", "");
+    assert_ne!(&without, pattern);
+    c.add_filter(&mut r, metric, &without, "CIS");
+    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    let res = result(&rep, "aws_monitoring_route_table_changes", ACCT);
+    assert_eq!(res.status, Status::Failed);
+    assert!(res.reason.contains("partial, misses"), "{}", res.reason);
+    assert!(res.reason.contains("DeleteRoute"), "{}", res.reason);
+}
+
+#[test]
+fn alarm_in_wrong_namespace_fails() {
+    let checks = monitoring_checks(&catalog());
+    let c = Chain::new();
+    let mut r = c.complete_region(&[]);
+    for (_, metric, pattern) in &checks {
+        c.add_filter(&mut r, metric, pattern, "AWS/Events");
+    }
+    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    for (check, metric, _) in &checks {
+        let res = result(&rep, check, ACCT);
+        assert_eq!(res.status, Status::Failed, "{check}");
+        assert!(
+            res.reason.contains(&format!("no alarm (on metric {metric} in namespace CIS; alarm {metric}Alarm watches {metric} in namespace AWS/Events)")),
+            "{}",
+            res.reason
+        );
+        assert!(
+            res.remediation
+                .iter()
+                .any(|c| c.contains("put-metric-alarm") && c.contains("--namespace 'CIS'"))
+        );
+    }
+}
+
+#[test]
+fn alarm_with_actions_disabled_fails() {
+    broken(
+        |_, r| {
+            for a in r.alarms.as_mut().unwrap()["MetricAlarms"]
+                .as_array_mut()
+                .unwrap()
+            {
+                a["ActionsEnabled"] = json!(false);
+            }
+        },
+        "actions disabled",
+    );
+}
+
+#[test]
+fn alarm_without_sns_action_fails() {
+    broken(
+        |_, r| {
+            for a in r.alarms.as_mut().unwrap()["MetricAlarms"]
+                .as_array_mut()
+                .unwrap()
+            {
+                a["AlarmActions"] = json!(["arn:aws:automate:us-east-1:ec2:stop"]);
+            }
+        },
+        "no SNS topic among its alarm actions",
+    );
+}
+
+#[test]
+fn topic_without_subscription_fails() {
+    broken(
+        |_, r| r.subscriptions = Some(json!({"Subscriptions": []})),
+        "no subscription",
+    );
+}
+
+#[test]
+fn topic_with_only_pending_subscriptions_fails() {
+    broken(
+        |c, r| {
+            r.subscriptions = Some(json!({"Subscriptions": []}));
+            push(
+                &mut r.subscriptions,
+                "Subscriptions",
+                json!({"SubscriptionArn": "PendingConfirmation", "TopicArn": c.topic_arn(),
+                    "Protocol": "email", "Endpoint": "a@example.com", "Owner": c.account}),
+            );
+        },
+        "subscription PendingConfirmation: not confirmed",
+    );
+}
+
+#[test]
+fn two_trails_where_only_the_second_qualifies_pass() {
+    let checks = monitoring_checks(&catalog());
+    let good = Chain::new();
+    let mut r = good.complete_region(&checks);
+    let bad = Chain {
+        trail: "aaa-first".to_owned(),
+        group: "/aws/cloudtrail/first".to_owned(),
+        ..Chain::new()
+    };
+    let mut listing = bad.trail_listing();
+    listing["IsMultiRegionTrail"] = json!(false);
+    let existing = r.describe_trails.take().unwrap()["trailList"][0].clone();
+    r.describe_trails = Some(json!({"trailList": [listing, existing]}));
+    r.trail_status
+        .insert(bad.trail.clone(), json!({"IsLogging": true}));
+    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    assert_all(
+        &rep,
+        ACCT,
+        "aws_monitoring_",
+        Status::Passed,
+        "second trail qualifies",
+    );
+}
+
+#[test]
+fn same_log_group_name_in_another_region_does_not_count() {
+    let checks = monitoring_checks(&catalog());
+    let home = Chain::new();
+    let mut use1 = region("us-east-1");
+    home.add_trail(&mut use1);
+    home.add_group(&mut use1);
+    let other = Chain {
+        region: "eu-west-1".to_owned(),
+        ..Chain::new()
+    };
+    let mut euw1 = other.complete_region(&checks);
+    euw1.describe_trails = Some(json!({"trailList": [home.trail_listing()]}));
+    euw1.trail_status.clear();
+    euw1.event_selectors.clear();
+    let rep = report(&evidence(vec![account(ACCT, vec![use1, euw1])]));
+    for (check, _, _) in &checks {
+        let res = result(&rep, check, ACCT);
+        assert_eq!(res.status, Status::Failed, "{check}: {}", res.reason);
+        assert!(
+            res.reason
+                .contains("log group /aws/cloudtrail/main (us-east-1"),
+            "{}",
+            res.reason
+        );
+        assert!(res.reason.contains("no filter"), "{}", res.reason);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organisation trails and not evaluable
+
+fn org_evidence(with_home: bool) -> Evidence {
+    let checks = monitoring_checks(&catalog());
+    let mgmt = Chain {
+        account: OTHER.to_owned(),
+        trail: "org".to_owned(),
+        ..Chain::new()
+    };
+    let mut listing = mgmt.trail_listing();
+    listing["IsOrganizationTrail"] = json!(true);
+    let mut member = region("us-east-1");
+    push(&mut member.describe_trails, "trailList", listing);
+    let mut accounts = vec![account(ACCT, vec![member])];
+    if with_home {
+        accounts.push(account(OTHER, vec![mgmt.complete_region(&checks)]));
+    }
+    evidence(accounts)
+}
+
+#[test]
+fn organisation_trail_with_its_home_account_passes_the_member() {
+    let rep = report(&org_evidence(true));
+    assert_all(
+        &rep,
+        ACCT,
+        "aws_monitoring_",
+        Status::Passed,
+        "org trail with home",
+    );
+    assert_all(&rep, OTHER, "aws_", Status::Passed, "management account");
+    let res = result(&rep, "aws_monitoring_vpc_changes", ACCT);
+    assert!(
+        res.reason
+            .contains(&format!("trail org (us-east-1, {OTHER})")),
+        "{}",
+        res.reason
+    );
+}
+
+#[test]
+fn organisation_trail_without_its_home_account_is_not_evaluable() {
+    let rep = report(&org_evidence(false));
+    assert_all(
+        &rep,
+        ACCT,
+        "aws_monitoring_",
+        Status::NotEvaluable,
+        "org trail without home",
+    );
+    assert_eq!(
+        result(&rep, "aws_cloudtrail_multi_region_management_events", ACCT).status,
+        Status::NotEvaluable
+    );
+    let res = result(&rep, "aws_monitoring_vpc_changes", ACCT);
+    assert!(
+        res.reason
+            .contains("home account or region is not in the inventory"),
+        "{}",
+        res.reason
+    );
+    // describe-trails shows a shadow's validation and KMS settings: those checks are judged.
+    assert_eq!(
+        result(&rep, "aws_cloudtrail_log_file_validation", ACCT).status,
+        Status::Passed
+    );
+    assert_eq!(rep.exit_code(), 3);
+}
+
+#[test]
+fn collection_error_makes_checks_not_evaluable() {
+    let e = {
+        let mut e = evidence(vec![account(ACCT, vec![region("us-east-1")])]);
+        e.meta.errors.push(CollectionError {
+            account: ACCT.to_owned(),
+            region: Some("us-east-1".to_owned()),
+            service: "logs".to_owned(),
+            operation: "DescribeMetricFilters".to_owned(),
+            resource: None,
+            code: "AccessDenied".to_owned(),
+            message: "not allowed".to_owned(),
+        });
+        e
+    };
+    let rep = report(&e);
+    assert_all(
+        &rep,
+        ACCT,
+        "aws_monitoring_",
+        Status::NotEvaluable,
+        "logs error",
+    );
+    // The trail checks do not need CloudWatch Logs: no trail, so they fail.
+    assert_eq!(
+        result(&rep, "aws_cloudtrail_log_file_validation", ACCT).status,
+        Status::Failed
+    );
+    let mut e = e;
+    e.meta.errors[0].service = "cloudtrail".to_owned();
+    let rep = report(&e);
+    assert_all(&rep, ACCT, "aws_", Status::NotEvaluable, "cloudtrail error");
+    assert_eq!(rep.exit_code(), 3);
+}
+
+#[test]
+fn alarm_topic_in_an_uncollected_account_is_not_evaluable() {
+    let checks = monitoring_checks(&catalog());
+    let c = Chain::new();
+    let mut r = c.complete_region(&checks);
+    r.subscriptions = Some(json!({"Subscriptions": []}));
+    for a in r.alarms.as_mut().unwrap()["MetricAlarms"]
+        .as_array_mut()
+        .unwrap()
+    {
+        a["AlarmActions"] = json!([format!("arn:aws:sns:us-east-1:{OTHER}:central")]);
+    }
+    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    assert_all(
+        &rep,
+        ACCT,
+        "aws_monitoring_",
+        Status::NotEvaluable,
+        "topic not collected",
+    );
+    let res = result(&rep, "aws_monitoring_vpc_changes", ACCT);
+    assert!(res.reason.contains("not collected"), "{}", res.reason);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Patterns: either MFA pattern, benchmark versions, strict mode
+
+#[test]
+fn signin_without_mfa_accepts_either_cis_pattern() {
+    let catalog = catalog();
+    let check = catalog
+        .check("aws_monitoring_console_signin_without_mfa")
+        .unwrap();
+    for key in ["pattern", "pattern_sso"] {
+        let c = Chain::new();
+        let mut r = c.complete_region(&[]);
+        c.add_filter(
+            &mut r,
+            "ConsoleSigninWithoutMFA",
+            &check.parameters[key],
+            "CIS",
+        );
+        let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+        let res = result(&rep, &check.id, ACCT);
+        assert_eq!(res.status, Status::Passed, "{key}: {}", res.reason);
+    }
+}
+
+#[test]
+fn v1_2_security_group_filter_passes_v4_0_and_fails_v5_0() {
+    let v12 = "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }";
+    let c = Chain::new();
+    let mut r = c.complete_region(&[]);
+    c.add_filter(&mut r, "SecurityGroupChanges", v12, "CIS");
+    let e = evidence(vec![account(ACCT, vec![r])]);
+    let check = "aws_monitoring_security_group_changes";
+    let status_in = |benchmark: &str| {
+        let rep = report_with(
+            &e,
+            RunOptions {
+                benchmark: Some(benchmark.to_owned()),
+                checks: vec![check.to_owned()],
+                ..RunOptions::default()
+            },
+        );
+        let res = result(&rep, check, ACCT).clone();
+        (res.status, res.control, res.reason)
+    };
+    let (s, control, _) = status_in("cis_aws_v4_0");
+    assert_eq!((s, control.as_str()), (Status::Passed, "4.10"));
+    let (s, control, reason) = status_in("cis_aws_v5_0");
+    assert_eq!((s, control.as_str()), (Status::Failed, "4.10"));
+    assert!(reason.contains("ModifySecurityGroupRules"), "{reason}");
+    let (s, control, _) = status_in("cis_aws_v1_2");
+    assert_eq!((s, control.as_str()), (Status::Passed, "3.10"));
+}
+
+#[test]
+fn benchmark_numbering_and_patterns_per_version() {
+    let catalog = catalog();
+    let control_of = |b: &str, check: &str| {
+        catalog
+            .benchmark(b)
+            .unwrap()
+            .controls()
+            .find(|(_, c)| c.check == check)
+            .map(|(s, c)| {
+                (
+                    s.title.clone(),
+                    c.control.clone(),
+                    c.parameters.get("pattern").cloned(),
+                )
+            })
+    };
+    let unauthorized = "aws_monitoring_unauthorized_api_calls";
+    let (s, n, p) = control_of("cis_aws_v1_2", unauthorized).unwrap();
+    assert_eq!((s.as_str(), n.as_str()), ("3 Monitoring", "3.1"));
+    assert_eq!(p.unwrap().matches("$.").count(), 2);
+    let (s, n, p) = control_of("cis_aws_v3_0", unauthorized).unwrap();
+    assert_eq!((s.as_str(), n.as_str()), ("4 Monitoring", "4.1"));
+    let p = p.unwrap();
+    assert_eq!(p.matches("$.").count(), 4);
+    assert!(!p.contains("&&"));
+    let (s, n, p) = control_of("cis_aws_v6_0", unauthorized).unwrap();
+    assert_eq!((s.as_str(), n.as_str()), ("5 Monitoring", "5.1"));
+    assert!(p.unwrap().contains("&&"));
+    assert!(control_of("cis_aws_v1_2", "aws_monitoring_organizations_changes").is_none());
+    assert_eq!(
+        control_of("cis_aws_v1_4", "aws_monitoring_organizations_changes")
+            .unwrap()
+            .1,
+        "4.15"
+    );
+    let route = "aws_monitoring_route_table_changes";
+    assert!(
+        !control_of("cis_aws_v2_0", route)
+            .unwrap()
+            .2
+            .unwrap()
+            .contains("eventSource")
+    );
+    assert!(
+        control_of("cis_aws_v3_0", route)
+            .unwrap()
+            .2
+            .unwrap()
+            .contains("eventSource")
+    );
+    let delivery = "aws_cloudtrail_cloudwatch_logs_delivery";
+    assert_eq!(control_of("cis_aws_v1_2", delivery).unwrap().1, "2.4");
+    assert_eq!(control_of("cis_aws_v2_0", delivery).unwrap().1, "3.4");
+    assert!(control_of("cis_aws_v3_0", delivery).is_none());
+    let kms = "aws_cloudtrail_kms_encryption";
+    assert_eq!(control_of("cis_aws_v1_2", kms).unwrap().1, "2.7");
+    assert_eq!(control_of("cis_aws_v2_0", kms).unwrap().1, "3.7");
+    assert_eq!(control_of("cis_aws_v5_0", kms).unwrap().1, "3.5");
+    assert_eq!(control_of("cis_aws_v6_0", kms).unwrap().1, "4.5");
+}
+
+#[test]
+fn strict_mode_requires_the_same_text() {
+    let catalog = catalog();
+    let check = catalog.check("aws_monitoring_vpc_changes").unwrap();
+    let pattern = &check.parameters["pattern"];
+    let reordered = "{ ($.eventName = \"EnableVpcClassicLink\") || ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) || ($.eventName = ModifyVpcAttribute) || ($.eventName = AcceptVpcPeeringConnection) || ($.eventName = CreateVpcPeeringConnection) || ($.eventName = DeleteVpcPeeringConnection) || ($.eventName = RejectVpcPeeringConnection) || ($.eventName = AttachClassicLinkVpc) || ($.eventName = DetachClassicLinkVpc) || ($.eventName = DisableVpcClassicLink) }";
+    let respaced = pattern.replace(" = ", "=").replace(" || ", "||\n");
+    for (filter, normal, strict) in [
+        (reordered, Status::Passed, Status::Failed),
+        (respaced.as_str(), Status::Passed, Status::Passed),
+    ] {
+        let c = Chain::new();
+        let mut r = c.complete_region(&[]);
+        c.add_filter(&mut r, "VPCChanges", filter, "CIS");
+        let e = evidence(vec![account(ACCT, vec![r])]);
+        for (is_strict, expected) in [(false, normal), (true, strict)] {
+            let rep = report_with(
+                &e,
+                RunOptions {
+                    strict: is_strict,
+                    checks: vec![check.id.clone()],
+                    ..RunOptions::default()
+                },
+            );
+            let res = result(&rep, &check.id, ACCT);
+            assert_eq!(
+                res.status, expected,
+                "strict={is_strict} {filter}: {}",
+                res.reason
+            );
+            if expected == Status::Failed {
+                assert!(
+                    res.reason.contains("not the same text (strict mode)"),
+                    "{}",
+                    res.reason
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trail checks
+
+#[test]
+fn log_file_validation_and_kms_need_every_trail() {
+    let checks = monitoring_checks(&catalog());
+    let c = Chain::new();
+    let mut r = c.complete_region(&checks);
+    let mut second = Chain {
+        trail: "app".to_owned(),
+        ..Chain::new()
+    }
+    .trail_listing();
+    second["LogFileValidationEnabled"] = json!(false);
+    second["KmsKeyId"] = Json::Null;
+    push(&mut r.describe_trails, "trailList", second);
+    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    for check in [
+        "aws_cloudtrail_log_file_validation",
+        "aws_cloudtrail_kms_encryption",
+    ] {
+        let res = result(&rep, check, ACCT);
+        assert_eq!(res.status, Status::Failed, "{check}");
+        assert!(
+            res.reason.starts_with("trail app (us-east-1"),
+            "{}",
+            res.reason
+        );
+        assert!(
+            res.remediation.iter().all(|c| c.contains("--name 'app'")),
+            "{:?}",
+            res.remediation
+        );
+        assert_eq!(res.resources.len(), 1);
+    }
+    assert_eq!(
+        result(&rep, "aws_cloudtrail_log_file_validation", ACCT).reason,
+        format!("trail app (us-east-1, {ACCT}): log file validation disabled")
+    );
+    // The monitoring checks only need one qualifying trail.
+    assert_all(
+        &rep,
+        ACCT,
+        "aws_monitoring_",
+        Status::Passed,
+        "one good trail",
+    );
+}
+
+#[test]
+fn cloudwatch_logs_delivery_uses_the_collection_time() {
+    let run_v2 = |delivered: Option<&str>, group: bool| {
+        let c = Chain::new();
+        let mut r = c.complete_region(&[]);
+        let status = match delivered {
+            Some(t) => json!({"IsLogging": true, "LatestCloudWatchLogsDeliveryTime": t}),
+            None => json!({"IsLogging": true}),
+        };
+        r.trail_status.insert(c.trail.clone(), status);
+        if !group {
+            set_trail(&c, &mut r, "CloudWatchLogsLogGroupArn", Json::Null);
+        }
+        let rep = report_with(
+            &evidence(vec![account(ACCT, vec![r])]),
+            RunOptions {
+                benchmark: Some("cis_aws_v2_0".to_owned()),
+                checks: vec!["3.4".to_owned()],
+                ..RunOptions::default()
+            },
+        );
+        let res = result(&rep, "aws_cloudtrail_cloudwatch_logs_delivery", ACCT).clone();
+        (res.status, res.reason)
+    };
+    assert_eq!(run_v2(Some("2026-11-19T10:00:00Z"), true).0, Status::Passed);
+    let (s, reason) = run_v2(Some("2026-11-19T08:00:00Z"), true);
+    assert_eq!(s, Status::Failed);
+    assert!(
+        reason.contains("more than 24h before collection"),
+        "{reason}"
+    );
+    let (s, reason) = run_v2(None, true);
+    assert_eq!(s, Status::Failed);
+    assert!(reason.contains("never delivered"), "{reason}");
+    let (s, reason) = run_v2(Some("2026-11-20T08:00:00Z"), false);
+    assert_eq!(s, Status::Failed);
+    assert!(reason.contains("no CloudWatch Logs log group"), "{reason}");
+}
+
+#[test]
+fn demo_verdicts() {
+    let rep = report_with(
+        &trailgraph_model::demo::demo_evidence(),
+        RunOptions::default(),
+    );
+    assert_all(
+        &rep,
+        "111111111111",
+        "aws_",
+        Status::Passed,
+        "management account",
+    );
+    assert_all(
+        &rep,
+        "222222222222",
+        "aws_monitoring_",
+        Status::Passed,
+        "member through the org trail",
+    );
+    assert_eq!(
+        result(&rep, "aws_cloudtrail_log_file_validation", "222222222222").status,
+        Status::Failed
+    );
+    assert_eq!(
+        result(&rep, "aws_cloudtrail_kms_encryption", "222222222222").status,
+        Status::Failed
+    );
+    let sandbox: Vec<(String, Status)> = statuses(&rep, "333333333333", "aws_monitoring_");
+    let passed: Vec<&str> = sandbox
+        .iter()
+        .filter(|(_, s)| *s == Status::Passed)
+        .map(|(c, _)| c.as_str())
+        .collect();
+    assert_eq!(passed, ["aws_monitoring_vpc_changes"]);
+    let reason = |check: &str| result(&rep, check, "333333333333").reason.clone();
+    assert!(
+        reason("aws_monitoring_iam_policy_changes")
+            .contains("filter IAMPolicyChanges: equivalent: no alarm")
+    );
+    assert!(reason("aws_monitoring_security_group_changes").contains("namespace AWS/Events"));
+    assert!(
+        reason("aws_monitoring_cloudtrail_config_changes")
+            .contains("topic sandbox-unwatched: no subscription")
+    );
+    assert!(
+        reason("aws_monitoring_nacl_changes")
+            .contains("subscription PendingConfirmation: not confirmed")
+    );
+    assert!(
+        reason("aws_monitoring_route_table_changes")
+            .contains("misses {\"eventName\":\"DeleteRoute\"}")
+    );
+    assert!(reason("aws_monitoring_network_gateway_changes").contains("actions disabled"));
+    assert!(
+        reason("aws_monitoring_root_account_usage")
+            .contains("log group /aws/cloudtrail/sandbox (us-west-2")
+    );
+    assert!(reason("aws_monitoring_vpc_changes").starts_with("passed: trail sandbox-trail"));
+}
