@@ -144,7 +144,7 @@ fn usage(message: impl Into<String>, span: Range<usize>) -> CommandError {
 fn is_search_part(name: &str) -> bool {
     matches!(
         name,
-        "search" | "sort" | "limit" | "head" | "tail" | "count"
+        "search" | "sort" | "limit" | "head" | "tail" | "count" | "aggregate"
     )
 }
 
@@ -174,7 +174,10 @@ fn run_one(
             break;
         }
         // head/tail only belong to the search when a search came first.
-        if matches!(cmd.name, "head" | "tail" | "sort" | "limit" | "count") && spec.query.is_none()
+        if matches!(
+            cmd.name,
+            "head" | "tail" | "sort" | "limit" | "count" | "aggregate"
+        ) && spec.query.is_none()
         {
             break;
         }
@@ -195,19 +198,31 @@ fn run_one(
             for (head, n) in &spec.window {
                 nodes = take_window(nodes, *head, *n);
             }
-            match &spec.count {
-                Some(path) => {
-                    let columns = match path {
-                        Some((_, p)) => Some(Column::for_path(p)?),
-                        None => None,
-                    };
-                    items =
-                        output::count_nodes(inventory, &nodes, columns.as_ref(), context, &merged)
-                            .into_iter()
-                            .map(Item::Text)
-                            .collect();
+            if let Some(aggregate) = &plan.aggregate {
+                items = crate::eval::aggregate(aggregate, inventory, &nodes)
+                    .into_iter()
+                    .map(Item::Value)
+                    .collect();
+            } else {
+                match &spec.count {
+                    Some(path) => {
+                        let columns = match path {
+                            Some((_, p)) => Some(Column::for_path(p)?),
+                            None => None,
+                        };
+                        items = output::count_nodes(
+                            inventory,
+                            &nodes,
+                            columns.as_ref(),
+                            context,
+                            &merged,
+                        )
+                        .into_iter()
+                        .map(Item::Text)
+                        .collect();
+                    }
+                    None => items = nodes.into_iter().map(Item::Node).collect(),
                 }
-                None => items = nodes.into_iter().map(Item::Node).collect(),
             }
         }
     }
@@ -322,6 +337,15 @@ fn add_to_search(spec: &mut SearchSpec, cmd: &Command<'_>) -> Result<(), Command
                 } else {
                     last.limit = part.limit;
                 }
+            }
+        }
+        "aggregate" => {
+            // `aggregate a: sum(b)` is the preamble `aggregate(a: sum(b)):`.
+            let text = format!("aggregate({}): all", cmd.args);
+            let start = cmd.args_offset.saturating_sub("aggregate(".len());
+            let parsed = parse_at(&text, start)?;
+            if let Some(query) = spec.query.as_mut() {
+                query.aggregate = parsed.aggregate;
             }
         }
         "head" => spec.window.push((true, parse_count_arg(cmd, 100)?)),

@@ -5,13 +5,15 @@ use regex::RegexBuilder;
 use trailgraph_model::{AncestorKind, Kind, Number, Object, Value};
 
 use crate::ast::{
-    ArrayModifier, BoolOp, CmpOp, Direction, Function, Literal, MAX_DEPTH, Merge, Navigation, Part,
-    Path, Query, Span, Spanned, Term, WithClause, WithFilter,
+    Aggregate, AggregateOperand, AggregateValue, ArrayModifier, BoolOp, CmpOp, Direction, Function,
+    Literal, MAX_DEPTH, Merge, Navigation, Part, Path, Query, Span, Spanned, Term, WithClause,
+    WithFilter,
 };
 use crate::duration::{parse_duration, time_value};
 use crate::plan::{
-    Comparison, Filter, KindSet, MergeItemPlan, MergePlan, NavigationPlan, PartPlan, PathPlan,
-    Plan, Root, SortPlan, Source, Step, WithCount, WithPlan,
+    AggregateFunctionKind, AggregateFunctionPlan, AggregatePlan, Comparison, Filter, GroupValue,
+    KindSet, MergeItemPlan, MergePlan, NavigationPlan, Operand, PartPlan, PathPlan, Plan, Root,
+    SortPlan, Source, Step, TemplatePart, WithCount, WithPlan,
 };
 
 /// What lowering needs besides the query: the current time.
@@ -103,17 +105,19 @@ const REGEX_SIZE_LIMIT: usize = 10 * 1024 * 1024;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn lower(query: &Query, context: &Context) -> Result<Plan, LowerError> {
-    if let Some(aggregate) = &query.aggregate {
-        return Err(not_supported("aggregate(...)", &aggregate.span));
-    }
     let lowerer = Lowerer { now: context.now };
+    let aggregate = query
+        .aggregate
+        .as_ref()
+        .map(|a| lowerer.lower_aggregate(a))
+        .transpose()?;
     let parts = query
         .parts
         .iter()
         .enumerate()
         .map(|(i, part)| lowerer.lower_part(part, i == 0))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Plan { parts })
+    Ok(Plan { parts, aggregate })
 }
 
 /// Lowers a path as a node property path (for `list`, `count` and `format` columns).
@@ -209,6 +213,93 @@ impl Lowerer {
         })
     }
 
+    /// `aggregate(a as x, "{b}-{c}": sum(d * 2) as total, count(1))`.
+    fn lower_aggregate(&self, aggregate: &Spanned<Aggregate>) -> Result<AggregatePlan, LowerError> {
+        let span = &aggregate.span;
+        let node_path = |path: &Path| -> Result<PathPlan, LowerError> {
+            self.lower_path(&Spanned::new(path.clone(), span.clone()), Scope::Node)
+        };
+        let mut group = Vec::new();
+        for variable in &aggregate.node.group {
+            let (default_name, value) = match &variable.value {
+                AggregateValue::Path(p) => {
+                    (p.last_name().to_owned(), GroupValue::Path(node_path(p)?))
+                }
+                AggregateValue::Template(text) => {
+                    let mut parts = Vec::new();
+                    let mut rest = text.as_str();
+                    while let Some(open) = rest.find('{') {
+                        let Some(close) = rest[open..].find('}') else {
+                            break;
+                        };
+                        if open > 0 {
+                            parts.push(TemplatePart::Text(rest[..open].to_owned()));
+                        }
+                        let inner = crate::parser::parse_path(rest[open + 1..open + close].trim());
+                        parts.push(TemplatePart::Path(node_path(&inner)?));
+                        rest = &rest[open + close + 1..];
+                    }
+                    if !rest.is_empty() {
+                        parts.push(TemplatePart::Text(rest.to_owned()));
+                    }
+                    (text.clone(), GroupValue::Template(parts))
+                }
+            };
+            group.push((variable.name.clone().unwrap_or(default_name), value));
+        }
+        let mut functions = Vec::new();
+        for function in &aggregate.node.functions {
+            let kind = match function.function.as_str() {
+                "sum" => AggregateFunctionKind::Sum,
+                "count" => AggregateFunctionKind::Count,
+                "min" => AggregateFunctionKind::Min,
+                "max" => AggregateFunctionKind::Max,
+                "avg" => AggregateFunctionKind::Avg,
+                "stddev" => AggregateFunctionKind::Stddev,
+                _ => AggregateFunctionKind::Variance,
+            };
+            let mut operands = Vec::new();
+            let mut text = String::new();
+            for (op, operand) in &function.operands {
+                if let Some(op) = op {
+                    text.push(*op);
+                }
+                match operand {
+                    AggregateOperand::Number(n) => {
+                        text.push_str(&n.to_string());
+                        let value = match n {
+                            Literal::Int(i) => *i as f64,
+                            Literal::Float(f) => *f,
+                            _ => 0.0,
+                        };
+                        operands.push((*op, Operand::Number(value)));
+                    }
+                    AggregateOperand::Path(p) => {
+                        text.push_str(&p.to_string());
+                        operands.push((*op, Operand::Path(node_path(p)?)));
+                    }
+                }
+            }
+            // Fix's default name: `<fn>_of_<expression>` with non-word characters as `_`.
+            let default_name = format!("{}_of_{text}", function.function)
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            functions.push(AggregateFunctionPlan {
+                name: function.name.clone().unwrap_or(default_name),
+                function: kind,
+                operands,
+            });
+        }
+        Ok(AggregatePlan { group, functions })
+    }
+
     /// `{name: <query>, list[]: <query>} post_filter`: each sub-query runs from the node.
     fn lower_merge(&self, merge: &Merge) -> Result<MergePlan, LowerError> {
         let mut items = Vec::new();
@@ -225,7 +316,10 @@ impl Lowerer {
                 keys: name.segments.into_iter().map(|s| s.name).collect(),
                 absolute: name.absolute,
                 many: item.node.many,
-                plan: Plan { parts },
+                plan: Plan {
+                    parts,
+                    aggregate: None,
+                },
             });
         }
         let post_filter = match &merge.post_filter {

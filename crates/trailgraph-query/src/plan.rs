@@ -15,6 +15,74 @@ use crate::ast::{ArrayModifier, CmpOp, Direction, write_quoted};
 pub struct Plan {
     /// The parts, run left to right; each part's navigation feeds the next.
     pub parts: Vec<PartPlan>,
+    /// `aggregate(...)`: group the result and compute functions per group.
+    pub aggregate: Option<AggregatePlan>,
+}
+
+/// A lowered `aggregate(group: functions)`.
+#[derive(Debug, Clone)]
+pub struct AggregatePlan {
+    /// Group columns: name and what they read.
+    pub group: Vec<(String, GroupValue)>,
+    /// Functions: name, function and operands.
+    pub functions: Vec<AggregateFunctionPlan>,
+}
+
+/// What a group column reads.
+#[derive(Debug, Clone)]
+pub enum GroupValue {
+    /// A property.
+    Path(PathPlan),
+    /// A string joining text and properties (`"{a}_{b}"`).
+    Template(Vec<TemplatePart>),
+}
+
+/// A piece of a group template.
+#[derive(Debug, Clone)]
+pub enum TemplatePart {
+    /// Literal text.
+    Text(String),
+    /// A property.
+    Path(PathPlan),
+}
+
+/// One aggregate function.
+#[derive(Debug, Clone)]
+pub struct AggregateFunctionPlan {
+    /// The result's name.
+    pub name: String,
+    /// `sum`, `count`, `min`, `max`, `avg`, `stddev` or `variance`.
+    pub function: AggregateFunctionKind,
+    /// The first operand, then `(operator, operand)` pairs applied left to right.
+    pub operands: Vec<(Option<char>, Operand)>,
+}
+
+/// The aggregate functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateFunctionKind {
+    /// Sum of the values.
+    Sum,
+    /// Number of non-null values.
+    Count,
+    /// Smallest value.
+    Min,
+    /// Largest value.
+    Max,
+    /// Mean.
+    Avg,
+    /// Population standard deviation.
+    Stddev,
+    /// Population variance.
+    Variance,
+}
+
+/// An operand of an aggregate expression.
+#[derive(Debug, Clone)]
+pub enum Operand {
+    /// A number.
+    Number(f64),
+    /// A numeric property.
+    Path(PathPlan),
 }
 
 /// One lowered part.

@@ -153,8 +153,24 @@ golden!(
     "search is(aws_account) {regions[]: --> is(aws_region)} | list name, regions[*].reported.name as regions"
 );
 golden_error!(
-    error_aggregate_not_supported,
-    "search aggregate(kind: sum(1)): all"
+    error_with_usage_not_supported,
+    "search with_usage(2w::1w, [cpu]) is(aws_cloud_trail)"
+);
+golden!(
+    aggregate_preamble,
+    "search aggregate(kind: sum(1) as count): is(aws_resource) and account == prod"
+);
+golden!(
+    aggregate_command,
+    "search is(aws_cloudwatch_log_group) | aggregate account: sum(group_stored_bytes) as bytes, count(group_retention_in_days), max(group_retention_in_days), avg(group_stored_bytes / 1024)"
+);
+golden!(
+    aggregate_without_group,
+    "search aggregate(sum(1) as trails, min(cloudwatch_threshold)): is(aws_cloud_trail)"
+);
+golden!(
+    aggregate_template_group,
+    r#"search aggregate("{account}/{region}" as location: sum(1)): is(aws_cloud_trail) or is(aws_sns_topic)"#
 );
 golden_error!(error_unknown_command, "search all | frobnicate --now");
 golden_error!(
