@@ -141,14 +141,14 @@ impl Builder {
                 .iter()
                 .filter(|e| &e.account == id)
                 .map(|e| {
-                    Value::Object(Object::from_pairs([
+                    object([
                         ("service", Value::from(e.service.as_str())),
                         ("operation", Value::from(e.operation.as_str())),
                         ("region", Value::from(e.region.clone())),
                         ("resource", Value::from(e.resource.clone())),
                         ("code", Value::from(e.code.as_str())),
                         ("message", Value::from(e.message.as_str())),
-                    ]))
+                    ])
                 })
                 .collect();
             props.push(("account_collection_errors", Value::from(errors)));
@@ -269,14 +269,14 @@ impl Builder {
             };
             let transformations: Vec<Value> = list(Some(filter), "metricTransformations")
                 .map(|t| {
-                    Value::Object(Object::from_pairs([
+                    object([
                         ("metric_name", value(t.get("metricName"))),
                         ("metric_namespace", value(t.get("metricNamespace"))),
                         ("metric_value", value(t.get("metricValue"))),
                         ("default_value", value(t.get("defaultValue"))),
                         ("dimensions", value(t.get("dimensions"))),
                         ("unit", value(t.get("unit"))),
-                    ]))
+                    ])
                 })
                 .collect();
             let id = format!("arn:aws:logs:{reg}:{acct}:log-group:{group}:metric-filter:{name}");
@@ -426,7 +426,7 @@ impl Builder {
             .map(|m| {
                 let stat = m.get("MetricStat");
                 let metric = stat.and_then(|s| s.get("Metric"));
-                Value::Object(Object::from_pairs([
+                object([
                     ("id", value(m.get("Id"))),
                     ("expression", value(m.get("Expression"))),
                     ("label", value(m.get("Label"))),
@@ -437,10 +437,10 @@ impl Builder {
                         "metric_stat",
                         match stat {
                             None => Value::Null,
-                            Some(s) => Value::Object(Object::from_pairs([
+                            Some(s) => object([
                                 (
                                     "metric",
-                                    Value::Object(Object::from_pairs([
+                                    object([
                                         (
                                             "namespace",
                                             value(metric.and_then(|x| x.get("Namespace"))),
@@ -453,15 +453,15 @@ impl Builder {
                                             "dimensions",
                                             dimensions(metric.and_then(|x| x.get("Dimensions"))),
                                         ),
-                                    ])),
+                                    ]),
                                 ),
                                 ("period", value(s.get("Period"))),
                                 ("stat", value(s.get("Stat"))),
                                 ("unit", value(s.get("Unit"))),
-                            ])),
+                            ]),
                         },
                     ),
-                ]))
+                ])
             })
             .collect();
         let mut metric_keys: Vec<(String, String)> = Vec::new();
@@ -723,7 +723,7 @@ fn trail_node(listing: &TrailListing<'_>, shadow: bool) -> Node {
     let status_value = status.map_or(Value::Null, |s| {
         let f = |key: &str| value(s.get(key));
         let ts = |key: &str| timestamp(s.get(key));
-        Value::Object(Object::from_pairs([
+        object([
             ("is_logging", f("IsLogging")),
             ("latest_delivery_error", f("LatestDeliveryError")),
             ("latest_notification_error", f("LatestNotificationError")),
@@ -747,12 +747,12 @@ fn trail_node(listing: &TrailListing<'_>, shadow: bool) -> Node {
                 "latest_digest_delivery_error",
                 f("LatestDigestDeliveryError"),
             ),
-        ]))
+        ])
     });
     let selectors_value = selectors.map_or(Value::Null, |s| {
         let classic: Vec<Value> = list(Some(s), "EventSelectors")
             .map(|e| {
-                Value::Object(Object::from_pairs([
+                object([
                     ("read_write_type", value(e.get("ReadWriteType"))),
                     (
                         "include_management_events",
@@ -763,10 +763,10 @@ fn trail_node(listing: &TrailListing<'_>, shadow: bool) -> Node {
                         Value::from(
                             list(Some(e), "DataResources")
                                 .map(|d| {
-                                    Value::Object(Object::from_pairs([
+                                    object([
                                         ("type", value(d.get("Type"))),
                                         ("values", value(d.get("Values"))),
-                                    ]))
+                                    ])
                                 })
                                 .collect::<Vec<_>>(),
                         ),
@@ -775,19 +775,19 @@ fn trail_node(listing: &TrailListing<'_>, shadow: bool) -> Node {
                         "exclude_management_event_sources",
                         value(e.get("ExcludeManagementEventSources")),
                     ),
-                ]))
+                ])
             })
             .collect();
         let advanced: Vec<Value> = list(Some(s), "AdvancedEventSelectors")
             .map(|a| {
-                Value::Object(Object::from_pairs([
+                object([
                     ("name", value(a.get("Name"))),
                     (
                         "field_selectors",
                         Value::from(
                             list(Some(a), "FieldSelectors")
                                 .map(|f| {
-                                    Value::Object(Object::from_pairs([
+                                    object([
                                         ("selector_field", value(f.get("Field"))),
                                         ("equals", value(f.get("Equals"))),
                                         ("starts_with", value(f.get("StartsWith"))),
@@ -795,18 +795,18 @@ fn trail_node(listing: &TrailListing<'_>, shadow: bool) -> Node {
                                         ("not_equals", value(f.get("NotEquals"))),
                                         ("not_starts_with", value(f.get("NotStartsWith"))),
                                         ("not_ends_with", value(f.get("NotEndsWith"))),
-                                    ]))
+                                    ])
                                 })
                                 .collect::<Vec<_>>(),
                         ),
                     ),
-                ]))
+                ])
             })
             .collect();
-        Value::Object(Object::from_pairs([
+        object([
             ("event_selectors", Value::from(classic)),
             ("advanced_event_selectors", Value::from(advanced)),
-        ]))
+        ])
     });
     let all_management = selectors.map(logs_all_management_events);
     let arn = listing.arn.as_str();
@@ -928,7 +928,15 @@ fn trail_tags(list_tags: &Json) -> Value {
         .flat_map(|r| list(Some(r), "TagsList"))
         .filter_map(|t| Some((t.get("Key")?.as_str()?.to_owned(), value(t.get("Value")))))
         .collect();
-    Value::Object(Object::from_pairs(pairs))
+    object(pairs)
+}
+
+/// An object value without its null members: an absent property reads as null anyway, and a
+/// million nodes do not need to carry millions of nulls.
+fn object<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Value {
+    Value::Object(Object::from_pairs(
+        pairs.into_iter().filter(|(_, v)| !v.is_null()),
+    ))
 }
 
 fn dimensions(v: Option<&Json>) -> Value {
@@ -937,10 +945,10 @@ fn dimensions(v: Option<&Json>) -> Value {
             items
                 .iter()
                 .map(|d| {
-                    Value::Object(Object::from_pairs([
+                    object([
                         ("name", value(d.get("Name"))),
                         ("value", value(d.get("Value"))),
-                    ]))
+                    ])
                 })
                 .collect::<Vec<_>>(),
         ),
@@ -1281,7 +1289,7 @@ mod tests {
             .unwrap();
         let node = inv.node(t).unwrap();
         assert_eq!(node.property("trail_is_shadow"), Some(&Value::Bool(true)));
-        assert_eq!(node.property("trail_status"), Some(&Value::Null));
+        assert_eq!(node.property("trail_status"), None);
         assert_eq!(
             node.str_property("trail_owner_account_id"),
             Some("111122223333")

@@ -131,6 +131,7 @@ impl Ancestors {
 
 impl Node {
     /// A node with `reported` holding `kind`, `id` and `name` followed by `properties`.
+    /// Null properties are left out: an absent property reads as null.
     pub fn new(id: &str, kind: Kind, name: &str, reported_id: &str, properties: Object) -> Node {
         let mut pairs: Vec<(String, Value)> = vec![
             ("kind".into(), Value::from(kind.as_str())),
@@ -138,7 +139,7 @@ impl Node {
             ("name".into(), Value::from(name)),
         ];
         for (k, v) in properties.iter() {
-            if !matches!(k, "kind" | "id" | "name") {
+            if !matches!(k, "kind" | "id" | "name") && !v.is_null() {
                 pairs.push((k.to_owned(), v.clone()));
             }
         }
@@ -228,6 +229,12 @@ impl Inventory {
         if !exists {
             self.graph.add_edge(from, to, edge_type);
         }
+    }
+
+    /// Adds an edge without looking for an existing twin (for readers of data that is known to
+    /// hold each edge once).
+    pub(crate) fn add_edge_unchecked(&mut self, from: NodeId, to: NodeId, edge_type: EdgeType) {
+        self.graph.add_edge(from, to, edge_type);
     }
 
     /// The node at `index`, if it exists.

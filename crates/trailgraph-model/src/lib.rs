@@ -22,6 +22,7 @@
 pub mod build;
 pub mod demo;
 pub mod evidence;
+pub mod generate;
 pub mod inventory;
 pub mod kind;
 pub mod meta;

@@ -14,7 +14,7 @@
 //! same directory with mode 0600 and renamed into place, so a reader never sees half a file.
 
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -181,39 +181,86 @@ pub fn write_to(inventory: &Inventory, out: &mut impl Write) -> std::io::Result<
     out.write_all(b"\n")
 }
 
-/// Reads a snapshot file.
+/// Reads a snapshot file, streaming it (the file is never held in memory whole) and parsing
+/// node lines on two threads.
 pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
-    let bytes = fs::read(path).map_err(|source| SnapshotError::Io {
+    let file = fs::File::open(path).map_err(|source| SnapshotError::Io {
         path: path.to_owned(),
         source,
     })?;
-    read_from_bytes(&bytes, path)
+    read_from(BufReader::with_capacity(1 << 20, file), path)
 }
 
 /// Reads a snapshot from bytes; `path` is only used in messages.
 pub fn read_from_bytes(bytes: &[u8], path: &Path) -> Result<Inventory, SnapshotError> {
+    read_from(bytes, path)
+}
+
+/// Node lines per unit of work handed to a parser thread.
+const CHUNK_LINES: usize = 4096;
+/// Parser threads (the machines this runs on have at least two cores).
+const WORKERS: usize = 2;
+
+/// A run of consecutive node lines: their text, where each ends, and the first line's number.
+struct Chunk {
+    text: Vec<u8>,
+    ends: Vec<usize>,
+    first_line: usize,
+}
+
+type ChunkResult = Result<Vec<NodeLine>, (usize, String)>;
+
+fn parse_chunk(chunk: &Chunk) -> ChunkResult {
+    let mut out = Vec::with_capacity(chunk.ends.len());
+    let mut start = 0;
+    for (i, &end) in chunk.ends.iter().enumerate() {
+        let line = chunk.text.get(start..end).unwrap_or_default();
+        let node: NodeLine = serde_json::from_slice(line)
+            .map_err(|e| (chunk.first_line + i, format!("expected a node: {e}")))?;
+        out.push(node);
+        start = end;
+    }
+    Ok(out)
+}
+
+/// Reads one line without its newline into `buf`; `Ok(false)` at the end of input.
+fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    buf.clear();
+    if reader.read_until(b'\n', buf)? == 0 {
+        return Ok(false);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    Ok(true)
+}
+
+fn read_from(mut reader: impl BufRead, path: &Path) -> Result<Inventory, SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let corrupt = |line: usize, message: String| SnapshotError::Corrupt {
         path: path.to_owned(),
         line,
         message,
     };
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1;
-        corrupt(line, "the file is not UTF-8 text".to_owned())
-    })?;
-    let mut lines = text.split_terminator('\n');
-    let first = lines.next().unwrap_or("");
+    let mut buf = Vec::new();
+    let has_first = next_line(&mut reader, &mut buf).map_err(io)?;
+    let first = if has_first {
+        std::str::from_utf8(&buf)
+            .map_err(|_| corrupt(1, "the file is not UTF-8 text".to_owned()))?
+    } else {
+        ""
+    };
     let header: Header = match serde_json::from_str::<Header>(first) {
         Ok(h) if h.format == FORMAT_NAME => h,
         Err(e) if first.contains(FORMAT_NAME) => {
-            let hint = if lines.next().is_none() {
-                " (the file ends inside the header; it is truncated)"
-            } else {
+            let mut rest = Vec::new();
+            let hint = if next_line(&mut reader, &mut rest).map_err(io)? {
                 ""
+            } else {
+                " (the file ends inside the header; it is truncated)"
             };
             return Err(corrupt(1, format!("damaged snapshot header: {e}{hint}")));
         }
@@ -245,23 +292,89 @@ pub fn read_from_bytes(bytes: &[u8], path: &Path) -> Result<Inventory, SnapshotE
     // Counts come from the file; cap the reservation so a forged header cannot exhaust memory.
     inventory.reserve(header.nodes.min(1 << 24), header.edges.min(1 << 25));
     let mut ancestors: Vec<[Option<u32>; 3]> = Vec::with_capacity(header.nodes.min(1 << 24));
+
+    // Node lines: the main thread reads chunks and inserts parsed nodes in file order; two
+    // workers parse. Channels are bounded, so at most a few chunks are in memory at once.
     let mut line_no = 1;
-    for _ in 0..header.nodes {
-        line_no += 1;
-        let line = lines.next().ok_or_else(|| truncated(line_no - 1))?;
-        let parsed: NodeLine = serde_json::from_str(line)
-            .map_err(|e| corrupt(line_no, format!("expected a node: {e}")))?;
-        let node = Node {
-            id: parsed.id.into_boxed_str(),
-            kind: parsed.kind,
-            reported: parsed.reported,
-            ancestors: Ancestors::default(),
+    std::thread::scope(|scope| -> Result<(), SnapshotError> {
+        let mut inputs = Vec::new();
+        let mut outputs = Vec::new();
+        for _ in 0..WORKERS {
+            let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+            let (result_tx, result_rx) = std::sync::mpsc::sync_channel::<ChunkResult>(2);
+            scope.spawn(move || {
+                for chunk in chunk_rx {
+                    if result_tx.send(parse_chunk(&chunk)).is_err() {
+                        break;
+                    }
+                }
+            });
+            inputs.push(chunk_tx);
+            outputs.push(result_rx);
+        }
+        let mut in_flight: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+        let receive = |worker: usize,
+                       inventory: &mut Inventory,
+                       ancestors: &mut Vec<[Option<u32>; 3]>|
+         -> Result<(), SnapshotError> {
+            let parsed = outputs
+                .get(worker)
+                .and_then(|rx| rx.recv().ok())
+                .ok_or_else(|| corrupt(0, "a parser thread stopped".to_owned()))?
+                .map_err(|(line, message)| corrupt(line, message))?;
+            for node in parsed {
+                let line = ancestors.len() + 2;
+                ancestors.push(node.ancestors);
+                inventory
+                    .add_node(Node {
+                        id: node.id.into_boxed_str(),
+                        kind: node.kind,
+                        reported: node.reported,
+                        ancestors: Ancestors::default(),
+                    })
+                    .map_err(|e| corrupt(line, e.to_string()))?;
+            }
+            Ok(())
         };
-        inventory
-            .add_node(node)
-            .map_err(|e| corrupt(line_no, e.to_string()))?;
-        ancestors.push(parsed.ancestors);
-    }
+        let mut remaining = header.nodes;
+        let mut next_worker = 0;
+        while remaining > 0 {
+            let take = remaining.min(CHUNK_LINES);
+            let mut chunk = Chunk {
+                text: Vec::with_capacity(take * 512),
+                ends: Vec::with_capacity(take),
+                first_line: line_no + 1,
+            };
+            for _ in 0..take {
+                line_no += 1;
+                if !next_line(&mut reader, &mut buf).map_err(io)? {
+                    // Insert what was read so far, then report where the file ended.
+                    drop(inputs);
+                    return Err(truncated(line_no - 1));
+                }
+                chunk.text.extend_from_slice(&buf);
+                chunk.ends.push(chunk.text.len());
+            }
+            remaining -= take;
+            if in_flight.len() >= 2 * WORKERS
+                && let Some(worker) = in_flight.pop_front()
+            {
+                receive(worker, &mut inventory, &mut ancestors)?;
+            }
+            inputs
+                .get(next_worker)
+                .and_then(|tx| tx.send(chunk).ok())
+                .ok_or_else(|| corrupt(line_no, "a parser thread stopped".to_owned()))?;
+            in_flight.push_back(next_worker);
+            next_worker = (next_worker + 1) % WORKERS;
+        }
+        drop(inputs);
+        while let Some(worker) = in_flight.pop_front() {
+            receive(worker, &mut inventory, &mut ancestors)?;
+        }
+        Ok(())
+    })?;
+
     let count = header.nodes;
     let index = |n: u32, line: usize| -> Result<NodeId, SnapshotError> {
         if (n as usize) < count {
@@ -285,15 +398,19 @@ pub fn read_from_bytes(bytes: &[u8], path: &Path) -> Result<Inventory, SnapshotE
     }
     for _ in 0..header.edges {
         line_no += 1;
-        let line = lines.next().ok_or_else(|| truncated(line_no - 1))?;
-        let (from, to, edge_type): (u32, u32, EdgeType) = serde_json::from_str(line)
+        if !next_line(&mut reader, &mut buf).map_err(io)? {
+            return Err(truncated(line_no - 1));
+        }
+        let (from, to, edge_type) = parse_edge(&buf)
             .map_err(|e| corrupt(line_no, format!("expected an edge [from, to, type]: {e}")))?;
         let (from, to) = (index(from, line_no)?, index(to, line_no)?);
-        inventory.add_edge(from, to, edge_type);
+        inventory.add_edge_unchecked(from, to, edge_type);
     }
     line_no += 1;
-    let line = lines.next().ok_or_else(|| truncated(line_no - 1))?;
-    let trailer: Trailer = serde_json::from_str(line)
+    if !next_line(&mut reader, &mut buf).map_err(io)? {
+        return Err(truncated(line_no - 1));
+    }
+    let trailer: Trailer = serde_json::from_slice(&buf)
         .map_err(|e| corrupt(line_no, format!("expected the end marker: {e}")))?;
     if trailer.end != FORMAT_NAME || trailer.nodes != header.nodes || trailer.edges != header.edges
     {
@@ -302,13 +419,36 @@ pub fn read_from_bytes(bytes: &[u8], path: &Path) -> Result<Inventory, SnapshotE
             "the end marker does not match the header".to_owned(),
         ));
     }
-    if lines.next().is_some() {
+    if next_line(&mut reader, &mut buf).map_err(io)? {
         return Err(corrupt(
             line_no + 1,
             "unexpected data after the end marker".to_owned(),
         ));
     }
     Ok(inventory)
+}
+
+/// Parses `[from,to,"type"]` as the writer prints it, falling back to a JSON parser for any
+/// other spelling.
+fn parse_edge(line: &[u8]) -> Result<(u32, u32, EdgeType), String> {
+    let fast = || -> Option<(u32, u32, EdgeType)> {
+        let text = std::str::from_utf8(line).ok()?;
+        let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+        let mut parts = inner.splitn(3, ',');
+        let from = parts.next()?.parse().ok()?;
+        let to = parts.next()?.parse().ok()?;
+        let edge_type = match parts.next()? {
+            "\"default\"" => EdgeType::Default,
+            "\"delete\"" => EdgeType::Delete,
+            "\"iam\"" => EdgeType::Iam,
+            _ => return None,
+        };
+        Some((from, to, edge_type))
+    };
+    match fast() {
+        Some(edge) => Ok(edge),
+        None => serde_json::from_slice(line).map_err(|e| e.to_string()),
+    }
 }
 
 #[cfg(test)]

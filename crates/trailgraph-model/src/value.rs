@@ -6,6 +6,7 @@
 //! a boxed slice of pairs in insertion order, which roughly halves the memory of a node and keeps
 //! `dump` output in the order the properties were reported.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -18,15 +19,30 @@ pub type Key = Arc<str>;
 
 static KEYS: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
+thread_local! {
+    // Most lookups hit this per-thread cache, so parallel snapshot readers do not contend on
+    // the global lock and no key is allocated twice.
+    static LOCAL_KEYS: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+}
+
 /// Returns the shared key for `name`, creating it on first use.
 pub fn intern(name: &str) -> Key {
-    // A poisoned lock only means another thread panicked while inserting; the set is still valid.
-    let mut keys = KEYS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(key) = keys.get(name) {
-        return Arc::clone(key);
+    if let Some(key) = LOCAL_KEYS.with(|local| local.borrow().get(name).cloned()) {
+        return key;
     }
-    let key: Arc<str> = Arc::from(name);
-    keys.insert(Arc::clone(&key));
+    let key = {
+        // A poisoned lock only means another thread panicked while inserting; the set is valid.
+        let mut keys = KEYS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match keys.get(name) {
+            Some(key) => Arc::clone(key),
+            None => {
+                let key: Arc<str> = Arc::from(name);
+                keys.insert(Arc::clone(&key));
+                key
+            }
+        }
+    };
+    LOCAL_KEYS.with(|local| local.borrow_mut().insert(Arc::clone(&key)));
     key
 }
 
@@ -456,33 +472,30 @@ impl<'de> Visitor<'de> for ObjectVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
         let mut out: Vec<(Key, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
-        while let Some(key) = map.next_key::<KeyBuf>()? {
+        while let Some(KeyRef(key)) = map.next_key::<KeyRef>()? {
             let value = map.next_value::<Value>()?;
-            match out.iter_mut().find(|(k, _)| **k == *key.0) {
+            match out.iter_mut().find(|(k, _)| Arc::ptr_eq(k, &key)) {
                 Some(slot) => slot.1 = value,
-                None => out.push((intern(&key.0), value)),
+                None => out.push((key, value)),
             }
         }
         Ok(Object(out.into_boxed_slice()))
     }
 }
 
-/// A key read from input, borrowed when the input allows it.
-struct KeyBuf(String);
+/// An object key read from input and interned on the spot, without an intermediate `String`.
+struct KeyRef(Key);
 
-impl<'de> Deserialize<'de> for KeyBuf {
+impl<'de> Deserialize<'de> for KeyRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
         impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = KeyBuf;
+            type Value = KeyRef;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object key")
             }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<KeyBuf, E> {
-                Ok(KeyBuf(s.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<KeyBuf, E> {
-                Ok(KeyBuf(s))
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<KeyRef, E> {
+                Ok(KeyRef(intern(s)))
             }
         }
         d.deserialize_str(KeyVisitor)
