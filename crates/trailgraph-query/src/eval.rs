@@ -569,17 +569,59 @@ impl<'a> Evaluator<'a> {
         if matches!(filter, Filter::All) {
             return candidates;
         }
-        candidates
-            .into_iter()
-            .filter(|id| self.node_matches(*id, filter))
-            .collect()
+        self.parallel_filter(candidates, &|evaluator, id| {
+            evaluator.node_matches(id, filter)
+        })
     }
 
     fn eval_with_step(&self, with: &WithPlan, nodes: Vec<NodeId>) -> Vec<NodeId> {
-        nodes
-            .into_iter()
-            .filter(|id| self.eval_with(with, *id))
-            .collect()
+        self.parallel_filter(nodes, &|evaluator, id| evaluator.eval_with(with, id))
+    }
+
+    /// Keeps the nodes for which `keep` holds, in order. Large inputs are split over the
+    /// available cores; each thread has its own evaluator (caches are per thread).
+    fn parallel_filter(
+        &self,
+        nodes: Vec<NodeId>,
+        keep: &(dyn Fn(&Evaluator<'a>, NodeId) -> bool + Sync),
+    ) -> Vec<NodeId> {
+        const MIN_PER_THREAD: usize = 8_192;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(nodes.len() / MIN_PER_THREAD)
+            .min(16);
+        if threads <= 1 {
+            return nodes.into_iter().filter(|id| keep(self, *id)).collect();
+        }
+        let chunk = nodes.len().div_ceil(threads);
+        let inventory = self.inventory;
+        let parts: Vec<Vec<NodeId>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = nodes
+                .chunks(chunk)
+                .map(|slice| {
+                    scope.spawn(move || {
+                        let evaluator = Evaluator::new(inventory);
+                        let kept: Vec<NodeId> = slice
+                            .iter()
+                            .copied()
+                            .filter(|id| keep(&evaluator, *id))
+                            .collect();
+                        (kept, *evaluator.walk_count.borrow())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok((kept, walks)) => {
+                        *self.walk_count.borrow_mut() += walks;
+                        kept
+                    }
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+        parts.concat()
     }
 
     fn eval_order(&self, part: &PartPlan, mut nodes: Vec<NodeId>, ordered: bool) -> Vec<NodeId> {
@@ -826,6 +868,11 @@ impl<'a> Evaluator<'a> {
     where
         'a: 's,
     {
+        if c.modifier.is_none()
+            && let Some(found) = self.resolve_single(&c.path, subject)
+        {
+            return self.compare_one(c, found.unwrap_or(&Value::Null));
+        }
         let mut values = Vec::new();
         self.resolve(&c.path, subject, &mut values);
         match c.modifier {
@@ -879,6 +926,37 @@ impl<'a> Evaluator<'a> {
                 _ => false,
             },
         }
+    }
+
+    /// The one value at a path without `[*]`, without allocating: `Some(None)` when absent,
+    /// `None` when the path needs the general [`Self::resolve`].
+    fn resolve_single<'s>(&self, path: &PathPlan, subject: Subject<'s>) -> Option<Option<&'s Value>>
+    where
+        'a: 's,
+    {
+        let (first, rest) = match path.steps.split_first() {
+            Some((Step::Key(key), rest)) => (key, rest),
+            _ => return None,
+        };
+        let start: Option<&'s Value> = match path.root {
+            Root::Element if subject.element.is_some() => {
+                return Some(subject.element.and_then(|e| walk_single(e, &path.steps)));
+            }
+            Root::Element | Root::Reported => {
+                let merged = subject.overlay.and_then(|o| o.reported.get(first));
+                match merged {
+                    Some(v) => Some(v),
+                    None => subject.node.and_then(|(_, n)| n.reported.get(first)),
+                }
+            }
+            Root::Ancestor(which) => subject
+                .node
+                .and_then(|(id, _)| self.inventory.ancestor(id, which))
+                .and_then(|a| a.reported.get(first)),
+            Root::Absent => None,
+            Root::NodeId | Root::Kinds | Root::Merged => return None,
+        };
+        Some(start.and_then(|v| walk_single(v, rest)))
     }
 
     /// Every value at `path` (several when it has `[*]`); nothing when absent.
@@ -959,6 +1037,15 @@ fn walk<'v>(value: &'v Value, steps: &[Step], out: &mut Vec<&'v Value>) {
             }
         }
     }
+}
+
+/// Follows keys and indexes (no `[*]`) from `value`.
+fn walk_single<'v>(value: &'v Value, steps: &[Step]) -> Option<&'v Value> {
+    steps.iter().try_fold(value, |v, step| match step {
+        Step::Key(key) => v.get(key),
+        Step::Index(i) => v.as_array().and_then(|a| a.get(*i)),
+        Step::Each => None,
+    })
 }
 
 fn walk_object<'v>(
