@@ -18,6 +18,7 @@ pub(crate) struct Engine<'a> {
     pub strict: bool,
     comparisons: RefCell<HashMap<(String, String), Comparison>>,
     samples: RefCell<HashMap<String, Vec<Json>>>,
+    candidates: RefCell<HashMap<(NodeId, String), Vec<NodeId>>>,
 }
 
 impl<'a> Engine<'a> {
@@ -30,6 +31,7 @@ impl<'a> Engine<'a> {
             strict,
             comparisons: RefCell::default(),
             samples: RefCell::default(),
+            candidates: RefCell::default(),
         }
     }
 
@@ -43,6 +45,22 @@ impl<'a> Engine<'a> {
         let evaluation =
             trailgraph_query::evaluate(&plan, self.inventory, EvalOptions { ordered: false });
         Ok(evaluation.nodes.into_iter().collect())
+    }
+
+    /// The candidates of a walk step from `start`, computed once per (start, step).
+    pub(crate) fn cached_candidates(
+        &self,
+        start: NodeId,
+        key: String,
+        compute: impl FnOnce() -> Vec<NodeId>,
+    ) -> Vec<NodeId> {
+        let key = (start, key);
+        if let Some(hit) = self.candidates.borrow().get(&key) {
+            return hit.clone();
+        }
+        let value = compute();
+        self.candidates.borrow_mut().insert(key, value.clone());
+        value
     }
 
     /// Compares an actual filter pattern with a required one (cached by both texts).

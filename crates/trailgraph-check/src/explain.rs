@@ -129,7 +129,7 @@ impl Chain {
         let Some(first) = self.levels.first() else {
             return Vec::new();
         };
-        let mut paths: Vec<Path> = candidates(engine.inventory, start, first)
+        let mut paths: Vec<Path> = candidates(engine, start, first)
             .into_iter()
             .map(|n| self.deepest(engine, phrases, n, 0))
             .collect();
@@ -142,7 +142,7 @@ impl Chain {
         let Some(first) = self.levels.first() else {
             return Vec::new();
         };
-        candidates(engine.inventory, start, first)
+        candidates(engine, start, first)
             .into_iter()
             .filter(|n| meets(first, *n))
             .collect()
@@ -214,7 +214,7 @@ impl Chain {
                 depth: level_index + 1,
             };
         };
-        let next_candidates = candidates(engine.inventory, node, next);
+        let next_candidates = candidates(engine, node, next);
         let mut best: Option<Path> = None;
         for c in next_candidates.iter().filter(|c| meets(next, **c)) {
             let p = self.deepest(engine, phrases, *c, level_index + 1);
@@ -331,25 +331,26 @@ fn meets(level: &Level, node: NodeId) -> bool {
 }
 
 /// Nodes reached from `start` by the level's navigation, of the level's kinds, sorted by name.
-fn candidates(inventory: &Inventory, start: NodeId, level: &Level) -> Vec<NodeId> {
-    let mut out: Vec<NodeId> = navigate(inventory, start, &level.navigation)
-        .into_iter()
-        .filter(|n| {
-            level.kinds.is_empty()
-                || inventory
-                    .node(*n)
-                    .is_some_and(|node| level.kinds.contains(&node.kind))
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        let name = |n: &NodeId| {
-            inventory
-                .node(*n)
-                .map(|x| (x.name().to_owned(), x.id.to_string()))
-        };
-        name(a).cmp(&name(b))
-    });
-    out
+/// Cached per (start, navigation, kinds): every check walks the same first levels.
+fn candidates(engine: &Engine<'_>, start: NodeId, level: &Level) -> Vec<NodeId> {
+    let key = format!("{}|{:?}", level.navigation, level.kinds);
+    engine.cached_candidates(start, key, || {
+        let inventory = engine.inventory;
+        let mut out: Vec<NodeId> = navigate(inventory, start, &level.navigation)
+            .into_iter()
+            .filter(|n| {
+                level.kinds.is_empty()
+                    || inventory
+                        .node(*n)
+                        .is_some_and(|node| level.kinds.contains(&node.kind))
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            let name = |n: &NodeId| inventory.node(*n).map(|x| (x.name(), &x.id));
+            name(a).cmp(&name(b))
+        });
+        out
+    })
 }
 
 /// The nodes at depths `start..=until` from `from` along the navigation's edges (breadth first,
