@@ -92,6 +92,32 @@ pub fn run_command_line(
     Ok(())
 }
 
+/// Runs one search query (a leading `search ` is allowed, as in Fix's check files) and returns
+/// the matching nodes in output order. Error spans are within `query`.
+///
+/// ```
+/// use trailgraph_model::{Inventory, Kind, Node, Object, SnapshotMeta};
+/// use trailgraph_query::{Context, search_nodes};
+///
+/// let mut inventory = Inventory::new(SnapshotMeta::default());
+/// inventory.add_node(Node::new("t1", Kind::AwsCloudTrail, "org", "org", Object::new()))?;
+/// let nodes = search_nodes("search is(aws_cloud_trail)", &inventory, &Context::now())?;
+/// assert_eq!(nodes.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn search_nodes(
+    query: &str,
+    inventory: &Inventory,
+    context: &Context,
+) -> Result<Vec<NodeId>, CommandError> {
+    let trimmed = query.trim_start();
+    let text = trimmed.strip_prefix("search ").unwrap_or(trimmed);
+    let offset = query.len() - text.len();
+    let parsed = parse_at(text, offset)?;
+    let plan = lower(&parsed, context).map_err(|error| CommandError::Lower { error })?;
+    Ok(evaluate(&plan, inventory, EvalOptions::default()).nodes)
+}
+
 /// One command of a pipeline, located in the line.
 struct Command<'l> {
     name: &'l str,

@@ -30,7 +30,7 @@ pub mod shell;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use command::{CommandError, run_command_line};
+pub use command::{CommandError, run_command_line, search_nodes};
 pub use eval::{EvalOptions, Evaluation, Stats, evaluate, explain};
 pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};
