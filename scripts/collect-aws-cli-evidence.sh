@@ -23,6 +23,9 @@ aws() { command aws --output json --no-cli-pager "$@"; }
 account=$(aws sts get-caller-identity --query Account --output text)
 mkdir -p "$dir/$account"
 aws sts get-caller-identity >"$dir/$account/sts-get-caller-identity.json"
+# Optional: the account's alias names it in reports (needs iam:ListAccountAliases).
+aws iam list-account-aliases >"$dir/$account/iam-list-account-aliases.json" 2>/dev/null \
+  || rm -f "$dir/$account/iam-list-account-aliases.json"
 
 for region in "${regions[@]}"; do
   out="$dir/$account/$region"

@@ -23,6 +23,17 @@ pub enum Command {
     /// Inspect inventory snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Collect trails, log groups, metric filters, alarms, SNS topics and subscriptions from AWS
+    /// into an inventory snapshot.
+    ///
+    /// Credentials follow AWS conventions (the default chain, `--profile` including SSO,
+    /// `AWS_ENDPOINT_URL`). Only read-only APIs are called (see docs/iam-policy.json). Exit code
+    /// 0 when everything was collected, 3 when the snapshot is incomplete (the failed operations
+    /// are listed), 2 for usage errors.
+    Collect(CollectArgs),
+    /// Build an inventory snapshot from evidence instead of credentials.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Parse queries without running them and print their canonical form.
     ///
     /// With QUERY: prints the canonical query, or the error with a caret under the column.
@@ -75,11 +86,65 @@ pub enum PatternFormat {
     Json,
 }
 
+/// `trailgraph collect ...`
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// A named profile (SSO profiles too); repeat for several accounts. Default: the default
+    /// credential chain.
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// A role to assume, one per account; repeat for several accounts.
+    #[arg(long = "role-arn", value_name = "ARN")]
+    pub role_arns: Vec<String>,
+    /// Regions: `all` (every region enabled for the account, the default) or `r1,r2,...`.
+    #[arg(long, default_value = "all", value_name = "REGIONS")]
+    pub regions: String,
+    /// How many (account, region) pairs are collected at the same time.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Attempts per API call, including the first (throttling and transient errors are retried
+    /// with backoff).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+    /// The snapshot file to write (created with mode 0600).
+    #[arg(long, short)]
+    pub output: PathBuf,
+}
+
+/// `trailgraph import ...`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import the JSON the AWS CLI prints for the CIS audit commands, laid out as
+    /// `DIR/<account-id>/<region>/<service>-<operation>[--<name>].json` (see
+    /// docs/aws-cli-evidence.md). A missing file means "not collected" (exit code 3).
+    #[command(name = "aws-cli")]
+    AwsCli {
+        /// The evidence directory.
+        dir: PathBuf,
+        /// The snapshot file to write (created with mode 0600).
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+}
+
 /// `trailgraph demo ...`
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
     /// Write the demo inventory to a snapshot file.
     Export {
+        /// The snapshot file to write (created with mode 0600).
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Write a generated inventory of any size (for benchmarks): about 60 nodes per account and
+    /// region, so 1000 accounts × 17 regions is about a million nodes.
+    Generate {
+        /// Number of accounts.
+        #[arg(long, default_value_t = 1000)]
+        accounts: usize,
+        /// Regions per account (1 to 17).
+        #[arg(long, default_value_t = 17, value_parser = clap::value_parser!(u8).range(1..=17))]
+        regions: u8,
         /// The snapshot file to write (created with mode 0600).
         #[arg(long, short)]
         output: PathBuf,

@@ -6,7 +6,7 @@ use trailgraph_model::{Inventory, Kind, read_snapshot, write_snapshot};
 
 use crate::args::{Cli, Command, DemoCommand, InventorySource, SnapshotCommand};
 use crate::exit::{Outcome, SUCCESS};
-use crate::{parse, pattern};
+use crate::{collect, parse, pattern};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
@@ -14,6 +14,26 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Demo(DemoCommand::Export { output }) => {
             match write_snapshot(&trailgraph_model::demo_inventory(), &output) {
                 Ok(()) => Outcome::Code(SUCCESS),
+                Err(e) => Outcome::usage(e.to_string()),
+            }
+        }
+        Command::Demo(DemoCommand::Generate {
+            accounts,
+            regions,
+            output,
+        }) => {
+            let inventory =
+                trailgraph_model::generate::generate_inventory(accounts, usize::from(regions));
+            match write_snapshot(&inventory, &output) {
+                Ok(()) => {
+                    eprintln!(
+                        "wrote {} nodes and {} edges to {}",
+                        inventory.node_count(),
+                        inventory.edge_count(),
+                        output.display()
+                    );
+                    Outcome::Code(SUCCESS)
+                }
                 Err(e) => Outcome::usage(e.to_string()),
             }
         }
@@ -25,6 +45,8 @@ pub fn run(cli: Cli) -> Outcome {
         },
         Command::Pattern(command) => pattern::run(command),
         Command::Parse { query } => parse::run(query.as_deref()),
+        Command::Collect(args) => collect::collect(&args),
+        Command::Import(command) => collect::import(command),
     }
 }
 

@@ -10,7 +10,6 @@ pub const FAILED: u8 = 1;
 /// A usage, parse or input error.
 pub const USAGE: u8 = 2;
 /// The result is incomplete: a collection error, or a check that could not be evaluated.
-#[allow(dead_code)]
 pub const INCOMPLETE: u8 = 3;
 
 /// What a command ends with.

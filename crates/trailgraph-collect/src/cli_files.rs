@@ -16,6 +16,8 @@ use crate::error::ImportError;
 
 /// `sts-get-caller-identity.json`, in the account folder.
 pub const CALLER_IDENTITY_FILE: &str = "sts-get-caller-identity.json";
+/// `iam-list-account-aliases.json`, in the account folder (optional): the account's friendly name.
+pub const ACCOUNT_ALIASES_FILE: &str = "iam-list-account-aliases.json";
 /// `aws cloudtrail describe-trails --include-shadow-trails`.
 pub const DESCRIBE_TRAILS_FILE: &str = "cloudtrail-describe-trails.json";
 /// `aws logs describe-log-groups`.
@@ -122,6 +124,14 @@ pub fn import_aws_cli(dir: &Path) -> Result<Evidence, ImportError> {
                 account.regions.push(region);
             } else if name == CALLER_IDENTITY_FILE {
                 account.caller_identity = Some(read_json(&entry)?);
+            } else if name == ACCOUNT_ALIASES_FILE {
+                let aliases = read_json(&entry)?;
+                account.name = aliases
+                    .get("AccountAliases")
+                    .and_then(serde_json::Value::as_array)
+                    .and_then(|a| a.first())
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned);
             } else {
                 meta.notes.push(format!("ignored {}", entry.display()));
             }
@@ -312,6 +322,10 @@ pub fn export_aws_cli(evidence: &Evidence, dir: &Path) -> Result<(), ImportError
         fs::create_dir_all(&account_dir).map_err(io_error(&account_dir))?;
         if let Some(caller) = &account.caller_identity {
             write_json(&account_dir.join(CALLER_IDENTITY_FILE), caller)?;
+        }
+        if let Some(name) = &account.name {
+            let aliases = serde_json::json!({ "AccountAliases": [name] });
+            write_json(&account_dir.join(ACCOUNT_ALIASES_FILE), &aliases)?;
         }
         for region in &account.regions {
             let region_dir = account_dir.join(&region.region);
