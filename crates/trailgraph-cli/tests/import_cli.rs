@@ -1,5 +1,7 @@
 //! `import aws-cli`: evidence files in, snapshot out; a missing file is "not collected".
 
+#![allow(clippy::expect_used)]
+
 mod util;
 
 use util::Dir;
