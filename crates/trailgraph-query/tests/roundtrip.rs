@@ -200,3 +200,35 @@ fn hostile_nesting_is_linear() {
     assert!(parsed.is_ok_and(|q| !q.to_string().is_empty()));
     assert!(start.elapsed().as_secs() < 10, "took {:?}", start.elapsed());
 }
+
+/// Parsing time grows linearly with the input: four times the input may take at most about
+/// four times as long (generous bound for noisy machines), never sixteen.
+#[test]
+fn parse_time_is_not_quadratic() {
+    fn best_of_three(query: &str) -> std::time::Duration {
+        (0..3)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let _ = trailgraph_query::parse(query);
+                start.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    }
+    let shapes: [fn(usize) -> String; 3] = [
+        |n| format!("x in [{}]", vec!["a1"; n].join(", ")),
+        |n| format!("name == \"{}\"", "ab\\\"".repeat(n)),
+        |n| {
+            format!("{}a == 1{}", "(".repeat(60), ")".repeat(60))
+                + &" or b.c.d == x".repeat(n / 50)
+        },
+    ];
+    for shape in shapes {
+        let small = best_of_three(&shape(5_000));
+        let large = best_of_three(&shape(20_000));
+        assert!(
+            large <= small * 10 + std::time::Duration::from_millis(20),
+            "small {small:?}, large {large:?}"
+        );
+    }
+}
