@@ -23,6 +23,11 @@ pub enum Command {
     /// Inspect inventory snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Search the inventory: run one command line with -c, or one per stdin line.
+    ///
+    /// Command lines are Fix Inventory shell lines: `search <query> | count`, `| list a, b`,
+    /// `| dump`, `| format "{name}"`, `| head 5`, ... (see docs/query-language.md).
+    Shell(ShellArgs),
     /// Collect trails, log groups, metric filters, alarms, SNS topics and subscriptions from AWS
     /// into an inventory snapshot.
     ///
@@ -84,6 +89,20 @@ pub enum PatternFormat {
     Text,
     /// `{"verdict": ..., "missed_events": [...], "error": ...}`.
     Json,
+}
+
+/// `trailgraph shell ...`
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    /// Which inventory to search.
+    #[command(flatten)]
+    pub source: InventorySource,
+    /// Run this command line and exit.
+    #[arg(short = 'c', long = "command", value_name = "COMMAND LINE")]
+    pub command: Option<String>,
+    /// Print how long loading and each command line took, on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// `trailgraph collect ...`

@@ -6,7 +6,7 @@ use trailgraph_model::{Inventory, Kind, read_snapshot, write_snapshot};
 
 use crate::args::{Cli, Command, DemoCommand, InventorySource, SnapshotCommand};
 use crate::exit::{Outcome, SUCCESS};
-use crate::{collect, parse, pattern};
+use crate::{collect, parse, pattern, shell};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
@@ -45,13 +45,13 @@ pub fn run(cli: Cli) -> Outcome {
         },
         Command::Pattern(command) => pattern::run(command),
         Command::Parse { query } => parse::run(query.as_deref()),
+        Command::Shell(args) => shell::run(&args),
         Command::Collect(args) => collect::collect(&args),
         Command::Import(command) => collect::import(command),
     }
 }
 
 /// Loads the inventory named by `--demo` / `--inventory`.
-#[allow(dead_code)]
 pub fn load_inventory(source: &InventorySource) -> Result<Inventory, Outcome> {
     match (&source.inventory, source.demo) {
         (Some(path), _) => read_snapshot(path).map_err(|e| Outcome::usage(e.to_string())),

@@ -12,6 +12,7 @@ mod commands;
 mod exit;
 mod parse;
 mod pattern;
+mod shell;
 
 fn main() -> ExitCode {
     let args = match args::Cli::try_parse() {

@@ -1,0 +1,94 @@
+//! `trailgraph shell`: command lines against an inventory.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::time::Instant;
+
+use trailgraph_model::Inventory;
+use trailgraph_query::{CommandError, Context, render_error, run_command_line};
+
+use crate::args::ShellArgs;
+use crate::commands::load_inventory;
+use crate::exit::{Outcome, SUCCESS, USAGE};
+
+/// Runs `-c LINE`, or every line of a non-terminal stdin.
+pub fn run(args: &ShellArgs) -> Outcome {
+    let started = Instant::now();
+    let inventory = match load_inventory(&args.source) {
+        Ok(inventory) => inventory,
+        Err(outcome) => return outcome,
+    };
+    if args.timings {
+        eprintln!(
+            "load: {:.1} ms ({} nodes)",
+            started.elapsed().as_secs_f64() * 1000.0,
+            inventory.node_count()
+        );
+    }
+    let context = Context::now();
+    let outcome = match &args.command {
+        Some(line) => match run_line(line, &inventory, &context, args.timings) {
+            Ok(()) => Outcome::Code(SUCCESS),
+            Err(outcome) => outcome,
+        },
+        None if io::stdin().is_terminal() => Outcome::usage(
+            "the interactive shell is not available in this version; give a command line with -c, or pipe command lines on stdin",
+        ),
+        None => run_stdin(&inventory, &context, args.timings),
+    };
+    // A large inventory takes a second to free; the process is about to end anyway.
+    std::mem::forget(inventory);
+    outcome
+}
+
+/// One command line per stdin line; errors are printed and the next line runs.
+fn run_stdin(inventory: &Inventory, context: &Context, timings: bool) -> Outcome {
+    let mut failed = false;
+    for line in io::stdin().lock().lines() {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => return Outcome::usage(format!("reading stdin: {e}")),
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        match run_line(&line, inventory, context, timings) {
+            Ok(()) => {}
+            Err(Outcome::Code(code)) if code == SUCCESS => return Outcome::Code(SUCCESS),
+            Err(Outcome::Error { message, .. }) => {
+                failed = true;
+                eprintln!("{}", message.trim_end());
+            }
+            Err(other) => return other,
+        }
+    }
+    Outcome::Code(if failed { USAGE } else { SUCCESS })
+}
+
+fn run_line(
+    line: &str,
+    inventory: &Inventory,
+    context: &Context,
+    timings: bool,
+) -> Result<(), Outcome> {
+    let started = Instant::now();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let result = run_command_line(line, inventory, context, &mut out);
+    let flushed = out.flush();
+    if timings {
+        eprintln!(
+            "command: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    match result {
+        Ok(()) => flushed.map_err(Outcome::from),
+        Err(CommandError::Io(e)) => Err(Outcome::from(e)),
+        Err(e) => {
+            let message = e.message();
+            Err(Outcome::usage(match e.span() {
+                Some(span) => render_error(line, span, &message),
+                None => format!("error: {message}"),
+            }))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! `trailgraph shell` one-shot and line-by-line modes over the demo inventory.
+
+mod util;
+
+use util::Dir;
+
+#[test]
+fn count_prints_total_matched() {
+    Dir::new()
+        .run(&[
+            "shell",
+            "--demo",
+            "-c",
+            "search is(aws_cloud_trail) and trail_is_multi_region_trail=true | count",
+        ])
+        .expect_code(0)
+        .stdout_has("total matched: 3\ntotal unmatched: 0\n");
+}
+
+#[test]
+fn list_shows_the_demo_trails() {
+    let run = Dir::new().run(&[
+        "shell",
+        "--demo",
+        "-c",
+        "search is(aws_cloud_trail) | list name, trail_is_multi_region_trail, trail_status.is_logging",
+    ]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout,
+        "name=org-trail, trail_is_multi_region_trail=true, is_logging=true\n\
+         name=prod-app-trail, trail_is_multi_region_trail=false, is_logging=true\n\
+         name=sandbox-legacy, trail_is_multi_region_trail=true, is_logging=false\n\
+         name=sandbox-trail, trail_is_multi_region_trail=true, is_logging=true\n"
+    );
+}
+
+#[test]
+fn fix_query_with_empty_log_group_dumps_the_trail_without_one() {
+    Dir::new()
+        .run(&[
+            "shell",
+            "--demo",
+            "-c",
+            "search is(aws_cloud_trail) and trail_is_multi_region_trail=true with(empty, --> is(aws_cloudwatch_log_group)) | dump",
+        ])
+        .expect_code(0)
+        .stdout_has("id: arn:aws:cloudtrail:us-west-2:333333333333:trail/sandbox-legacy\nreported:\n  kind: aws_cloud_trail\n")
+        .stdout_has("  account:\n    reported:\n      name: acme-sandbox\n");
+}
+
+#[test]
+fn unknown_kind_points_at_the_column() {
+    let run = Dir::new().run(&["shell", "--demo", "-c", "search is(aws_clodtrail)"]);
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: unknown kind `aws_clodtrail`\n  | search is(aws_clodtrail)\n  |           ^^^^^^^^^^^^^\n"
+    );
+}
+
+#[test]
+fn stdin_lines_run_one_by_one_and_errors_do_not_stop_the_rest() {
+    let run = Dir::new().run_with_stdin(
+        &["shell", "--demo"],
+        "search is(aws_account) | count\nsearch is(aws_account) and\nsearch is(aws_sns_topic) | count\n",
+    );
+    run.expect_code(2)
+        .stdout_has("total matched: 3\n")
+        .stdout_has("total matched: 5\n")
+        .stderr_has("expected a term");
+}
+
+#[test]
+fn inventory_file_and_timings() {
+    let dir = Dir::new();
+    dir.run(&["demo", "export", "--output", "demo.tgs"])
+        .expect_code(0);
+    dir.run(&[
+        "shell",
+        "--inventory",
+        "demo.tgs",
+        "--timings",
+        "-c",
+        "search is(aws_sns_subscription) and subscription_confirmed=false | list name",
+    ])
+    .expect_code(0)
+    .stdout_has("name=PendingConfirmation")
+    .stderr_has("load: ")
+    .stderr_has("command: ");
+    dir.run(&[
+        "shell",
+        "--demo",
+        "--inventory",
+        "demo.tgs",
+        "-c",
+        "search all",
+    ])
+    .expect_code(2);
+}
