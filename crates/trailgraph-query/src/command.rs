@@ -56,6 +56,17 @@ impl CommandError {
         }
     }
 
+    /// A second place worth showing, with its label (the `(` that is not closed).
+    pub fn label(&self) -> Option<(Range<usize>, &'static str)> {
+        match self {
+            CommandError::Parse { error } => error
+                .unclosed
+                .clone()
+                .map(|span| (span, "unclosed `(` opened here")),
+            _ => None,
+        }
+    }
+
     /// The message without location.
     pub fn message(&self) -> String {
         self.to_string()

@@ -35,7 +35,7 @@ pub use eval::{EvalOptions, Evaluation, Stats, evaluate, explain};
 pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};
 pub use plan::Plan;
-pub use render::render_error;
+pub use render::{render_error, render_error_with_label};
 
 /// Parses `query` and returns its canonical rendering (for `trailgraph parse`).
 pub fn parse_only(query: &str) -> Result<String, ParseError> {

@@ -40,6 +40,8 @@ pub struct ParseError {
     pub found: String,
     /// A specific explanation that replaces the expected/found message.
     pub detail: Option<String>,
+    /// The `(` that is still open where the error is, for an "opened here" label.
+    pub unclosed: Option<Span>,
 }
 
 impl ParseError {
@@ -66,6 +68,7 @@ impl ParseError {
             span,
             expected: Vec::new(),
             detail: Some(detail),
+            unclosed: None,
         }
     }
 }
@@ -243,7 +246,8 @@ fn convert_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
         expected.push("a term".to_owned());
     }
     // An unclosed `(` before the error: a `)` would have been accepted too.
-    if open_parens_before(source, pos) > 0 {
+    let unclosed = last_unclosed_paren(source, pos);
+    if unclosed.is_some() {
         expected.push("')'".to_owned());
     }
     // A term starts with a path or a string; "a term" says it all.
@@ -274,15 +278,16 @@ fn convert_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
         found,
         expected,
         detail: None,
+        unclosed,
     }
 }
 
-/// Parentheses opened and not closed before `pos`, outside strings.
-fn open_parens_before(source: &str, pos: usize) -> usize {
-    let mut depth = 0usize;
+/// The last `(` before `pos` (outside strings) that is not closed before `pos`.
+fn last_unclosed_paren(source: &str, pos: usize) -> Option<Span> {
+    let mut open: Vec<usize> = Vec::new();
     let mut in_string = false;
     let mut escaped = false;
-    for c in source.get(..pos).unwrap_or(source).chars() {
+    for (i, c) in source.get(..pos).unwrap_or(source).char_indices() {
         if in_string {
             match c {
                 _ if escaped => escaped = false,
@@ -294,12 +299,14 @@ fn open_parens_before(source: &str, pos: usize) -> usize {
         }
         match c {
             '"' => in_string = true,
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
+            '(' => open.push(i),
+            ')' => {
+                open.pop();
+            }
             _ => {}
         }
     }
-    depth
+    open.last().map(|&i| i..i + 1)
 }
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
@@ -333,6 +340,7 @@ fn parse_query(pair: Pair<'_, Rule>, source: &str) -> Result<Query, ParseError> 
             expected: vec!["a term".into()],
             found: found_at(source, end),
             detail: None,
+            unclosed: None,
         });
     }
     Ok(query)

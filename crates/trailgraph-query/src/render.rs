@@ -35,6 +35,34 @@ pub fn render_error(source: &str, span: Range<usize>, message: &str) -> String {
     format!("error: {prefix}{message}\n  | {line}\n  | {caret}\n")
 }
 
+/// Like [`render_error`], with a second, labelled caret line for a related place (such as the
+/// `(` that was never closed):
+///
+/// ```text
+/// error: expected 'and' or 'or' or ')', found end of input
+///   | (is(aws_account) and name == prod
+///   |                                  ^
+///   | - unclosed `(` opened here
+/// ```
+pub fn render_error_with_label(
+    source: &str,
+    span: Range<usize>,
+    message: &str,
+    label: Option<(Range<usize>, &str)>,
+) -> String {
+    let mut out = render_error(source, span, message);
+    if let Some((label_span, text)) = label {
+        let start = floor_char_boundary(source, label_span.start.min(source.len()));
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let mut caret = String::new();
+        for c in source[line_start..start].chars() {
+            caret.push(if c == '\t' { '\t' } else { ' ' });
+        }
+        out.push_str(&format!("  | {caret}- {text}\n"));
+    }
+    out
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -45,6 +73,13 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_a_second_place() {
+        let q = "(is(a) and b == 1";
+        let out = render_error_with_label(q, 17..17, "m", Some((0..1, "unclosed `(` opened here")));
+        assert!(out.ends_with("  | - unclosed `(` opened here\n"), "{out}");
+    }
 
     #[test]
     fn points_at_the_column() {

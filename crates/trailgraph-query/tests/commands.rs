@@ -6,7 +6,7 @@
 
 mod common;
 
-use trailgraph_query::{CommandError, render_error, run_command_line};
+use trailgraph_query::{CommandError, render_error_with_label, run_command_line};
 
 fn run(line: &str) -> String {
     let (inventory, context) = common::fixture();
@@ -26,7 +26,7 @@ fn error(line: &str) -> String {
             String::from_utf8(out).unwrap_or_default()
         ),
         Err(e @ CommandError::Io(_)) => format!("io error {e}"),
-        Err(e) => render_error(line, e.span().unwrap_or(0..0), &e.message()),
+        Err(e) => render_error_with_label(line, e.span().unwrap_or(0..0), &e.message(), e.label()),
     }
 }
 

@@ -219,8 +219,7 @@ fn parse_time_is_not_quadratic() {
         |n| format!("x in [{}]", vec!["a1"; n].join(", ")),
         |n| format!("name == \"{}\"", "ab\\\"".repeat(n)),
         |n| {
-            format!("{}a == 1{}", "(".repeat(60), ")".repeat(60))
-                + &" or b.c.d == x".repeat(n / 50)
+            format!("{}a == 1{}", "(".repeat(60), ")".repeat(60)) + &" or b.c.d == x".repeat(n / 50)
         },
     ];
     for shape in shapes {
