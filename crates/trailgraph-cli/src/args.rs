@@ -23,6 +23,12 @@ pub enum Command {
     /// Inspect inventory snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Check every account against a CIS AWS Foundations benchmark's monitoring and CloudTrail
+    /// controls.
+    ///
+    /// Exit code 0 when everything passed, 1 when something failed, 3 when nothing failed but
+    /// something could not be evaluated, 2 for usage or input errors.
+    Check(CheckArgs),
     /// Search the inventory: run one command line with -c, or one per stdin line.
     ///
     /// Command lines are Fix Inventory shell lines: `search <query> | count`, `| list a, b`,
@@ -89,6 +95,37 @@ pub enum PatternFormat {
     Text,
     /// `{"verdict": ..., "missed_events": [...], "error": ...}`.
     Json,
+}
+
+/// `trailgraph check ...`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Which inventory to check.
+    #[command(flatten)]
+    pub source: InventorySource,
+    /// The benchmark (`cis_aws_v1_2`, `cis_aws_v1_4`, `cis_aws_v1_5`, `cis_aws_v2_0`,
+    /// `cis_aws_v3_0`, `cis_aws_v4_0`, `cis_aws_v5_0`, `cis_aws_v6_0`). Default: the newest.
+    #[arg(long, value_name = "ID")]
+    pub benchmark: Option<String>,
+    /// Only this check (id or control number such as `4.14`); repeat for several.
+    #[arg(long = "check", value_name = "ID")]
+    pub checks: Vec<String>,
+    /// Only this account; repeat for several.
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// Report format.
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "csv", "junit"])]
+    pub format: String,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Require each filter pattern to equal the benchmark's text after whitespace normalisation,
+    /// as Security Hub does, instead of judging it by the events it matches.
+    #[arg(long)]
+    pub strict: bool,
+    /// A directory with more check and benchmark YAML files; repeat for several.
+    #[arg(long = "checks-dir", value_name = "DIR")]
+    pub checks_dirs: Vec<PathBuf>,
 }
 
 /// `trailgraph shell ...`

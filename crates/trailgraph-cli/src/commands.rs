@@ -6,7 +6,7 @@ use trailgraph_model::{Inventory, Kind, read_snapshot, write_snapshot};
 
 use crate::args::{Cli, Command, DemoCommand, InventorySource, SnapshotCommand};
 use crate::exit::{Outcome, SUCCESS};
-use crate::{collect, parse, pattern, shell};
+use crate::{check, collect, parse, pattern, shell};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
@@ -45,6 +45,7 @@ pub fn run(cli: Cli) -> Outcome {
         },
         Command::Pattern(command) => pattern::run(command),
         Command::Parse { query } => parse::run(query.as_deref()),
+        Command::Check(args) => check::run(&args),
         Command::Shell(args) => shell::run(&args),
         Command::Collect(args) => collect::collect(&args),
         Command::Import(command) => collect::import(command),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod args;
+mod check;
 mod collect;
 mod commands;
 mod exit;

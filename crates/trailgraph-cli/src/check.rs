@@ -1,0 +1,70 @@
+//! `trailgraph check`: run a benchmark and report.
+
+use std::io::{self, IsTerminal, Write};
+
+use trailgraph_check::{Format, RunOptions, load_catalog, write_report};
+
+use crate::args::CheckArgs;
+use crate::commands::load_inventory;
+use crate::exit::Outcome;
+
+/// Loads the checks and the inventory, runs the benchmark, writes the report.
+pub fn run(args: &CheckArgs) -> Outcome {
+    let format: Format = match args.format.parse() {
+        Ok(f) => f,
+        Err(e) => return Outcome::usage(format!("--format: {e}")),
+    };
+    let catalog = match load_catalog(&args.checks_dirs) {
+        Ok(c) => c,
+        Err(e) => return Outcome::usage(e.to_string()),
+    };
+    let inventory = match load_inventory(&args.source) {
+        Ok(i) => i,
+        Err(outcome) => return outcome,
+    };
+    let options = RunOptions {
+        benchmark: args.benchmark.clone(),
+        checks: args.checks.clone(),
+        accounts: args.accounts.clone(),
+        strict: args.strict,
+        generated_at: None,
+    };
+    let report = match trailgraph_check::run(&catalog, &inventory, &options) {
+        Ok(r) => r,
+        Err(e) => return Outcome::usage(e.to_string()),
+    };
+    std::mem::forget(inventory);
+    let written = match &args.output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            write_report(&report, format, &mut buffer, false)
+                .and_then(|()| write_atomically(path, &buffer))
+        }
+        None => {
+            let stdout = io::stdout();
+            let color = format == Format::Text
+                && stdout.is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let mut out = io::BufWriter::new(stdout.lock());
+            write_report(&report, format, &mut out, color).and_then(|()| out.flush())
+        }
+    };
+    if let Err(e) = written {
+        return Outcome::from(e);
+    }
+    // Report::exit_code is 0, 1 or 3.
+    Outcome::Code(u8::try_from(report.exit_code()).unwrap_or(1))
+}
+
+/// Writes `bytes` to a temporary file next to `path` and renames it into place.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

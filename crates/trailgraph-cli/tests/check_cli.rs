@@ -1,0 +1,93 @@
+//! `trailgraph check` over the demo: verdicts, formats, exit codes, files.
+
+mod util;
+
+use util::Dir;
+
+#[test]
+fn demo_fails_with_explanations_and_exit_code_one() {
+    Dir::new()
+        .run(&["check", "--demo"])
+        .expect_code(1)
+        .stdout_has("(cis_aws_v6_0)")
+        .stdout_has("5.14   ✓ ✓ ✓  Ensure VPC changes are monitored")
+        .stdout_has("filter RouteTableChanges: partial")
+        .stdout_has("DeleteRoute");
+}
+
+#[test]
+fn json_report_has_one_result_per_check_and_account() {
+    let dir = Dir::new();
+    dir.run(&[
+        "check",
+        "--demo",
+        "--benchmark",
+        "cis_aws_v3_0",
+        "--format",
+        "json",
+        "--output",
+        "report.json",
+    ])
+    .expect_code(1);
+    let text = std::fs::read_to_string(dir.path("report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["benchmark"], "cis_aws_v3_0");
+    let results = report["results"].as_array().unwrap();
+    let summary = &report["summary"];
+    let total = summary["passed"].as_u64().unwrap()
+        + summary["failed"].as_u64().unwrap()
+        + summary["not_evaluable"].as_u64().unwrap();
+    assert_eq!(total as usize, results.len());
+    let vpc: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r["check"] == "aws_monitoring_vpc_changes")
+        .collect();
+    assert_eq!(vpc.len(), 3, "one result per account");
+    assert!(
+        vpc.iter()
+            .all(|r| r["control"] == "4.14" && r["status"] == "passed")
+    );
+}
+
+#[test]
+fn one_passing_check_exits_zero() {
+    Dir::new()
+        .run(&[
+            "check",
+            "--demo",
+            "--check",
+            "aws_monitoring_vpc_changes",
+            "--format",
+            "csv",
+        ])
+        .expect_code(0)
+        .stdout_has("aws_monitoring_vpc_changes");
+}
+
+#[test]
+fn unknown_benchmark_is_a_usage_error() {
+    Dir::new()
+        .run(&["check", "--demo", "--benchmark", "cis_aws_v9_9"])
+        .expect_code(2)
+        .stderr_has("cis_aws_v9_9");
+}
+
+#[test]
+fn a_broken_user_check_file_names_file_line_and_check() {
+    let dir = Dir::new();
+    std::fs::create_dir(dir.path("mine")).unwrap();
+    let text = trailgraph_check::catalog::BUILTIN_FILES
+        .iter()
+        .find(|(name, _)| *name == "checks/aws_monitoring.yaml")
+        .map(|(_, text)| *text)
+        .expect("the built-in monitoring checks");
+    // Rename every check so that ids do not clash with the built-in ones, and break one kind.
+    let broken = text
+        .replace("id: aws_monitoring_", "id: my_monitoring_")
+        .replacen("is(aws_account)", "is(aws_acount)", 1);
+    std::fs::write(dir.path("mine/checks.yaml"), broken).unwrap();
+    dir.run(&["check", "--demo", "--checks-dir", "mine"])
+        .expect_code(2)
+        .stderr_has("checks.yaml:")
+        .stderr_has("aws_acount");
+}
