@@ -8,15 +8,15 @@ use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 use petgraph::Direction as GraphDirection;
-use trailgraph_model::{AncestorKind, Inventory, Node, NodeId, Object, Value};
+use trailgraph_model::{AncestorKind, EdgeType, Inventory, Node, NodeId, Object, Value};
 
 use crate::ast::{ArrayModifier, CmpOp};
 use crate::covers::CoversCache;
 use crate::duration::parse_time;
 use crate::plan::{
     AggregateFunctionKind, AggregateFunctionPlan, AggregatePlan, Comparison, Filter, GroupValue,
-    MergePlan, NavigationPlan, Operand, PartPlan, PathPlan, Plan, Root, SortPlan, Source, Step,
-    TemplatePart, WithPlan,
+    KindSet, MergePlan, NavigationPlan, Operand, PartPlan, PathPlan, Plan, Root, SortPlan, Source,
+    Step, TemplatePart, WithPlan,
 };
 
 /// Options for one evaluation.
@@ -954,9 +954,39 @@ impl<'a> Evaluator<'a> {
                 .and_then(|(id, _)| self.inventory.ancestor(id, which))
                 .and_then(|a| a.reported.get(first)),
             Root::Absent => None,
-            Root::NodeId | Root::Kinds | Root::Merged => return None,
+            Root::NodeId | Root::Kinds | Root::Merged | Root::Related { .. } => return None,
         };
         Some(start.and_then(|v| walk_single(v, rest)))
+    }
+
+    /// The nearest node of one of `kinds` reached breadth-first over `default` edges (up to the
+    /// maximum depth), as Fix's `<-default[1:]- is(kind)` merge picks it.
+    fn nearest_of_kind(&self, start: NodeId, kinds: KindSet, inbound: bool) -> Option<&'a Node> {
+        let direction = if inbound {
+            GraphDirection::Incoming
+        } else {
+            GraphDirection::Outgoing
+        };
+        let mut visited: HashSet<NodeId> = HashSet::from([start]);
+        let mut frontier = vec![start];
+        for _ in 0..crate::ast::MAX_DEPTH {
+            let mut next = Vec::new();
+            for &node in &frontier {
+                for neighbour in self.inventory.neighbors(node, direction, EdgeType::Default) {
+                    if visited.insert(neighbour) {
+                        match self.inventory.node(neighbour) {
+                            Some(n) if kinds.contains(n.kind) => return Some(n),
+                            _ => next.push(neighbour),
+                        }
+                    }
+                }
+            }
+            if next.is_empty() {
+                return None;
+            }
+            frontier = next;
+        }
+        None
     }
 
     /// Every value at `path` (several when it has `[*]`); nothing when absent.
@@ -986,6 +1016,13 @@ impl<'a> Evaluator<'a> {
             Root::Merged => {
                 if let Some(overlay) = subject.overlay {
                     walk_object(&overlay.top, &path.steps, &mut borrowed, out);
+                }
+            }
+            Root::Related { kinds, inbound } => {
+                if let Some((id, _)) = subject.node
+                    && let Some(related) = self.nearest_of_kind(id, kinds, inbound)
+                {
+                    walk_object(&related.reported, &path.steps, &mut borrowed, out);
                 }
             }
             Root::Ancestor(which) => {

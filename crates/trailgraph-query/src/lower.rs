@@ -699,30 +699,36 @@ impl Lowerer {
                 root: Root::Kinds,
                 steps: steps_of(segments)[1..].to_vec(),
             },
-            "ancestors" => match rest {
+            "ancestors" | "descendants" => match rest {
                 [which, section, tail @ ..] if section.name == "reported" => {
+                    let ancestors = first.name == "ancestors";
                     match AncestorKind::from_name(&which.name) {
-                        Some(kind) => PathPlan {
+                        Some(kind) if ancestors => PathPlan {
                             root: Root::Ancestor(kind),
                             steps: steps_of(tail),
                         },
-                        None if which.name == "zone" => absent,
-                        None => {
-                            return Err(not_supported(
-                                &format!(
-                                    "an ancestor other than cloud, account or region (`{}`)",
-                                    which.name
-                                ),
-                                &path.span,
-                            ));
+                        _ if which.name == "zone" => absent,
+                        _ => {
+                            // Fix merges `<-default[1:]- is(kind)` (or `-default[1:]->` for
+                            // descendants) and reads the path in the first node found.
+                            let kinds = Kind::matching(&which.name).ok_or_else(|| {
+                                LowerError::UnknownKind {
+                                    name: which.name.clone(),
+                                    span: path.span.clone(),
+                                }
+                            })?;
+                            PathPlan {
+                                root: Root::Related {
+                                    kinds: KindSet::of(&kinds),
+                                    inbound: ancestors,
+                                },
+                                steps: steps_of(tail),
+                            }
                         }
                     }
                 }
                 _ => absent,
             },
-            "descendants" => {
-                return Err(not_supported("descendants.* paths", &path.span));
-            }
             // Anything else can only be data merged by `{/name: ...}`.
             _ => PathPlan {
                 root: Root::Merged,

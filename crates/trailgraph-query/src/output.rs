@@ -56,7 +56,14 @@ enum ColumnSource {
 impl Column {
     /// The column for a path as a user wrote it (`trail_status.is_logging` → `is_logging`).
     pub fn for_path(path: &Spanned<Path>) -> Result<Column, CommandError> {
-        let names: Vec<String> = path.node.segments.iter().map(|s| s.name.clone()).collect();
+        // Section names are left out when a clash makes the name longer.
+        let names: Vec<String> = path
+            .node
+            .segments
+            .iter()
+            .map(|s| s.name.clone())
+            .filter(|n| n != "reported")
+            .collect();
         let name = path.node.last_name().to_owned();
         if !path.node.absolute && names.len() == 1 {
             let age = match name.as_str() {

@@ -213,6 +213,14 @@ pub enum Root {
     Kinds,
     /// The current element of a context term (or an edge's properties).
     Element,
+    /// The `reported` section of the nearest node of these kinds reached over `default` edges,
+    /// inbound (`/ancestors.<kind>.reported...`) or outbound (`/descendants.<kind>...`).
+    Related {
+        /// The kinds looked for.
+        kinds: KindSet,
+        /// Walk inbound edges (ancestors) rather than outbound ones (descendants).
+        inbound: bool,
+    },
     /// Data merged beside `reported` by an absolute merge name (`{/vpc: ...}` then `/vpc.x`).
     Merged,
     /// A section trailgraph does not have (`/desired`, `/metadata`, `zone`, ...): always absent.
@@ -351,6 +359,11 @@ impl Display for PathPlan {
             Root::Ancestor(a) => write!(f, "/ancestors.{}.reported", a.as_str())?,
             Root::Kinds => f.write_str("/kinds")?,
             Root::Element => f.write_str("@")?,
+            Root::Related { kinds, inbound } => write!(
+                f,
+                "/{}.{kinds}.reported",
+                if inbound { "ancestors" } else { "descendants" }
+            )?,
             Root::Merged => f.write_str("/<merged>")?,
             Root::Absent => f.write_str("<absent>")?,
         }

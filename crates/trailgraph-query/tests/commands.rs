@@ -140,9 +140,9 @@ golden_error!(
     error_bad_regex,
     r#"search is(aws_cloud_trail) and name =~ "(unclosed""#
 );
-golden_error!(
-    error_ancestor_kind_not_supported,
-    "search is(aws_cloud_trail) and /ancestors.aws_cloud_trail.reported.name == x"
+golden!(
+    list_with_ancestor_of_kind,
+    "search is(aws_cloudwatch_alarm) and /ancestors.aws_cloud_trail.reported.name == org-trail"
 );
 golden!(
     dump_with_merge,
