@@ -126,6 +126,9 @@ pub struct CheckArgs {
     /// A directory with more check and benchmark YAML files; repeat for several.
     #[arg(long = "checks-dir", value_name = "DIR")]
     pub checks_dirs: Vec<PathBuf>,
+    /// Print how long loading and checking took, on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// `trailgraph shell ...`
@@ -140,6 +143,10 @@ pub struct ShellArgs {
     /// Print how long loading and each command line took, on stderr.
     #[arg(long)]
     pub timings: bool,
+    /// In the interactive shell, print long output directly instead of through a pager
+    /// (`$PAGER`, else `less -FRX`).
+    #[arg(long)]
+    pub no_pager: bool,
 }
 
 /// `trailgraph collect ...`

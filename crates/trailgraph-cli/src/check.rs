@@ -18,10 +18,12 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Ok(c) => c,
         Err(e) => return Outcome::usage(e.to_string()),
     };
+    let started = std::time::Instant::now();
     let inventory = match load_inventory(&args.source) {
         Ok(i) => i,
         Err(outcome) => return outcome,
     };
+    let loaded = started.elapsed();
     let options = RunOptions {
         benchmark: args.benchmark.clone(),
         checks: args.checks.clone(),
@@ -33,6 +35,16 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::usage(e.to_string()),
     };
+    if args.timings {
+        eprintln!(
+            "load: {:.1} ms ({} nodes)\ncheck: {:.1} ms ({} results)",
+            loaded.as_secs_f64() * 1000.0,
+            inventory.node_count(),
+            (started.elapsed() - loaded).as_secs_f64() * 1000.0,
+            report.results().count()
+        );
+    }
+    // A large inventory takes a second to free; the process is about to end anyway.
     std::mem::forget(inventory);
     let written = match &args.output {
         Some(path) => {
