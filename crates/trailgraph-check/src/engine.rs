@@ -1,25 +1,37 @@
-//! Running query text over an inventory through `trailgraph-query`, with strict mode and a cache
-//! of filter-pattern comparisons for explanations.
+//! Running query text over an inventory through `trailgraph-query`, with strict mode and the
+//! caches one report shares between its checks (and threads): verdict query results by query
+//! text, walks from each account, `covers` comparisons, walk candidates.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value as Json;
 use trailgraph_model::{Inventory, NodeId};
 use trailgraph_pattern::{Comparison, Event};
 use trailgraph_query::ast::{CmpOp, Literal, Query, Term, WithClause};
-use trailgraph_query::{Context, EvalOptions};
+use trailgraph_query::{Context, EvalOptions, Plan, Searcher};
+
+/// Locks a cache; a poisoned lock only means another thread panicked while inserting, and the
+/// map is still valid.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// Runs queries for one report: lowering context (the collection time, so that reports are
-/// reproducible), strict mode and caches.
+/// reproducible), strict mode and caches. Shared by the threads of a run.
 pub(crate) struct Engine<'a> {
     pub inventory: &'a Inventory,
     pub context: Context,
     pub strict: bool,
-    comparisons: RefCell<HashMap<(String, String), Comparison>>,
-    samples: RefCell<HashMap<String, Vec<Json>>>,
-    candidates: RefCell<HashMap<(NodeId, String), Vec<NodeId>>>,
+    searcher: Searcher<'a>,
+    selections: Mutex<HashMap<String, Arc<HashSet<NodeId>>>>,
+    comparisons: Mutex<HashMap<String, HashMap<String, Comparison>>>,
+    samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
+    candidates: Mutex<Candidates>,
 }
+
+/// Walk candidates by (start node, step).
+type Candidates = HashMap<(NodeId, String), Arc<[NodeId]>>;
 
 impl<'a> Engine<'a> {
     pub(crate) fn new(inventory: &'a Inventory, strict: bool) -> Self {
@@ -29,22 +41,41 @@ impl<'a> Engine<'a> {
                 now: inventory.meta.collected_at,
             },
             strict,
-            comparisons: RefCell::default(),
-            samples: RefCell::default(),
-            candidates: RefCell::default(),
+            searcher: Searcher::new(inventory).remembering_walks(),
+            selections: Mutex::default(),
+            comparisons: Mutex::default(),
+            samples: Mutex::default(),
+            candidates: Mutex::default(),
         }
     }
 
-    /// Evaluates filled query text (strict mode applied) and returns the matching nodes.
-    pub(crate) fn select(&self, text: &str) -> Result<HashSet<NodeId>, String> {
+    /// Parses and lowers filled query text (strict mode applied).
+    pub(crate) fn plan(&self, text: &str) -> Result<Plan, String> {
         let mut query = trailgraph_query::parse(text).map_err(|e| e.message())?;
         if self.strict {
             make_strict(&mut query);
         }
-        let plan = trailgraph_query::lower(&query, &self.context).map_err(|e| e.to_string())?;
-        let evaluation =
-            trailgraph_query::evaluate(&plan, self.inventory, EvalOptions { ordered: false });
-        Ok(evaluation.nodes.into_iter().collect())
+        trailgraph_query::lower(&query, &self.context).map_err(|e| e.to_string())
+    }
+
+    /// Evaluates filled query text (strict mode applied) and returns the matching nodes; the
+    /// same text is evaluated once per report.
+    pub(crate) fn select(&self, text: &str) -> Result<Arc<HashSet<NodeId>>, String> {
+        if let Some(hit) = lock(&self.selections).get(text) {
+            return Ok(Arc::clone(hit));
+        }
+        let plan = self.plan(text)?;
+        let evaluation = self
+            .searcher
+            .evaluate(&plan, EvalOptions { ordered: false });
+        let nodes: Arc<HashSet<NodeId>> = Arc::new(evaluation.nodes.into_iter().collect());
+        lock(&self.selections).insert(text.to_owned(), Arc::clone(&nodes));
+        Ok(nodes)
+    }
+
+    /// Whether `node` passes a one-part plan's filter (see [`Searcher::matches`]).
+    pub(crate) fn holds(&self, plan: &Plan, node: NodeId) -> bool {
+        self.searcher.matches(plan, node)
     }
 
     /// The candidates of a walk step from `start`, computed once per (start, step).
@@ -53,50 +84,57 @@ impl<'a> Engine<'a> {
         start: NodeId,
         key: String,
         compute: impl FnOnce() -> Vec<NodeId>,
-    ) -> Vec<NodeId> {
+    ) -> Arc<[NodeId]> {
         let key = (start, key);
-        if let Some(hit) = self.candidates.borrow().get(&key) {
-            return hit.clone();
+        if let Some(hit) = lock(&self.candidates).get(&key) {
+            return Arc::clone(hit);
         }
-        let value = compute();
-        self.candidates.borrow_mut().insert(key, value.clone());
+        let value: Arc<[NodeId]> = compute().into();
+        lock(&self.candidates).insert(key, Arc::clone(&value));
         value
     }
 
     /// Compares an actual filter pattern with a required one (cached by both texts).
     pub(crate) fn compare(&self, required: &str, actual: &str) -> Option<Comparison> {
-        let key = (required.to_owned(), actual.to_owned());
-        if let Some(hit) = self.comparisons.borrow().get(&key) {
+        if let Some(hit) = lock(&self.comparisons)
+            .get(required)
+            .and_then(|m| m.get(actual))
+        {
             return Some(hit.clone());
         }
         let c = trailgraph_pattern::compare_text(required, actual).ok()?;
-        self.comparisons.borrow_mut().insert(key, c.clone());
+        lock(&self.comparisons)
+            .entry(required.to_owned())
+            .or_default()
+            .insert(actual.to_owned(), c.clone());
         Some(c)
     }
 
     /// Whether `actual` matches at least one example event of `required`: a filter meant for
     /// this control (worth showing when it falls short) rather than one for another control.
     pub(crate) fn related(&self, required: &str, actual: &str) -> bool {
-        let samples = {
-            let mut cache = self.samples.borrow_mut();
-            cache
-                .entry(required.to_owned())
-                .or_insert_with(|| {
+        let known = lock(&self.samples).get(required).cloned();
+        let samples = match known {
+            Some(samples) => samples,
+            None => {
+                let samples = Arc::new(
                     trailgraph_pattern::compare_text(
                         required,
                         "{ $.trailgraph_matches_nothing = \"-\" }",
                     )
                     .map(|c| c.missed_events().to_vec())
-                    .unwrap_or_default()
-                })
-                .clone()
+                    .unwrap_or_default(),
+                );
+                lock(&self.samples).insert(required.to_owned(), Arc::clone(&samples));
+                samples
+            }
         };
         let Ok(actual) = trailgraph_pattern::parse(actual) else {
             return false;
         };
         samples
-            .into_iter()
-            .any(|e| actual.matches(&Event::from_json(e)))
+            .iter()
+            .any(|e| actual.matches(&Event::from_json(e.clone())))
     }
 }
 

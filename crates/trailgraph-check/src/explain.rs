@@ -1,14 +1,16 @@
 //! Explanations, derived from a check query alone: its nested `with` chain is split into
-//! levels (navigation, kinds, conditions); every condition is evaluated once over the
-//! inventory; then each account's chain is walked level by level and the deepest point reached
-//! from each first-level resource (usually a trail) is reported with what is missing there.
-//! Nothing here knows a particular check.
+//! levels (navigation, kinds, conditions); each account's chain is walked level by level,
+//! conditions are tested on the nodes the walk reaches, and the deepest point reached from each
+//! first-level resource (usually a trail) is reported with what is missing there. Nothing here
+//! knows a particular check.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 use petgraph::Direction as GraphDirection;
 use trailgraph_model::{AncestorKind, EdgeType, Inventory, Kind, NodeId};
 use trailgraph_pattern::Comparison;
+use trailgraph_query::Plan;
 use trailgraph_query::ast::{
     BoolOp, CmpOp, Direction, Literal, MAX_DEPTH, Navigation, Query, Spanned, Term, WithClause,
 };
@@ -48,18 +50,25 @@ fn disjuncts(term: &Term) -> Vec<&Term> {
     }
 }
 
-/// One condition of a level, evaluated over the whole inventory.
+/// One condition of a level, tested on the nodes a walk reaches.
 pub(crate) struct Condition {
     /// Canonical text of the condition as written (placeholders unfilled): the phrase key.
     key: String,
     /// Filled text, for messages.
     text: String,
-    /// Nodes (of the level's kinds) that meet it.
-    meets: HashSet<NodeId>,
+    /// `<level kinds> and <condition>`: a node meets the condition when it passes this.
+    plan: Arc<Plan>,
     /// For `covers` conditions (alone or in an `or`): (property, required patterns).
     covers: Option<(String, Vec<String>)>,
-    /// For `or` conditions: each disjunct's key and its nodes.
-    alternatives: Vec<(String, HashSet<NodeId>)>,
+    /// For `or` conditions: each disjunct's key and its plan.
+    alternatives: Vec<(String, Arc<Plan>)>,
+}
+
+impl Condition {
+    /// Whether `node` meets the condition (and is of the level's kinds).
+    fn holds(&self, engine: &Engine<'_>, node: NodeId) -> bool {
+        engine.holds(&self.plan, node)
+    }
 }
 
 /// One level of the chain: `with(any, <navigation> <term> ...)`.
@@ -130,8 +139,8 @@ impl Chain {
             return Vec::new();
         };
         let mut paths: Vec<Path> = candidates(engine, start, first)
-            .into_iter()
-            .map(|n| self.deepest(engine, phrases, n, 0))
+            .iter()
+            .map(|n| self.deepest(engine, phrases, *n, 0))
             .collect();
         paths.sort_by_key(|p| (!p.complete, std::cmp::Reverse(p.depth)));
         paths
@@ -143,27 +152,33 @@ impl Chain {
             return Vec::new();
         };
         candidates(engine, start, first)
-            .into_iter()
-            .filter(|n| meets(first, *n))
+            .iter()
+            .copied()
+            .filter(|n| meets(engine, first, *n))
             .collect()
     }
 
     /// Phrases for the conditions of the first level that `node` meets (for `failed` queries,
     /// whose conditions describe a defect).
-    pub(crate) fn held_phrases(&self, phrases: &Phrases, node: NodeId) -> Vec<String> {
+    pub(crate) fn held_phrases(
+        &self,
+        engine: &Engine<'_>,
+        phrases: &Phrases,
+        node: NodeId,
+    ) -> Vec<String> {
         let Some(first) = self.levels.first() else {
             return Vec::new();
         };
         let mut out = Vec::new();
         for c in &first.conditions {
-            if !c.meets.contains(&node) {
+            if !c.holds(engine, node) {
                 continue;
             }
             if c.alternatives.is_empty() {
                 push_phrase(&mut out, phrases.holds.get(&c.key), &c.text);
             } else {
-                for (key, nodes) in &c.alternatives {
-                    if nodes.contains(&node) {
+                for (key, plan) in &c.alternatives {
+                    if engine.holds(plan, node) {
                         push_phrase(&mut out, phrases.holds.get(key), key);
                     }
                 }
@@ -187,7 +202,7 @@ impl Chain {
                 depth: level_index,
             };
         };
-        if !meets(level, node) {
+        if !meets(engine, level, node) {
             let unmet = unmet_phrases(engine, phrases, level, node);
             return Path {
                 steps: vec![Step {
@@ -216,7 +231,7 @@ impl Chain {
         };
         let next_candidates = candidates(engine, node, next);
         let mut best: Option<Path> = None;
-        for c in next_candidates.iter().filter(|c| meets(next, **c)) {
+        for c in next_candidates.iter().filter(|c| meets(engine, next, **c)) {
             let p = self.deepest(engine, phrases, *c, level_index + 1);
             let better = best
                 .as_ref()
@@ -283,7 +298,7 @@ fn build_level(
     for c in condition_terms {
         let key = c.node.to_string();
         let text = fill(&key)?;
-        let meets = engine.select(&format!("{kind_filter} and {text}"))?;
+        let plan = Arc::new(engine.plan(&format!("{kind_filter} and {text}"))?);
         let mut covers = None;
         let mut alternatives = Vec::new();
         let parts = disjuncts(&c.node);
@@ -293,7 +308,7 @@ fn build_level(
                 let d_text = fill(&d_key)?;
                 alternatives.push((
                     d_key,
-                    engine.select(&format!("{kind_filter} and {d_text}"))?,
+                    Arc::new(engine.plan(&format!("{kind_filter} and {d_text}"))?),
                 ));
             }
         }
@@ -314,7 +329,7 @@ fn build_level(
         conditions.push(Condition {
             key,
             text,
-            meets,
+            plan,
             covers,
             alternatives,
         });
@@ -326,13 +341,13 @@ fn build_level(
     })
 }
 
-fn meets(level: &Level, node: NodeId) -> bool {
-    level.conditions.iter().all(|c| c.meets.contains(&node))
+fn meets(engine: &Engine<'_>, level: &Level, node: NodeId) -> bool {
+    level.conditions.iter().all(|c| c.holds(engine, node))
 }
 
 /// Nodes reached from `start` by the level's navigation, of the level's kinds, sorted by name.
 /// Cached per (start, navigation, kinds): every check walks the same first levels.
-fn candidates(engine: &Engine<'_>, start: NodeId, level: &Level) -> Vec<NodeId> {
+fn candidates(engine: &Engine<'_>, start: NodeId, level: &Level) -> Arc<[NodeId]> {
     let key = format!("{}|{:?}", level.navigation, level.kinds);
     engine.cached_candidates(start, key, || {
         let inventory = engine.inventory;
@@ -438,7 +453,7 @@ fn unmet_phrases(
     node: NodeId,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    for c in level.conditions.iter().filter(|c| !c.meets.contains(&node)) {
+    for c in level.conditions.iter().filter(|c| !c.holds(engine, node)) {
         if let Some((property, required)) = &c.covers {
             out.push(describe_covers(engine, node, property, required));
             continue;

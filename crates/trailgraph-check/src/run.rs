@@ -1,6 +1,7 @@
 //! The runner: one verdict per (check, account) for a benchmark.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use trailgraph_model::{AncestorKind, Inventory, Kind, NodeId};
 
@@ -359,7 +360,7 @@ fn run_control(
         query: query.to_owned(),
         message,
     };
-    let select = |template: &str| -> Result<HashSet<NodeId>, CheckError> {
+    let select = |template: &str| -> Result<Arc<HashSet<NodeId>>, CheckError> {
         let text = fill(template).map_err(|m| query_error(template, m))?;
         engine.select(&text).map_err(|m| query_error(&text, m))
     };
@@ -428,7 +429,7 @@ fn run_control(
                 let defects = fc.first_level_meeting(engine, account.node);
                 for d in &defects {
                     let held: Vec<String> = fc
-                        .held_phrases(phrases, *d)
+                        .held_phrases(engine, phrases, *d)
                         .iter()
                         .map(|p| fill_text(p, control, collected_at))
                         .collect();

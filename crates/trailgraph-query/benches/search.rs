@@ -1,8 +1,8 @@
 //! Search benchmarks over a generated inventory.
 //!
-//! `TRAILGRAPH_BENCH_ACCOUNTS` (default 100) accounts × 17 regions, about 970 nodes per
-//! account: `cargo bench -p trailgraph-query --features testing` (1,000 accounts is about a
-//! million nodes).
+//! `TRAILGRAPH_BENCH_ACCOUNTS` (default 100) accounts × 17 regions from
+//! `trailgraph_model::generate`, about 1,000 nodes per account: `cargo bench -p
+//! trailgraph-query` (1,000 accounts is about a million nodes).
 
 use std::sync::LazyLock;
 use std::time::Instant;
@@ -16,7 +16,7 @@ static INVENTORY: LazyLock<Inventory> = LazyLock::new(|| {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
     let start = Instant::now();
-    let inventory = trailgraph_query::testing::generate(accounts, 17).unwrap_or_default();
+    let inventory = trailgraph_model::generate::generate_inventory(accounts, 17);
     eprintln!(
         "generated {accounts} accounts × 17 regions: {} nodes, {} edges in {:?}",
         inventory.node_count(),

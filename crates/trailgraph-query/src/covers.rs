@@ -2,8 +2,8 @@
 //! property's filter pattern matches every event the given pattern matches (verdict
 //! `equivalent` or `covers` from [`trailgraph_pattern::compare`]).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Mutex, RwLock};
 
 use trailgraph_pattern::{Pattern, Verdict, compare, parse};
 
@@ -12,25 +12,36 @@ pub(crate) fn check_required(text: &str) -> Result<(), String> {
     parse(text).map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Comparisons made during one evaluation, by (required, actual) text: many metric filters
-/// share a pattern, and a comparison is far dearer than a lookup.
+/// Comparisons by (required, actual) text, shared by every evaluation (and thread) of a
+/// [`crate::Searcher`]: many metric filters share a pattern, many checks share filters, and a
+/// comparison is far dearer than a lookup. A hit allocates nothing.
 #[derive(Default)]
 pub(crate) struct CoversCache {
-    required: RefCell<HashMap<String, Option<Pattern>>>,
-    results: RefCell<HashMap<(String, String), bool>>,
+    required: Mutex<HashMap<String, Option<Pattern>>>,
+    results: RwLock<HashMap<String, HashMap<String, bool>>>,
 }
 
 impl CoversCache {
     /// Whether `actual` covers `required`. An actual pattern that does not parse covers nothing.
     pub(crate) fn covers(&self, required: &str, actual: &str) -> bool {
-        let key = (required.to_owned(), actual.to_owned());
-        if let Some(hit) = self.results.borrow().get(&key) {
-            return *hit;
+        // A poisoned lock only means another thread panicked while inserting; the maps are
+        // valid.
+        let hit = self
+            .results
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(required)
+            .and_then(|by_actual| by_actual.get(actual).copied());
+        if let Some(hit) = hit {
+            return hit;
         }
-        let mut patterns = self.required.borrow_mut();
-        let required_pattern = patterns
-            .entry(required.to_owned())
-            .or_insert_with(|| parse(required).ok());
+        let required_pattern = {
+            let mut patterns = self.required.lock().unwrap_or_else(|p| p.into_inner());
+            patterns
+                .entry(required.to_owned())
+                .or_insert_with(|| parse(required).ok())
+                .clone()
+        };
         let verdict = match (required_pattern.as_ref(), parse(actual)) {
             (Some(r), Ok(a)) => matches!(
                 compare(r, &a).verdict(),
@@ -38,7 +49,12 @@ impl CoversCache {
             ),
             _ => false,
         };
-        self.results.borrow_mut().insert(key, verdict);
+        self.results
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(required.to_owned())
+            .or_default()
+            .insert(actual.to_owned(), verdict);
         verdict
     }
 }

@@ -1,11 +1,13 @@
 //! Running a [`Plan`] over an [`Inventory`]: one function per plan node, with statistics.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
+use std::sync::{Arc, RwLock};
 
 use petgraph::Direction as GraphDirection;
 use trailgraph_model::{AncestorKind, EdgeType, Inventory, Node, NodeId, Object, Value};
@@ -74,16 +76,146 @@ pub struct Evaluation {
 
 /// Evaluates `plan` over `inventory`.
 pub fn evaluate(plan: &Plan, inventory: &Inventory, options: EvalOptions) -> Evaluation {
-    let evaluator = Evaluator::new(inventory);
-    let mut stats = Stats::default();
-    let (nodes, merged) =
-        evaluator.eval_parts(&plan.parts, None, options.ordered, Some(&mut stats.parts));
-    Evaluation {
-        nodes,
-        merged,
-        stats,
+    Searcher::new(inventory).evaluate(plan, options)
+}
+
+/// Evaluates `plan` with `start` as the first part's candidates instead of its source (the
+/// kind index, the id index or every node): the result is the part of the plain evaluation's
+/// result that these nodes lead to.
+pub fn evaluate_from(
+    plan: &Plan,
+    inventory: &Inventory,
+    start: &[NodeId],
+    options: EvalOptions,
+) -> Evaluation {
+    Searcher::new(inventory).evaluate_from(plan, start, options)
+}
+
+/// Evaluations over one inventory that share caches: `covers` comparisons by (required,
+/// actual) text and, when asked for, the nodes each multi-step walk reaches from each start.
+/// Use one searcher for many queries over the same inventory (as a check run does); it is
+/// `Sync`, so threads may share it.
+pub struct Searcher<'a> {
+    inventory: &'a Inventory,
+    shared: Shared,
+}
+
+/// Caches shared by the evaluators (and threads) of one [`Searcher`].
+#[derive(Default)]
+struct Shared {
+    covers: CoversCache,
+    /// Walk results by navigation (its text) and start node; `None`: walks are not remembered.
+    walks: Option<Walks>,
+}
+
+/// Remembered walks: navigation text → start node → the nodes reached, in walk order.
+type Walks = RwLock<HashMap<String, NodeMap<Arc<[NodeId]>>>>;
+
+impl<'a> Searcher<'a> {
+    /// A searcher over `inventory` with empty caches.
+    pub fn new(inventory: &'a Inventory) -> Self {
+        Searcher {
+            inventory,
+            shared: Shared::default(),
+        }
+    }
+
+    /// Also remembers, per navigation and start node, the nodes that walks of more than one
+    /// step (`-[2]->`, `<-[0:]-`, ...) reach, so that queries repeating a walk (many checks
+    /// starting from the same accounts) read it instead of walking the graph again. Costs
+    /// memory proportional to what the walks reach; single steps (`-->`) are never stored.
+    #[must_use]
+    pub fn remembering_walks(mut self) -> Self {
+        self.shared.walks = Some(RwLock::default());
+        self
+    }
+
+    /// The inventory searched.
+    pub fn inventory(&self) -> &'a Inventory {
+        self.inventory
+    }
+
+    fn evaluator(&self) -> Evaluator<'_> {
+        Evaluator::new(self.inventory, &self.shared)
+    }
+
+    /// Evaluates `plan` (see [`evaluate`]).
+    pub fn evaluate(&self, plan: &Plan, options: EvalOptions) -> Evaluation {
+        self.run(plan, None, options)
+    }
+
+    /// Evaluates `plan` from `start` (see [`evaluate_from`]).
+    pub fn evaluate_from(&self, plan: &Plan, start: &[NodeId], options: EvalOptions) -> Evaluation {
+        self.run(plan, Some(start.to_vec()), options)
+    }
+
+    fn run(&self, plan: &Plan, input: Option<Vec<NodeId>>, options: EvalOptions) -> Evaluation {
+        let evaluator = self.evaluator();
+        let mut stats = Stats::default();
+        let (nodes, merged) =
+            evaluator.eval_parts(&plan.parts, input, options.ordered, Some(&mut stats.parts));
+        Evaluation {
+            nodes,
+            merged,
+            stats,
+        }
+    }
+
+    /// Whether `node` is in the result of `plan` evaluated from `[node]`: for a plan of one
+    /// part without merge, limit or navigation, whether the node passes the part's filter and
+    /// with clause (decided without collecting anything).
+    pub fn matches(&self, plan: &Plan, node: NodeId) -> bool {
+        let evaluator = self.evaluator();
+        if let [part] = plan.parts.as_slice()
+            && part.merge.is_none()
+            && part.limit.is_none()
+            && part.navigation.is_none()
+        {
+            return evaluator.node_matches(node, &part.filter)
+                && part
+                    .with
+                    .as_ref()
+                    .is_none_or(|w| evaluator.eval_with(w, node));
+        }
+        let (nodes, _) = evaluator.eval_parts(&plan.parts, Some(vec![node]), false, None);
+        nodes.contains(&node)
     }
 }
+
+/// A hasher for node indexes (one `u32` each): a multiplication instead of SipHash, for the
+/// visited sets of walks.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct NodeHasher(u64);
+
+impl Hasher for NodeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let h = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 29);
+    }
+}
+
+/// A set of node indexes with [`NodeHasher`].
+pub(crate) type NodeSet = HashSet<NodeId, BuildHasherDefault<NodeHasher>>;
+/// A map from node indexes with [`NodeHasher`].
+pub(crate) type NodeMap<V> = HashMap<NodeId, V, BuildHasherDefault<NodeHasher>>;
 
 /// Groups `nodes` by the aggregate's group columns and computes its functions: one row per
 /// group, `{"group": {name: value, ...}, fn_name: result, ...}`, ordered by the group values.
@@ -301,7 +433,8 @@ pub(crate) fn value_at(
     let Some(node) = inventory.node(id) else {
         return Value::Null;
     };
-    let evaluator = Evaluator::new(inventory);
+    let shared = Shared::default();
+    let evaluator = Evaluator::new(inventory, &shared);
     let mut values = Vec::new();
     evaluator.resolve(
         path,
@@ -372,7 +505,8 @@ pub(crate) fn insert_path(object: &mut Object, keys: &[String], value: Value) {
 /// Whether an edge filter admits an edge without properties (every trailgraph edge).
 pub(crate) fn filter_accepts_empty_edge(filter: &Filter) -> bool {
     let inventory = Inventory::default();
-    let evaluator = Evaluator::new(&inventory);
+    let shared = Shared::default();
+    let evaluator = Evaluator::new(&inventory, &shared);
     let empty = Value::Object(Object::new());
     evaluator.eval_filter(
         filter,
@@ -406,16 +540,16 @@ struct Subject<'s> {
 
 struct Evaluator<'a> {
     inventory: &'a Inventory,
-    covers: CoversCache,
-    walk_count: RefCell<usize>,
+    shared: &'a Shared,
+    walk_count: Cell<usize>,
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(inventory: &'a Inventory) -> Self {
+    fn new(inventory: &'a Inventory, shared: &'a Shared) -> Self {
         Evaluator {
             inventory,
-            covers: CoversCache::default(),
-            walk_count: RefCell::new(0),
+            shared,
+            walk_count: Cell::new(0),
         }
     }
 
@@ -484,10 +618,22 @@ impl<'a> Evaluator<'a> {
                         .flat_map(|k| self.inventory.nodes_of_kind(k).iter().copied())
                         .collect()
                 }
-                Source::All => {
-                    stats.source = "scan".to_owned();
-                    self.inventory.node_ids().collect()
-                }
+                Source::All => match indexed_ids(&part.filter) {
+                    Some(ids) => {
+                        stats.source = "id index".to_owned();
+                        let mut found: Vec<NodeId> = ids
+                            .iter()
+                            .filter_map(|id| self.inventory.find(id))
+                            .collect();
+                        // The order of a scan.
+                        found.sort_unstable();
+                        found
+                    }
+                    None => {
+                        stats.source = "scan".to_owned();
+                        self.inventory.node_ids().collect()
+                    }
+                },
             },
         };
         stats.candidates = candidates.len();
@@ -499,10 +645,10 @@ impl<'a> Evaluator<'a> {
             stats.after_merge = Some(nodes.len());
         }
         if let Some(with) = &part.with {
-            *self.walk_count.borrow_mut() = 0;
+            self.walk_count.set(0);
             nodes = self.eval_with_step(with, nodes);
             stats.after_with = Some(nodes.len());
-            stats.with_walks = *self.walk_count.borrow();
+            stats.with_walks = self.walk_count.get();
         }
         nodes = self.eval_order(part, nodes, ordered);
         stats.after_limit = nodes.len();
@@ -595,18 +741,19 @@ impl<'a> Evaluator<'a> {
         }
         let chunk = nodes.len().div_ceil(threads);
         let inventory = self.inventory;
+        let shared = self.shared;
         let parts: Vec<Vec<NodeId>> = std::thread::scope(|scope| {
             let handles: Vec<_> = nodes
                 .chunks(chunk)
                 .map(|slice| {
                     scope.spawn(move || {
-                        let evaluator = Evaluator::new(inventory);
+                        let evaluator = Evaluator::new(inventory, shared);
                         let kept: Vec<NodeId> = slice
                             .iter()
                             .copied()
                             .filter(|id| keep(&evaluator, *id))
                             .collect();
-                        (kept, *evaluator.walk_count.borrow())
+                        (kept, evaluator.walk_count.get())
                     })
                 })
                 .collect();
@@ -614,7 +761,7 @@ impl<'a> Evaluator<'a> {
                 .into_iter()
                 .map(|h| match h.join() {
                     Ok((kept, walks)) => {
-                        *self.walk_count.borrow_mut() += walks;
+                        self.walk_count.set(self.walk_count.get() + walks);
                         kept
                     }
                     Err(panic) => std::panic::resume_unwind(panic),
@@ -708,7 +855,7 @@ impl<'a> Evaluator<'a> {
         nav: &NavigationPlan,
         emit: &mut dyn FnMut(NodeId) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        *self.walk_count.borrow_mut() += 1;
+        self.walk_count.set(self.walk_count.get() + 1);
         let halves = [
             (GraphDirection::Incoming, &nav.inbound),
             (GraphDirection::Outgoing, &nav.outbound),
@@ -733,12 +880,70 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        let mut emitted: HashSet<NodeId> = HashSet::new();
+        if let Some(walks) = &self.shared.walks {
+            return self.reach_remembered(walks, start, nav, emit);
+        }
+        self.walk(start, nav, emit)
+    }
+
+    /// [`Self::reach`] through the searcher's memory of walks: the first walk from a start
+    /// node records everything it reaches, later ones replay it (in the same order).
+    fn reach_remembered(
+        &self,
+        walks: &Walks,
+        start: NodeId,
+        nav: &NavigationPlan,
+        emit: &mut dyn FnMut(NodeId) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let key = nav.to_string();
+        let known = walks
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .and_then(|by_start| by_start.get(&start).cloned());
+        let reached = match known {
+            Some(reached) => reached,
+            None => {
+                let mut all = Vec::new();
+                let _ = self.walk(start, nav, &mut |n| {
+                    all.push(n);
+                    ControlFlow::Continue(())
+                });
+                let all: Arc<[NodeId]> = all.into();
+                walks
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(key)
+                    .or_default()
+                    .insert(start, Arc::clone(&all));
+                all
+            }
+        };
+        for &n in reached.iter() {
+            emit(n)?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The breadth-first walk of [`Self::reach`] beyond the start node.
+    fn walk(
+        &self,
+        start: NodeId,
+        nav: &NavigationPlan,
+        emit: &mut dyn FnMut(NodeId) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let halves = [
+            (GraphDirection::Incoming, &nav.inbound),
+            (GraphDirection::Outgoing, &nav.outbound),
+        ];
+        let both = halves.iter().all(|(_, t)| !t.is_empty());
+        let mut emitted = NodeSet::default();
         for (direction, types) in halves {
             if types.is_empty() {
                 continue;
             }
-            let mut visited: HashSet<NodeId> = HashSet::from([start]);
+            let mut visited = NodeSet::default();
+            visited.insert(start);
             let mut frontier = vec![start];
             for depth in 1..=nav.until {
                 let mut next_frontier = Vec::new();
@@ -922,7 +1127,9 @@ impl<'a> Evaluator<'a> {
             CmpOp::In => in_list(value, &c.value),
             CmpOp::NotIn => !value.is_null() && !in_list(value, &c.value),
             CmpOp::Covers => match (value, &c.required_pattern) {
-                (Value::String(actual), Some(required)) => self.covers.covers(required, actual),
+                (Value::String(actual), Some(required)) => {
+                    self.shared.covers.covers(required, actual)
+                }
                 _ => false,
             },
         }
@@ -1046,6 +1253,19 @@ impl<'a> Evaluator<'a> {
             }
         }
         out.extend(borrowed.into_iter().map(Cow::Borrowed));
+    }
+}
+
+/// The ids of an `id(...)` filter (alone or among the top-level `and` terms): its candidates
+/// come from the id index instead of a scan.
+fn indexed_ids(filter: &Filter) -> Option<&HashSet<String>> {
+    match filter {
+        Filter::Ids(ids) => Some(ids),
+        Filter::And(items) => items.iter().find_map(|f| match f {
+            Filter::Ids(ids) => Some(ids),
+            _ => None,
+        }),
+        _ => None,
     }
 }
 

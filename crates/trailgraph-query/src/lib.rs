@@ -27,11 +27,9 @@ pub mod parser;
 pub mod plan;
 pub mod render;
 pub mod shell;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use command::{CommandError, run_command_line, search_nodes};
-pub use eval::{EvalOptions, Evaluation, Stats, evaluate, explain};
+pub use eval::{EvalOptions, Evaluation, Searcher, Stats, evaluate, evaluate_from, explain};
 pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};
 pub use plan::Plan;

@@ -1,0 +1,29 @@
+//! Writes the JSON and text reports of the newest benchmark over a generated inventory
+//! (`generated_report ACCOUNTS [strict]`), for comparing runner versions.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let accounts: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    let strict = args.next().is_some_and(|a| a == "strict");
+    let catalog = trailgraph_check::load_catalog(&[]).unwrap();
+    let inventory = trailgraph_model::generate::generate_inventory(accounts, 17);
+    let mut out = std::io::stdout().lock();
+    for benchmark in ["cis_aws_v6_0", "cis_aws_v1_4"] {
+        let options = trailgraph_check::RunOptions {
+            benchmark: Some(benchmark.to_owned()),
+            strict,
+            generated_at: Some("2026-11-20T10:00:00Z".parse().unwrap()),
+            ..Default::default()
+        };
+        let start = std::time::Instant::now();
+        let report = trailgraph_check::run(&catalog, &inventory, &options).unwrap();
+        eprintln!("{benchmark}: {:?}", start.elapsed());
+        for format in [
+            trailgraph_check::Format::Json,
+            trailgraph_check::Format::Text,
+        ] {
+            trailgraph_check::write_report(&report, format, &mut out, false).unwrap();
+        }
+    }
+}
