@@ -12,11 +12,18 @@ pub fn run(query: Option<&str>) -> Outcome {
                 let mut out = io::stdout().lock();
                 writeln!(out, "{canonical}").map_or_else(Outcome::from, |()| Outcome::Code(SUCCESS))
             }
-            Err(e) => Outcome::usage(trailgraph_query::render_error(
-                query,
-                e.span.clone(),
-                &e.message(),
-            )),
+            Err(e) => {
+                let label = e
+                    .unclosed
+                    .clone()
+                    .map(|span| (span, "unclosed `(` opened here"));
+                Outcome::usage(trailgraph_query::render_error_with_label(
+                    query,
+                    e.span.clone(),
+                    &e.message(),
+                    label,
+                ))
+            }
         },
         None => match parse_lines(io::stdin().lock(), &mut io::stdout().lock()) {
             Ok(0) => Outcome::Code(SUCCESS),

@@ -50,3 +50,13 @@ fn hostile_nesting_is_an_error_not_a_crash() {
         .expect_code(2)
         .stderr_has("nested too deeply");
 }
+
+#[test]
+fn an_unclosed_parenthesis_is_shown_where_it_opened() {
+    let run = Dir::new().run(&["parse", "(is(aws_account) and name == prod"]);
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: expected 'and' or 'or' or ')', found end of input\n  | (is(aws_account) and name == prod\n  |                                  ^\n  | - unclosed `(` opened here\n"
+    );
+}
