@@ -13,6 +13,7 @@ mod commands;
 mod exit;
 mod parse;
 mod pattern;
+mod repl;
 mod shell;
 
 fn main() -> ExitCode {

@@ -1,16 +1,17 @@
-//! `trailgraph shell`: command lines against an inventory.
+//! `trailgraph shell`: command lines against an inventory, from `-c`, from stdin, or typed into
+//! the interactive shell (see [`crate::repl`]).
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::time::Instant;
 
 use trailgraph_model::Inventory;
-use trailgraph_query::{CommandError, Context, render_error, run_command_line};
+use trailgraph_query::{CommandError, Context, render_error_with_label, run_command_line};
 
 use crate::args::ShellArgs;
 use crate::commands::load_inventory;
 use crate::exit::{Outcome, SUCCESS, USAGE};
 
-/// Runs `-c LINE`, or every line of a non-terminal stdin.
+/// Runs `-c LINE`, every line of a non-terminal stdin, or the interactive shell on a terminal.
 pub fn run(args: &ShellArgs) -> Outcome {
     let started = Instant::now();
     let inventory = match load_inventory(&args.source) {
@@ -30,9 +31,9 @@ pub fn run(args: &ShellArgs) -> Outcome {
             Ok(()) => Outcome::Code(SUCCESS),
             Err(outcome) => outcome,
         },
-        None if io::stdin().is_terminal() => Outcome::usage(
-            "the interactive shell is not available in this version; give a command line with -c, or pipe command lines on stdin",
-        ),
+        None if io::stdin().is_terminal() => {
+            return crate::repl::run(inventory, context, args, started);
+        }
         None => run_stdin(&inventory, &context, args.timings),
     };
     // A large inventory takes a second to free; the process is about to end anyway.
@@ -83,12 +84,16 @@ fn run_line(
     match result {
         Ok(()) => flushed.map_err(Outcome::from),
         Err(CommandError::Io(e)) => Err(Outcome::from(e)),
-        Err(e) => {
-            let message = e.message();
-            Err(Outcome::usage(match e.span() {
-                Some(span) => render_error(line, span, &message),
-                None => format!("error: {message}"),
-            }))
-        }
+        Err(e) => Err(Outcome::usage(render_command_error(line, &e))),
+    }
+}
+
+/// Renders a command line's error as a caret block under the column (with a second labelled
+/// place such as an unclosed `(` where there is one), or as one `error:` line.
+pub(crate) fn render_command_error(line: &str, error: &CommandError) -> String {
+    let message = error.message();
+    match error.span() {
+        Some(span) => render_error_with_label(line, span, &message, error.label()),
+        None => format!("error: {message}"),
     }
 }

@@ -1,0 +1,270 @@
+//! The interactive shell of `trailgraph shell` on a terminal.
+//!
+//! Every line goes through the same path as `-c` ([`trailgraph_query::run_command_line`] and the
+//! same caret rendering of errors); the shell adds its own commands (`help`, `properties`,
+//! `checks`, `benchmarks`, `check run`, `benchmark run`, `explain`, `quit`), history, completion,
+//! hints, highlighting, multi-line input and a pager. It does not change how a command line is
+//! evaluated.
+//!
+//! A command runs on a worker thread and writes into a buffer. Ctrl-C while it runs stops the
+//! waiting, prints `interrupted` and returns to the prompt; the query crate cannot be cancelled,
+//! so the abandoned evaluation finishes in the background and its output is dropped.
+
+mod commands;
+mod helper;
+mod history;
+mod pager;
+mod vocabulary;
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
+use rustyline::{CompletionType, Config, Editor};
+use trailgraph_check::Catalog;
+use trailgraph_model::{Inventory, Kind};
+use trailgraph_query::Context;
+
+use crate::args::ShellArgs;
+use crate::exit::{Outcome, SUCCESS};
+
+use self::helper::ShellHelper;
+use self::helper::Words;
+
+/// What the shell has loaded; shared with the worker threads and the line editor's helper.
+pub(crate) struct Session {
+    /// The inventory every command runs against.
+    inventory: Inventory,
+    /// "Now" for relative times, fixed when the shell starts (as in one-shot mode).
+    context: Context,
+    /// The checks and benchmarks, loaded in the background after start-up.
+    catalog: OnceLock<Result<Catalog, String>>,
+    /// Property paths for completion, gathered before the prompt for a small inventory and in
+    /// the background for a large one.
+    paths: OnceLock<Vec<String>>,
+    /// Check ids (and control numbers) and benchmark ids for completion, once the catalog is
+    /// loaded.
+    ids: OnceLock<(Vec<String>, Vec<String>)>,
+    /// Every name `is(...)` accepts.
+    kinds: Vec<&'static str>,
+    /// Whether output may contain ANSI colours.
+    color: bool,
+}
+
+impl Session {
+    /// The catalog, waiting for the background load if it has not finished.
+    fn catalog(&self) -> Result<&Catalog, String> {
+        self.catalog.wait().as_ref().map_err(Clone::clone)
+    }
+
+    /// The completion words known so far (empty lists until gathered).
+    fn words(&self) -> Words<'_> {
+        let (checks, benchmarks) = match self.ids.get() {
+            Some((checks, benchmarks)) => (checks.as_slice(), benchmarks.as_slice()),
+            None => (&[][..], &[][..]),
+        };
+        Words {
+            kinds: &self.kinds,
+            paths: self.paths.get().map_or(&[][..], Vec::as_slice),
+            checks,
+            benchmarks,
+        }
+    }
+}
+
+/// Something the main thread waits for while a command runs.
+enum Event {
+    /// The command with this number finished (output, and the rendered error if it failed).
+    Done(u64, Vec<u8>, Option<String>),
+    /// Ctrl-C was pressed.
+    Interrupt,
+}
+
+/// Runs the interactive shell until `quit` or Ctrl-D.
+pub fn run(inventory: Inventory, context: Context, args: &ShellArgs, started: Instant) -> Outcome {
+    let color = io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let prompt = prompt_for(args, &inventory);
+    let session = Arc::new(Session {
+        inventory,
+        context,
+        catalog: OnceLock::new(),
+        paths: OnceLock::new(),
+        ids: OnceLock::new(),
+        kinds: Kind::all_names(),
+        color,
+    });
+    prepare_in_background(&session);
+
+    let (sender, receiver) = mpsc::channel::<Event>();
+    let interrupt = sender.clone();
+    // Without the handler Ctrl-C during a command ends the shell, which is still usable.
+    let interrupts = ctrlc::set_handler(move || {
+        let _ = interrupt.send(Event::Interrupt);
+    })
+    .is_ok();
+
+    let config = Config::builder()
+        .history_ignore_space(true)
+        .auto_add_history(false)
+        .completion_type(CompletionType::List)
+        .build();
+    let mut editor: Editor<ShellHelper, FileHistory> = match Editor::with_config(config) {
+        Ok(editor) => editor,
+        Err(e) => return Outcome::usage(format!("cannot start the line editor: {e}")),
+    };
+    editor.set_helper(Some(ShellHelper::new(Arc::clone(&session))));
+    let history_file = history::location();
+    if let Some(path) = &history_file
+        && let Err(e) = history::load(&mut editor, path)
+    {
+        eprintln!("warning: history {}: {e}", path.display());
+    }
+    if args.timings {
+        eprintln!(
+            "start-up: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    println!("Type `help` for the commands, Tab to complete, Ctrl-D to leave.");
+
+    let styled = if color {
+        format!("\x1b[1;36m{prompt}\x1b[0m")
+    } else {
+        prompt.clone()
+    };
+    let mut job = 0u64;
+    loop {
+        let line = match editor.readline(&(prompt.as_str(), styled.as_str())) {
+            Ok(line) => line,
+            // Ctrl-C abandons the line being typed.
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Outcome::usage(format!("reading input: {e}")),
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Some(path) = &history_file
+            && let Err(e) = history::add(&mut editor, path, &line)
+        {
+            eprintln!("warning: history {}: {e}", path.display());
+        }
+        if matches!(line.trim(), "quit" | "exit") {
+            break;
+        }
+        job += 1;
+        let command_started = Instant::now();
+        let result = run_job(&session, line, job, &sender, &receiver, interrupts);
+        if args.timings {
+            eprintln!(
+                "command: {:.1} ms",
+                command_started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        match result {
+            Some((output, error)) => {
+                let screen = editor.dimensions();
+                if let Err(e) = pager::show(&output, screen, args.no_pager)
+                    && e.kind() != io::ErrorKind::BrokenPipe
+                {
+                    eprintln!("error: cannot write output: {e}");
+                }
+                if let Some(error) = error {
+                    let _ = io::stdout().flush();
+                    eprint!("{}", with_newline(&error));
+                }
+            }
+            None => eprintln!("interrupted"),
+        }
+    }
+    // A large inventory takes a second to free; the process is about to end anyway.
+    std::mem::forget(session);
+    Outcome::Code(SUCCESS)
+}
+
+/// `demo (3 accounts)> ` or `<file name> (N accounts)> `.
+fn prompt_for(args: &ShellArgs, inventory: &Inventory) -> String {
+    let label = match &args.source.inventory {
+        Some(path) => path.file_name().map_or_else(
+            || path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        ),
+        None => "demo".to_owned(),
+    };
+    let accounts = inventory.count_of_kind(Kind::AwsAccount);
+    let noun = if accounts == 1 { "account" } else { "accounts" };
+    format!("{label} ({accounts} {noun})> ")
+}
+
+/// Loads the catalog and walks the inventory for completion words without delaying the prompt
+/// (a small inventory is walked at once: it takes less than a millisecond).
+fn prepare_in_background(session: &Arc<Session>) {
+    if session.inventory.node_count() <= SMALL_INVENTORY {
+        let _ = session
+            .paths
+            .set(vocabulary::completion_paths(&session.inventory));
+    }
+    let session = Arc::clone(session);
+    std::thread::spawn(move || {
+        let catalog = trailgraph_check::load_catalog(&[]).map_err(|e| format!("error: {e}"));
+        if let Ok(catalog) = &catalog {
+            let _ = session.ids.set(vocabulary::catalog_ids(catalog));
+        }
+        let _ = session.catalog.set(catalog);
+        if session.paths.get().is_none() {
+            let _ = session
+                .paths
+                .set(vocabulary::completion_paths(&session.inventory));
+        }
+    });
+}
+
+/// Inventories up to this many nodes are walked for completion words before the prompt.
+const SMALL_INVENTORY: usize = 50_000;
+
+/// Runs `line` on a worker thread and waits for it or for Ctrl-C; `None` when interrupted.
+fn run_job(
+    session: &Arc<Session>,
+    line: String,
+    job: u64,
+    sender: &Sender<Event>,
+    receiver: &Receiver<Event>,
+    interrupts: bool,
+) -> Option<(Vec<u8>, Option<String>)> {
+    // A Ctrl-C pressed while nothing ran (in the pager, say) is not meant for this command.
+    while receiver.try_recv().is_ok() {}
+    if !interrupts {
+        let mut output = Vec::new();
+        let error = commands::run(&line, session, &mut output).err();
+        return Some((output, error));
+    }
+    let worker_session = Arc::clone(session);
+    let done = sender.clone();
+    std::thread::spawn(move || {
+        let mut output = Vec::new();
+        let error = commands::run(&line, &worker_session, &mut output).err();
+        let _ = done.send(Event::Done(job, output, error));
+    });
+    loop {
+        match receiver.recv() {
+            Ok(Event::Done(finished, output, error)) if finished == job => {
+                return Some((output, error));
+            }
+            // An earlier, interrupted command finishing now: its output is dropped.
+            Ok(Event::Done(..)) => {}
+            Ok(Event::Interrupt) | Err(_) => return None,
+        }
+    }
+}
+
+fn with_newline(text: &str) -> String {
+    if text.ends_with('\n') {
+        text.to_owned()
+    } else {
+        format!("{text}\n")
+    }
+}
