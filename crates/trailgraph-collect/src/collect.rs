@@ -5,6 +5,8 @@ use std::sync::Mutex;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudwatch::types::AlarmType;
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
@@ -516,26 +518,19 @@ async fn collect_trail_details(
             }
         };
         let tags = async {
-            let mut pages = client
+            let pages = client
                 .list_tags()
                 .resource_id_list(arn)
                 .into_paginator()
                 .send();
-            let mut list = Vec::new();
-            while let Some(page) = pages.next().await {
-                match page {
-                    Ok(out) => list.extend(
-                        out.resource_tag_list
-                            .iter()
-                            .flatten()
-                            .map(convert::cloudtrail::resource_tag),
-                    ),
-                    Err(err) => {
-                        ctx.fail("cloudtrail", "ListTags", Some(arn), &err);
-                        return None;
-                    }
-                }
-            }
+            let list = all_pages(pages, ctx, ("cloudtrail", "ListTags", Some(arn)), |out| {
+                out.resource_tag_list
+                    .unwrap_or_default()
+                    .iter()
+                    .map(convert::cloudtrail::resource_tag)
+                    .collect::<Vec<_>>()
+            })
+            .await?;
             Some(serde_json::json!({ "ResourceTagList": list }))
         };
         let (status, selectors, tags) = tokio::join!(status, selectors, tags);
@@ -556,44 +551,57 @@ async fn collect_trail_details(
     out
 }
 
+/// Reads every page of a list call. On an error that outlasts the retries the operation is
+/// recorded and `None` is returned: a partial list is never passed off as the whole.
+async fn all_pages<T, E, R, I>(
+    mut pages: PaginationStream<Result<T, SdkError<E, R>>>,
+    ctx: &Ctx<'_>,
+    call: (&str, &str, Option<&str>),
+    mut items: impl FnMut(T) -> I,
+) -> Option<Vec<Value>>
+where
+    I: IntoIterator<Item = Value>,
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    let (service, operation, resource) = call;
+    let mut list = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(out) => list.extend(items(out)),
+            Err(err) => {
+                ctx.fail(service, operation, resource, &err);
+                return None;
+            }
+        }
+    }
+    Some(list)
+}
+
 async fn collect_logs(config: &SdkConfig, ctx: &Ctx<'_>) -> (Option<Value>, Option<Value>) {
     let client = aws_sdk_cloudwatchlogs::Client::new(config);
     let groups = async {
-        let mut pages = client.describe_log_groups().into_paginator().send();
-        let mut list = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(out) => list.extend(
-                    out.log_groups
-                        .iter()
-                        .flatten()
-                        .map(convert::logs::log_group),
-                ),
-                Err(err) => {
-                    ctx.fail("logs", "DescribeLogGroups", None, &err);
-                    return None;
-                }
-            }
-        }
+        let pages = client.describe_log_groups().into_paginator().send();
+        let list = all_pages(pages, ctx, ("logs", "DescribeLogGroups", None), |out| {
+            out.log_groups
+                .unwrap_or_default()
+                .iter()
+                .map(convert::logs::log_group)
+                .collect::<Vec<_>>()
+        })
+        .await?;
         Some(serde_json::json!({ "logGroups": list }))
     };
     let filters = async {
-        let mut pages = client.describe_metric_filters().into_paginator().send();
-        let mut list = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(out) => list.extend(
-                    out.metric_filters
-                        .iter()
-                        .flatten()
-                        .map(convert::logs::metric_filter),
-                ),
-                Err(err) => {
-                    ctx.fail("logs", "DescribeMetricFilters", None, &err);
-                    return None;
-                }
-            }
-        }
+        let pages = client.describe_metric_filters().into_paginator().send();
+        let list = all_pages(pages, ctx, ("logs", "DescribeMetricFilters", None), |out| {
+            out.metric_filters
+                .unwrap_or_default()
+                .iter()
+                .map(convert::logs::metric_filter)
+                .collect::<Vec<_>>()
+        })
+        .await?;
         Some(serde_json::json!({ "metricFilters": list }))
     };
     tokio::join!(groups, filters)
@@ -670,22 +678,15 @@ async fn collect_sns(config: &SdkConfig, ctx: &Ctx<'_>) -> SnsParts {
         (Some(listed), attributes.into_iter().flatten().collect())
     };
     let subscriptions = async {
-        let mut pages = client.list_subscriptions().into_paginator().send();
-        let mut list = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(out) => list.extend(
-                    out.subscriptions
-                        .iter()
-                        .flatten()
-                        .map(convert::sns::subscription),
-                ),
-                Err(err) => {
-                    ctx.fail("sns", "ListSubscriptions", None, &err);
-                    return None;
-                }
-            }
-        }
+        let pages = client.list_subscriptions().into_paginator().send();
+        let list = all_pages(pages, ctx, ("sns", "ListSubscriptions", None), |out| {
+            out.subscriptions
+                .unwrap_or_default()
+                .iter()
+                .map(convert::sns::subscription)
+                .collect::<Vec<_>>()
+        })
+        .await?;
         Some(serde_json::json!({ "Subscriptions": list }))
     };
     let ((topics, attributes), subscriptions) = tokio::join!(topics, subscriptions);
