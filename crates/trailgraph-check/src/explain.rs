@@ -146,6 +146,47 @@ impl Chain {
         paths
     }
 
+    /// The path [`Self::walk`] lists first among its complete paths, found without building
+    /// the others: `None` when no first-level node is reached from `start`, `Some(None)` when
+    /// none of them completes the chain.
+    pub(crate) fn first_complete(
+        &self,
+        engine: &Engine<'_>,
+        phrases: &Phrases,
+        start: NodeId,
+    ) -> Option<Option<Path>> {
+        let first = self.levels.first()?;
+        let reached = candidates(engine, start, first);
+        if reached.is_empty() {
+            return None;
+        }
+        // `walk` sorts complete paths first, stably, and they all end at the last level, so
+        // the first complete path belongs to the first first-level node that completes.
+        Some(
+            reached
+                .iter()
+                .find(|n| self.completes(engine, **n, 0))
+                .map(|n| self.deepest(engine, phrases, *n, 0)),
+        )
+    }
+
+    /// Whether the chain is complete from `node` at level `level_index` (what
+    /// [`Self::deepest`] reports as `complete`, without describing anything).
+    fn completes(&self, engine: &Engine<'_>, node: NodeId, level_index: usize) -> bool {
+        let Some(level) = self.levels.get(level_index) else {
+            return true;
+        };
+        if !meets(engine, level, node) {
+            return false;
+        }
+        let Some(next) = self.levels.get(level_index + 1) else {
+            return true;
+        };
+        candidates(engine, node, next)
+            .iter()
+            .any(|c| self.completes(engine, *c, level_index + 1))
+    }
+
     /// The nodes of the first level reached from `start` that meet its conditions.
     pub(crate) fn first_level_meeting(&self, engine: &Engine<'_>, start: NodeId) -> Vec<NodeId> {
         let Some(first) = self.levels.first() else {

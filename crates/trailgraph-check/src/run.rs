@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use trailgraph_model::{AncestorKind, Inventory, Kind, NodeId};
 
@@ -220,10 +221,8 @@ pub fn run(
             });
         }
     }
-    let mut summary = Summary::default();
-    let mut sections = Vec::new();
-    for section in &benchmark.sections {
-        let mut controls = Vec::new();
+    let mut jobs: Vec<(usize, &Control, &Check)> = Vec::new();
+    for (s, section) in benchmark.sections.iter().enumerate() {
         for control in &section.controls {
             let selected = options.checks.is_empty()
                 || options
@@ -233,10 +232,24 @@ pub fn run(
             if !selected {
                 continue;
             }
-            let Some(check) = catalog.check(&control.check) else {
+            if let Some(check) = catalog.check(&control.check) {
+                jobs.push((s, control, check));
+            }
+        }
+    }
+    let mut outcomes = run_jobs(&jobs, |&(_, control, check)| {
+        run_control(&engine, catalog.phrases(), check, control, &accounts)
+    })
+    .into_iter();
+    let mut summary = Summary::default();
+    let mut sections = Vec::new();
+    for (s, section) in benchmark.sections.iter().enumerate() {
+        let mut controls = Vec::new();
+        for &(_, control, check) in jobs.iter().filter(|j| j.0 == s) {
+            let Some(outcome) = outcomes.next() else {
                 continue;
             };
-            let results = run_control(&engine, catalog.phrases(), check, control, &accounts)?;
+            let results = outcome?;
             for r in &results {
                 match r.status {
                     Status::Passed => summary.passed += 1,
@@ -278,6 +291,44 @@ pub fn run(
         sections,
         summary,
     })
+}
+
+/// Runs `work` on every job, on up to as many threads as there are cores (the engine's caches
+/// are shared), and returns the outcomes in job order.
+fn run_jobs<J: Sync, T: Send>(jobs: &[J], work: impl Fn(&J) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(jobs.len());
+    if threads <= 1 {
+        return jobs.iter().map(&work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else {
+                            break;
+                        };
+                        out.push((i, work(job)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, t)| t).collect()
 }
 
 fn pick_benchmark<'c>(
@@ -455,6 +506,8 @@ fn run_control(
                         .push(no_first_level(phrases, &pass_chain));
                 }
                 match defects.first() {
+                    // The best path only fills remediation, which a pass does not have.
+                    None if status == Status::Passed => None,
                     Some(d) => Some(Path {
                         steps: vec![crate::explain::Step {
                             node: *d,
@@ -470,6 +523,23 @@ fn run_control(
                         .into_iter()
                         .next(),
                 }
+            }
+            None if status == Status::Passed => {
+                // Only the first complete path is shown; no remediation needs the best one.
+                match pass_chain.first_complete(engine, phrases, account.node) {
+                    Some(Some(p)) => {
+                        result.explanation.push(render_path(inventory, phrases, &p));
+                        nodes.extend(p.steps.iter().map(|s| s.node));
+                    }
+                    Some(None) => {}
+                    None if !pass_chain.is_empty() => {
+                        result
+                            .explanation
+                            .push(no_first_level(phrases, &pass_chain));
+                    }
+                    None => {}
+                }
+                None
             }
             None => {
                 let paths = pass_chain.walk(engine, phrases, account.node);

@@ -855,6 +855,18 @@ impl<'a> Evaluator<'a> {
         nav: &NavigationPlan,
         emit: &mut dyn FnMut(NodeId) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
+        self.reach_kinds(start, nav, None, emit)
+    }
+
+    /// [`Self::reach`] for a caller that ignores reached nodes (other than `start`) whose kind
+    /// is not in `kinds`: a remembered walk then replays only nodes of those kinds.
+    fn reach_kinds(
+        &self,
+        start: NodeId,
+        nav: &NavigationPlan,
+        kinds: Option<KindSet>,
+        emit: &mut dyn FnMut(NodeId) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         self.walk_count.set(self.walk_count.get() + 1);
         let halves = [
             (GraphDirection::Incoming, &nav.inbound),
@@ -881,7 +893,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         if let Some(walks) = &self.shared.walks {
-            return self.reach_remembered(walks, start, nav, emit);
+            return self.reach_remembered(walks, start, nav, kinds, emit);
         }
         self.walk(start, nav, emit)
     }
@@ -893,9 +905,13 @@ impl<'a> Evaluator<'a> {
         walks: &Walks,
         start: NodeId,
         nav: &NavigationPlan,
+        kinds: Option<KindSet>,
         emit: &mut dyn FnMut(NodeId) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        let key = nav.to_string();
+        let mut key = nav.to_string();
+        if let Some(kinds) = kinds {
+            let _ = write!(key, " kinds {:x}", kinds.0);
+        }
         let known = walks
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -906,7 +922,14 @@ impl<'a> Evaluator<'a> {
             None => {
                 let mut all = Vec::new();
                 let _ = self.walk(start, nav, &mut |n| {
-                    all.push(n);
+                    let wanted = kinds.is_none_or(|k| {
+                        self.inventory
+                            .node(n)
+                            .is_some_and(|node| k.contains(node.kind))
+                    });
+                    if wanted {
+                        all.push(n);
+                    }
                     ControlFlow::Continue(())
                 });
                 let all: Arc<[NodeId]> = all.into();
@@ -971,7 +994,9 @@ impl<'a> Evaluator<'a> {
     fn eval_with(&self, with: &WithPlan, id: NodeId) -> bool {
         let stop_after = with.count.stop_after();
         let mut count = 0usize;
-        let _ = self.reach(id, &with.navigation, &mut |reached| {
+        // Only nodes of the filter's kinds can match.
+        let kinds = crate::lower::index_kinds(&with.filter);
+        let _ = self.reach_kinds(id, &with.navigation, kinds, &mut |reached| {
             let matches = self.node_matches(reached, &with.filter)
                 && with
                     .nested

@@ -833,7 +833,7 @@ fn simplify(filter: Filter) -> Filter {
 }
 
 /// The kinds a filter is limited to, when the kind index can supply the candidates.
-fn index_kinds(filter: &Filter) -> Option<KindSet> {
+pub(crate) fn index_kinds(filter: &Filter) -> Option<KindSet> {
     match filter {
         Filter::Kinds(k) => Some(*k),
         Filter::And(items) => items.iter().filter_map(index_kinds).reduce(KindSet::and),
