@@ -189,6 +189,11 @@ fn shell_commands_kinds_properties_explain_help() {
     s.exp_string("part 0:").unwrap();
     s.exp_string("in 4 out").unwrap();
     s.exp_string(PROMPT).unwrap();
+    // Errors of explain point into the line as typed.
+    s.send_line("explain is(aws_nothing)").unwrap();
+    s.exp_string("error: unknown kind `aws_nothing`").unwrap();
+    s.exp_string("  |            ^^^^^^^^^^^").unwrap();
+    s.exp_string(PROMPT).unwrap();
     s.send_line("properties aws_nothing").unwrap();
     s.exp_string("unknown kind `aws_nothing`").unwrap();
     s.exp_string(PROMPT).unwrap();
