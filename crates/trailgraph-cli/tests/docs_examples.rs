@@ -1,5 +1,7 @@
 //! Every `trailgraph shell --demo -c '...'` line in README.md and docs/ runs and prints something.
 
+#![allow(clippy::expect_used)]
+
 mod util;
 
 use std::path::{Path, PathBuf};
