@@ -3,6 +3,7 @@
 //! text, walks from each account, `covers` comparisons, walk candidates.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value as Json;
@@ -28,10 +29,41 @@ pub(crate) struct Engine<'a> {
     comparisons: Mutex<HashMap<String, HashMap<String, Comparison>>>,
     samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
     candidates: Mutex<Candidates>,
+    steps: Mutex<HashMap<String, usize>>,
 }
 
-/// Walk candidates by (start node, step).
-type Candidates = HashMap<(NodeId, String), Arc<[NodeId]>>;
+/// Walk candidates by (start node, step number).
+type Candidates = HashMap<(NodeId, usize), Arc<[NodeId]>, BuildHasherDefault<FastHasher>>;
+
+/// A multiply-rotate hasher for small integer keys (node indexes, step numbers), where SipHash
+/// costs more than the lookup it serves.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let h = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 29);
+    }
+}
 
 impl<'a> Engine<'a> {
     pub(crate) fn new(inventory: &'a Inventory, strict: bool) -> Self {
@@ -46,6 +78,7 @@ impl<'a> Engine<'a> {
             comparisons: Mutex::default(),
             samples: Mutex::default(),
             candidates: Mutex::default(),
+            steps: Mutex::default(),
         }
     }
 
@@ -78,14 +111,23 @@ impl<'a> Engine<'a> {
         self.searcher.matches(plan, node)
     }
 
-    /// The candidates of a walk step from `start`, computed once per (start, step).
+    /// A number for a walk step (its navigation and kinds as text), the same for the same
+    /// step in every check.
+    pub(crate) fn step_number(&self, step: &str) -> usize {
+        let mut steps = lock(&self.steps);
+        let next = steps.len();
+        *steps.entry(step.to_owned()).or_insert(next)
+    }
+
+    /// The candidates of a walk step (see [`Self::step_number`]) from `start`, computed once
+    /// per (start, step).
     pub(crate) fn cached_candidates(
         &self,
         start: NodeId,
-        key: String,
+        step: usize,
         compute: impl FnOnce() -> Vec<NodeId>,
     ) -> Arc<[NodeId]> {
-        let key = (start, key);
+        let key = (start, step);
         if let Some(hit) = lock(&self.candidates).get(&key) {
             return Arc::clone(hit);
         }

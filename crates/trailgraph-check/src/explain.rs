@@ -76,6 +76,8 @@ pub(crate) struct Level {
     navigation: Navigation,
     kinds: Vec<Kind>,
     conditions: Vec<Condition>,
+    /// The engine's number for (navigation, kinds): candidates are cached under it.
+    step: usize,
 }
 
 /// A check query's chain, ready to walk.
@@ -375,10 +377,12 @@ fn build_level(
             alternatives,
         });
     }
+    let step = engine.step_number(&format!("{}|{:?}", w.navigation.node, kinds));
     Ok(Level {
         navigation: w.navigation.node.clone(),
         kinds,
         conditions,
+        step,
     })
 }
 
@@ -389,8 +393,7 @@ fn meets(engine: &Engine<'_>, level: &Level, node: NodeId) -> bool {
 /// Nodes reached from `start` by the level's navigation, of the level's kinds, sorted by name.
 /// Cached per (start, navigation, kinds): every check walks the same first levels.
 fn candidates(engine: &Engine<'_>, start: NodeId, level: &Level) -> Arc<[NodeId]> {
-    let key = format!("{}|{:?}", level.navigation, level.kinds);
-    engine.cached_candidates(start, key, || {
+    engine.cached_candidates(start, level.step, || {
         let inventory = engine.inventory;
         let mut out: Vec<NodeId> = navigate(inventory, start, &level.navigation)
             .into_iter()

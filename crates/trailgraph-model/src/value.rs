@@ -46,6 +46,62 @@ pub fn intern(name: &str) -> Key {
     key
 }
 
+/// A key interned once (for example when a query is lowered) and then looked up by pointer
+/// with [`Object::get_interned`]: every object key is interned, so a key of the same name is
+/// the same allocation and no characters need comparing.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InternedKey(Key);
+
+impl InternedKey {
+    /// The shared key for `name`.
+    pub fn new(name: &str) -> Self {
+        InternedKey(intern(name))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for InternedKey {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for InternedKey {
+    fn from(name: &str) -> Self {
+        InternedKey::new(name)
+    }
+}
+
+impl From<String> for InternedKey {
+    fn from(name: String) -> Self {
+        InternedKey::new(&name)
+    }
+}
+
+impl From<Box<str>> for InternedKey {
+    fn from(name: Box<str>) -> Self {
+        InternedKey::new(&name)
+    }
+}
+
+impl fmt::Debug for InternedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for InternedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A JSON number, kept as an integer when it is one.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Number {
@@ -123,6 +179,14 @@ impl Object {
     /// The value under `key`, if present.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
+    }
+
+    /// The value under an interned key, if present, comparing key pointers only.
+    pub fn get_interned(&self, key: &InternedKey) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|(k, _)| Arc::ptr_eq(k, &key.0))
+            .map(|(_, v)| v)
     }
 
     /// Sets `key` to `value`, replacing an existing value or appending a new pair.
@@ -235,6 +299,11 @@ impl Value {
     /// The member `key` of an object; `None` for absent keys and non-objects.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.as_object().and_then(|o| o.get(key))
+    }
+
+    /// The member under an interned key (see [`Object::get_interned`]).
+    pub fn get_interned(&self, key: &InternedKey) -> Option<&Value> {
+        self.as_object().and_then(|o| o.get_interned(key))
     }
 
     /// Follows object keys one after the other.
@@ -517,6 +586,20 @@ impl<'de> Deserialize<'de> for Object {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interned_lookups_find_what_text_lookups_find() {
+        let json: serde_json::Value =
+            serde_json::json!({"alpha": 1, "beta": {"gamma": true}, "delta": null});
+        let value = Value::from(&json);
+        for name in ["alpha", "beta", "delta", "missing", "gamma"] {
+            let key = InternedKey::new(name);
+            assert_eq!(value.get_interned(&key), value.get(name), "{name}");
+        }
+        let built = Object::from_pairs([("x", Value::from(1)), ("y", Value::from(2))]);
+        assert_eq!(built.get_interned(&"y".into()), Some(&Value::from(2)));
+        assert_eq!(built.get_interned(&"z".into()), None);
+    }
 
     #[test]
     fn keys_are_shared() {

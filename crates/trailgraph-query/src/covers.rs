@@ -7,6 +7,8 @@ use std::sync::{Mutex, RwLock};
 
 use trailgraph_pattern::{Pattern, Verdict, compare, parse};
 
+use crate::eval::FastHash;
+
 /// Checks that a required pattern parses; the message says why it does not.
 pub(crate) fn check_required(text: &str) -> Result<(), String> {
     parse(text).map(|_| ()).map_err(|e| e.to_string())
@@ -18,7 +20,7 @@ pub(crate) fn check_required(text: &str) -> Result<(), String> {
 #[derive(Default)]
 pub(crate) struct CoversCache {
     required: Mutex<HashMap<String, Option<Pattern>>>,
-    results: RwLock<HashMap<String, HashMap<String, bool>>>,
+    results: RwLock<HashMap<String, HashMap<String, bool, FastHash>, FastHash>>,
 }
 
 impl CoversCache {

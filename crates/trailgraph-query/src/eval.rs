@@ -182,8 +182,9 @@ impl<'a> Searcher<'a> {
     }
 }
 
-/// A hasher for node indexes (one `u32` each): a multiplication instead of SipHash, for the
-/// visited sets of walks.
+/// A fast hasher (the "Fx" multiply-rotate scheme) for node indexes and pattern texts, where
+/// SipHash costs more than the lookup it serves. The keys come from the inventory and the
+/// query, not from an adversary probing a server.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct NodeHasher(u64);
 
@@ -193,9 +194,22 @@ impl Hasher for NodeHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
         }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
     }
 
     fn write_u32(&mut self, n: u32) {
@@ -212,6 +226,8 @@ impl Hasher for NodeHasher {
     }
 }
 
+/// The builder of [`NodeHasher`]s.
+pub(crate) type FastHash = BuildHasherDefault<NodeHasher>;
 /// A set of node indexes with [`NodeHasher`].
 pub(crate) type NodeSet = HashSet<NodeId, BuildHasherDefault<NodeHasher>>;
 /// A map from node indexes with [`NodeHasher`].
@@ -1175,16 +1191,18 @@ impl<'a> Evaluator<'a> {
                 return Some(subject.element.and_then(|e| walk_single(e, &path.steps)));
             }
             Root::Element | Root::Reported => {
-                let merged = subject.overlay.and_then(|o| o.reported.get(first));
+                let merged = subject.overlay.and_then(|o| o.reported.get_interned(first));
                 match merged {
                     Some(v) => Some(v),
-                    None => subject.node.and_then(|(_, n)| n.reported.get(first)),
+                    None => subject
+                        .node
+                        .and_then(|(_, n)| n.reported.get_interned(first)),
                 }
             }
             Root::Ancestor(which) => subject
                 .node
                 .and_then(|(id, _)| self.inventory.ancestor(id, which))
-                .and_then(|a| a.reported.get(first)),
+                .and_then(|a| a.reported.get_interned(first)),
             Root::Absent => None,
             Root::NodeId | Root::Kinds | Root::Merged | Root::Related { .. } => return None,
         };
@@ -1236,7 +1254,7 @@ impl<'a> Evaluator<'a> {
             }
             Root::Element | Root::Reported => {
                 let merged = match (subject.overlay, path.steps.first()) {
-                    (Some(overlay), Some(Step::Key(key))) => overlay.reported.get(key),
+                    (Some(overlay), Some(Step::Key(key))) => overlay.reported.get_interned(key),
                     _ => None,
                 };
                 if let Some(value) = merged {
@@ -1302,7 +1320,7 @@ fn walk<'v>(value: &'v Value, steps: &[Step], out: &mut Vec<&'v Value>) {
     match steps.split_first() {
         None => out.push(value),
         Some((Step::Key(key), rest)) => {
-            if let Some(v) = value.get(key) {
+            if let Some(v) = value.get_interned(key) {
                 walk(v, rest, out);
             }
         }
@@ -1324,7 +1342,7 @@ fn walk<'v>(value: &'v Value, steps: &[Step], out: &mut Vec<&'v Value>) {
 /// Follows keys and indexes (no `[*]`) from `value`.
 fn walk_single<'v>(value: &'v Value, steps: &[Step]) -> Option<&'v Value> {
     steps.iter().try_fold(value, |v, step| match step {
-        Step::Key(key) => v.get(key),
+        Step::Key(key) => v.get_interned(key),
         Step::Index(i) => v.as_array().and_then(|a| a.get(*i)),
         Step::Each => None,
     })
@@ -1339,7 +1357,7 @@ fn walk_object<'v>(
     match steps.split_first() {
         None => owned.push(Cow::Owned(Value::Object(object.clone()))),
         Some((Step::Key(key), rest)) => {
-            if let Some(v) = object.get(key) {
+            if let Some(v) = object.get_interned(key) {
                 walk(v, rest, out);
             }
         }

@@ -576,7 +576,7 @@ fn walk_value(value: &Value, steps: &[Step], out: &mut Vec<Value>) {
     match steps.split_first() {
         None => out.push(value.clone()),
         Some((Step::Key(k), rest)) => {
-            if let Some(v) = value.get(k) {
+            if let Some(v) = value.get_interned(k) {
                 walk_value(v, rest, out);
             }
         }

@@ -6,6 +6,7 @@ use std::fmt::{self, Display, Formatter};
 
 use jiff::Timestamp;
 use regex::Regex;
+use trailgraph_model::value::InternedKey;
 use trailgraph_model::{AncestorKind, EdgeType, Kind, Value};
 
 use crate::ast::{ArrayModifier, CmpOp, Direction, write_quoted};
@@ -230,8 +231,8 @@ pub enum Root {
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    /// An object key.
-    Key(Box<str>),
+    /// An object key, interned so that lookups compare pointers.
+    Key(InternedKey),
     /// `[n]`.
     Index(usize),
     /// `[*]`: every element.
