@@ -984,13 +984,19 @@ impl<'a> Evaluator<'a> {
             let mut visited = NodeSet::default();
             visited.insert(start);
             let mut frontier = vec![start];
+            let mut next_frontier = Vec::new();
             for depth in 1..=nav.until {
-                let mut next_frontier = Vec::new();
+                // The last depth's nodes are not expanded, so they need no frontier.
+                let last = depth == nav.until;
+                let mut found = false;
                 for &node in &frontier {
                     for edge_type in types {
                         for next in self.inventory.neighbors(node, direction, *edge_type) {
                             if visited.insert(next) {
-                                next_frontier.push(next);
+                                found = true;
+                                if !last {
+                                    next_frontier.push(next);
+                                }
                                 if depth >= nav.start && (!both || emitted.insert(next)) {
                                     emit(next)?;
                                 }
@@ -998,10 +1004,11 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
-                if next_frontier.is_empty() {
+                if !found || last {
                     break;
                 }
-                frontier = next_frontier;
+                std::mem::swap(&mut frontier, &mut next_frontier);
+                next_frontier.clear();
             }
         }
         ControlFlow::Continue(())
