@@ -7,7 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value as Json;
-use trailgraph_model::{Inventory, NodeId};
+use trailgraph_model::{Inventory, Kind, NodeId};
 use trailgraph_pattern::{Comparison, Event};
 use trailgraph_query::ast::{CmpOp, Literal, Query, Term, WithClause};
 use trailgraph_query::{Context, EvalOptions, Plan, Searcher};
@@ -30,7 +30,11 @@ pub(crate) struct Engine<'a> {
     samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
     candidates: Mutex<Candidates>,
     steps: Mutex<HashMap<String, usize>>,
+    by_region: Mutex<HashMap<Kind, Arc<ByRegion>>>,
 }
+
+/// Nodes of one kind by region node, each list in the kind index's order.
+type ByRegion = HashMap<Option<NodeId>, Vec<NodeId>>;
 
 /// Walk candidates by (start node, step number).
 type Candidates = HashMap<(NodeId, usize), Arc<[NodeId]>, BuildHasherDefault<FastHasher>>;
@@ -79,6 +83,7 @@ impl<'a> Engine<'a> {
             samples: Mutex::default(),
             candidates: Mutex::default(),
             steps: Mutex::default(),
+            by_region: Mutex::default(),
         }
     }
 
@@ -109,6 +114,29 @@ impl<'a> Engine<'a> {
     /// Whether `node` passes a one-part plan's filter (see [`Searcher::matches`]).
     pub(crate) fn holds(&self, plan: &Plan, node: NodeId) -> bool {
         self.searcher.matches(plan, node)
+    }
+
+    /// The nodes of `kind` whose region is `region`, in the order of
+    /// [`Inventory::nodes_of_kind`] (the kind is grouped by region once per report).
+    pub(crate) fn of_kind_in_region(&self, kind: Kind, region: Option<NodeId>) -> Arc<[NodeId]> {
+        let known = lock(&self.by_region).get(&kind).cloned();
+        let groups = match known {
+            Some(groups) => groups,
+            None => {
+                let mut groups = ByRegion::new();
+                for &n in self.inventory.nodes_of_kind(kind) {
+                    if let Some(node) = self.inventory.node(n) {
+                        groups.entry(node.ancestors.region).or_default().push(n);
+                    }
+                }
+                let groups = Arc::new(groups);
+                lock(&self.by_region).insert(kind, Arc::clone(&groups));
+                groups
+            }
+        };
+        groups
+            .get(&region)
+            .map_or_else(|| Arc::from(Vec::new()), |v| Arc::from(v.as_slice()))
     }
 
     /// A number for a walk step (its navigation and kinds as text), the same for the same

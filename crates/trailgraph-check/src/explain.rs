@@ -581,7 +581,7 @@ fn describe_shortfall(
         .to_owned();
     if found.is_empty() {
         let mut text = format!("no {kind_word}");
-        if let Some(hint) = link_hint(engine.inventory, parent, &level.kinds) {
+        if let Some(hint) = link_hint(engine, parent, &level.kinds) {
             text.push_str(&format!(" ({hint})"));
         }
         return text;
@@ -632,18 +632,18 @@ fn describe_shortfall(
 
 /// A hint for a missing link that the model's linking rules explain: an alarm on the filter's
 /// metric name in another namespace, or a trail's log group that is not in the inventory.
-fn link_hint(inventory: &Inventory, parent: NodeId, kinds: &[Kind]) -> Option<String> {
+fn link_hint(engine: &Engine<'_>, parent: NodeId, kinds: &[Kind]) -> Option<String> {
+    let inventory = engine.inventory;
     let p = inventory.node(parent)?;
     if p.kind == Kind::AwsCloudwatchMetricFilter && kinds.contains(&Kind::AwsCloudwatchAlarm) {
         let t = p.property("filter_transformations")?.as_array()?.first()?;
         let metric = t.get("metric_name")?.as_str()?;
         let namespace = t.get("metric_namespace")?.as_str()?;
         let region = p.ancestors.region;
-        let other: Vec<String> = inventory
-            .nodes_of_kind(Kind::AwsCloudwatchAlarm)
+        let other: Vec<String> = engine
+            .of_kind_in_region(Kind::AwsCloudwatchAlarm, region)
             .iter()
             .filter_map(|a| inventory.node(*a))
-            .filter(|a| a.ancestors.region == region)
             .filter(|a| a.str_property("cloudwatch_metric_name") == Some(metric))
             .filter_map(|a| {
                 let ns = a.str_property("cloudwatch_namespace")?;

@@ -679,15 +679,10 @@ fn remediation(
         && let Some(group) = log_group
     {
         let region = inventory.node(group).and_then(|g| g.ancestors.region);
-        topic = inventory
-            .nodes_of_kind(Kind::AwsSnsTopic)
+        topic = engine
+            .of_kind_in_region(Kind::AwsSnsTopic, region)
             .iter()
             .copied()
-            .filter(|t| {
-                inventory
-                    .node(*t)
-                    .is_some_and(|n| n.ancestors.region == region)
-            })
             .find(|t| has_confirmed_subscription(inventory, *t));
     }
     if let Some(t) = topic.and_then(|t| inventory.node(t).map(|n| (t, n))) {
