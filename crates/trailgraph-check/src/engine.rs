@@ -30,6 +30,7 @@ pub(crate) struct Engine<'a> {
     samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
     candidates: Mutex<Candidates>,
     steps: Mutex<HashMap<String, usize>>,
+    plans: Mutex<HashMap<String, Arc<Plan>>>,
     by_region: Mutex<HashMap<Kind, Arc<ByRegion>>>,
 }
 
@@ -83,6 +84,7 @@ impl<'a> Engine<'a> {
             samples: Mutex::default(),
             candidates: Mutex::default(),
             steps: Mutex::default(),
+            plans: Mutex::default(),
             by_region: Mutex::default(),
         }
     }
@@ -109,6 +111,32 @@ impl<'a> Engine<'a> {
         let nodes: Arc<HashSet<NodeId>> = Arc::new(evaluation.nodes.into_iter().collect());
         lock(&self.selections).insert(text.to_owned(), Arc::clone(&nodes));
         Ok(nodes)
+    }
+
+    /// The nodes among `start` that filled query text (strict mode applied) returns when
+    /// evaluated from them (see [`Searcher::evaluate_from`]); the text is lowered once per
+    /// report.
+    pub(crate) fn select_among(
+        &self,
+        text: &str,
+        start: &[NodeId],
+    ) -> Result<HashSet<NodeId>, String> {
+        let known = lock(&self.plans).get(text).cloned();
+        let plan = match known {
+            Some(plan) => plan,
+            None => {
+                let plan = Arc::new(self.plan(text)?);
+                lock(&self.plans).insert(text.to_owned(), Arc::clone(&plan));
+                plan
+            }
+        };
+        if start.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let evaluation = self
+            .searcher
+            .evaluate_from(&plan, start, EvalOptions { ordered: false });
+        Ok(evaluation.nodes.into_iter().collect())
     }
 
     /// Whether `node` passes a one-part plan's filter (see [`Searcher::matches`]).

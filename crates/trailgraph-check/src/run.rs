@@ -420,9 +420,23 @@ fn run_control(
         Some(q) => Some(select(&q.text)?),
         None => None,
     };
+    // A `not_evaluable` query only matters for accounts that neither `failed` (checks that
+    // have it) nor `passed` (checks that do not) decided, so it runs from those alone.
+    let undecided: Vec<NodeId> = accounts
+        .iter()
+        .map(|a| a.node)
+        .filter(|n| match &failed {
+            Some(f) => !f.contains(n),
+            None => !passed.contains(n),
+        })
+        .collect();
     let mut not_evaluable = Vec::new();
     for ne in &check.not_evaluable {
-        not_evaluable.push((ne, select(&ne.query.text)?));
+        let text = fill(&ne.query.text).map_err(|m| query_error(&ne.query.text, m))?;
+        let nodes = engine
+            .select_among(&text, &undecided)
+            .map_err(|m| query_error(&text, m))?;
+        not_evaluable.push((ne, nodes));
     }
     let chain_of = |template: &str| -> Result<Chain, CheckError> {
         let query =
