@@ -202,3 +202,45 @@ fn shell_commands_kinds_properties_explain_help() {
     s.exp_string(PROMPT).unwrap();
     leave(s);
 }
+
+#[test]
+fn ctrl_c_interrupts_a_running_query_and_the_shell_goes_on() {
+    let dir = util::Dir::new();
+    // About 40,000 nodes: dumping all of them takes seconds in a debug build.
+    dir.run(&[
+        "demo",
+        "generate",
+        "--accounts",
+        "40",
+        "--output",
+        "big.tgs",
+    ])
+    .expect_code(0);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trailgraph"));
+    command
+        .args(["shell", "--no-pager", "--inventory"])
+        .arg(dir.path("big.tgs"))
+        .env("TRAILGRAPH_HISTORY", "")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env_remove("PAGER");
+    let mut s = spawn_command(command, Some(TIMEOUT_MS)).expect("the shell starts");
+    s.process_mut().set_kill_timeout(Some(2_000));
+    let prompt = "big.tgs (40 accounts)> ";
+    s.exp_string(prompt).expect("the prompt");
+    s.send_line("search all | dump").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    s.send_control('c').unwrap();
+    let before = s
+        .exp_string("interrupted")
+        .expect("the query is interrupted");
+    assert!(
+        !before.contains("reported:"),
+        "the interrupted query printed output: {before}"
+    );
+    s.exp_string(prompt).expect("back at the prompt");
+    s.send_line("search is(aws_account) | count").unwrap();
+    s.exp_string("total matched: 40").unwrap();
+    s.exp_string(prompt).unwrap();
+    leave(s);
+}
