@@ -3,6 +3,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use trailgraph_check::{Format, RunOptions, load_catalog, write_report};
+use trailgraph_model::write_atomically;
 
 use crate::args::CheckArgs;
 use crate::commands::load_inventory;
@@ -50,7 +51,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Some(path) => {
             let mut buffer = Vec::new();
             write_report(&report, format, &mut buffer, false)
-                .and_then(|()| write_atomically(path, &buffer))
+                .and_then(|()| write_atomically(path, |out| out.write_all(&buffer)))
         }
         None => {
             let stdout = io::stdout();
@@ -66,17 +67,4 @@ pub fn run(args: &CheckArgs) -> Outcome {
     }
     // Report::exit_code is 0, 1 or 3.
     Outcome::Code(u8::try_from(report.exit_code()).unwrap_or(1))
-}
-
-/// Writes `bytes` to a temporary file next to `path` and renames it into place.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

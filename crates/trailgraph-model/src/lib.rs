@@ -35,5 +35,5 @@ pub use evidence::{AccountEvidence, Evidence, RegionEvidence};
 pub use inventory::{AncestorKind, Ancestors, EdgeType, Inventory, ModelError, Node, NodeId};
 pub use kind::{Kind, UnknownKind};
 pub use meta::{CollectionError, SnapshotMeta};
-pub use snapshot::{SnapshotError, read_snapshot, write_snapshot};
+pub use snapshot::{SnapshotError, read_snapshot, write_atomically, write_snapshot};
 pub use value::{Number, Object, Value};

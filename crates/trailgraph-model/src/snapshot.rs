@@ -121,27 +121,34 @@ struct Trailer {
 
 /// Writes `inventory` to `path` atomically with mode 0600.
 pub fn write_snapshot(inventory: &Inventory, path: &Path) -> Result<(), SnapshotError> {
-    let io = |source| SnapshotError::Io {
+    write_atomically(path, |out| write_to(inventory, out)).map_err(|source| SnapshotError::Io {
         path: path.to_owned(),
         source,
-    };
+    })
+}
+
+/// Writes a file the way every file of trailgraph's is written: `write` fills a temporary file
+/// in the same directory (created with mode 0600), which is flushed to disk and renamed over
+/// `path`. A reader never sees half a file, and a failed write leaves the old file as it was.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
-    // tempfile creates the file with mode 0600 on Unix.
     let temp = tempfile::Builder::new()
-        .prefix(".trailgraph-snapshot-")
+        .prefix(".trailgraph-")
         .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io)?;
+        .tempfile_in(&dir)?;
     {
         let mut out = BufWriter::with_capacity(1 << 20, temp.as_file());
-        write_to(inventory, &mut out).map_err(io)?;
-        out.flush().map_err(io)?;
+        write(&mut out)?;
+        out.flush()?;
     }
-    temp.as_file().sync_all().map_err(io)?;
-    temp.persist(path).map_err(|e| io(e.error))?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
