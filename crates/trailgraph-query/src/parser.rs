@@ -99,26 +99,8 @@ pub const MAX_OPERATORS: usize = 500;
 /// linear pass, so hostile input gets an error and never a stack overflow.
 fn check_nesting(source: &str) -> Result<(), ParseError> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut in_backticks = false;
-    let mut escaped = false;
-    for (i, c) in source.char_indices() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        if in_backticks {
-            in_backticks = c != '`';
-            continue;
-        }
+    for (i, c) in structural_chars(source) {
         match c {
-            '"' => in_string = true,
-            '`' => in_backticks = true,
             '(' | '[' | '{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -134,6 +116,35 @@ fn check_nesting(source: &str) -> Result<(), ParseError> {
         }
     }
     Ok(())
+}
+
+/// The characters of `source` outside double-quoted strings (with their `\` escapes) and
+/// backticked names, with their byte offsets: where brackets count.
+fn structural_chars(source: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut in_string = false;
+    let mut in_backticks = false;
+    let mut escaped = false;
+    source.char_indices().filter(move |&(_, c)| {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            return false;
+        }
+        if in_backticks {
+            in_backticks = c != '`';
+            return false;
+        }
+        match c {
+            '"' => in_string = true,
+            '`' => in_backticks = true,
+            _ => return true,
+        }
+        false
+    })
 }
 
 thread_local! {
@@ -285,20 +296,8 @@ fn convert_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
 /// The last `(` before `pos` (outside strings) that is not closed before `pos`.
 fn last_unclosed_paren(source: &str, pos: usize) -> Option<Span> {
     let mut open: Vec<usize> = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in source.get(..pos).unwrap_or(source).char_indices() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (i, c) in structural_chars(source.get(..pos).unwrap_or(source)) {
         match c {
-            '"' => in_string = true,
             '(' => open.push(i),
             ')' => {
                 open.pop();
@@ -1154,6 +1153,17 @@ mod tests {
             Ok(q) => q.to_string(),
             Err(e) => format!("ERROR {} at {:?}", e.message(), e.span),
         }
+    }
+
+    #[test]
+    fn brackets_in_strings_and_backticked_names_do_not_count() {
+        let error = parse("(is(a) and `odd(name` == \"(x\" and").unwrap_err();
+        assert_eq!(error.unclosed, Some(0..1), "only the first `(` is open");
+        let error = parse("is(a) and `odd(name` == 1 and").unwrap_err();
+        assert_eq!(
+            error.unclosed, None,
+            "a `(` inside a backticked name is not open"
+        );
     }
 
     #[test]
