@@ -699,29 +699,28 @@ impl Model {
                 *self.domains.get(s)?.truths.get(value)?.get(local)?
             }
             Formula::Not(inner) => self.eval(inner, assignment).map(|b| !b),
-            Formula::And(items) => {
-                let mut result = Some(true);
-                for item in items {
-                    match self.eval(item, assignment) {
-                        Some(false) => return Some(false),
-                        None => result = None,
-                        Some(true) => {}
-                    }
-                }
-                result
-            }
-            Formula::Or(items) => {
-                let mut result = Some(false);
-                for item in items {
-                    match self.eval(item, assignment) {
-                        Some(true) => return Some(true),
-                        None => result = None,
-                        Some(false) => {}
-                    }
-                }
-                result
+            Formula::And(items) => self.eval_junction(items, assignment, false),
+            Formula::Or(items) => self.eval_junction(items, assignment, true),
+        }
+    }
+
+    /// Three-valued `and` (`decisive = false`) or `or` (`decisive = true`): one item with the
+    /// decisive value decides; otherwise an unknown item makes the result unknown.
+    fn eval_junction(
+        &self,
+        items: &[Formula],
+        assignment: &[Option<usize>],
+        decisive: bool,
+    ) -> Option<bool> {
+        let mut result = Some(!decisive);
+        for item in items {
+            match self.eval(item, assignment) {
+                Some(value) if value == decisive => return Some(decisive),
+                None => result = None,
+                Some(_) => {}
             }
         }
+        result
     }
 
     fn value(&self, selector: usize, assignment: &[Option<usize>]) -> Option<&Abstract> {
