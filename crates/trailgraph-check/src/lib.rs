@@ -43,5 +43,5 @@ pub use error::{CheckError, CheckFileError, FileLocation};
 pub use report::{Format, to_json, write_report};
 pub use run::{
     BenchmarkInfo, CheckResult, ControlReport, InventoryInfo, Report, Resource, RunOptions,
-    SectionReport, Status, Summary, run,
+    SectionReport, Status, Summary, Unreached, run,
 };

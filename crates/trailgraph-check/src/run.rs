@@ -149,6 +149,20 @@ pub struct InventoryInfo {
     pub nodes: usize,
     /// Number of collection errors.
     pub collection_errors: usize,
+    /// What could not be read at all: sources (a profile, a role, an account id) that collection
+    /// errors name but that have no account in the inventory, or, for an inventory without any
+    /// account, one entry saying so. Each gets a *not evaluable* result for every control.
+    pub unreached: Vec<Unreached>,
+}
+
+/// A source the inventory should cover but does not: its checks are not evaluable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreached {
+    /// The label the errors carry: `profile:NAME`, `role:ARN`, an account id, or `(none)` for
+    /// an inventory that holds no account and records no error.
+    pub source: String,
+    /// Why, in one sentence per error (at most a few, then a count).
+    pub reason: String,
 }
 
 /// The benchmark a report is for.
@@ -209,7 +223,8 @@ pub fn run(
 ) -> Result<Report, CheckError> {
     let benchmark = pick_benchmark(catalog, options)?;
     let engine = Engine::new(inventory, options.strict);
-    let accounts = pick_accounts(inventory, &options.accounts)?;
+    let unreached = unreached_sources(inventory, &options.accounts);
+    let accounts = pick_accounts(inventory, &options.accounts, &unreached)?;
     for wanted in &options.checks {
         if !benchmark
             .controls()
@@ -249,7 +264,12 @@ pub fn run(
             let Some(outcome) = outcomes.next() else {
                 continue;
             };
-            let results = outcome?;
+            let mut results = outcome?;
+            results.extend(
+                unreached
+                    .iter()
+                    .map(|u| unreached_result(check, control, u)),
+            );
             for r in &results {
                 match r.status {
                     Status::Passed => summary.passed += 1,
@@ -284,9 +304,14 @@ pub fn run(
         inventory: InventoryInfo {
             source: inventory.meta.source.clone(),
             collected_at: inventory.meta.collected_at,
-            accounts: accounts.iter().map(|a| a.id.clone()).collect(),
+            accounts: accounts
+                .iter()
+                .map(|a| a.id.clone())
+                .chain(unreached.iter().map(|u| u.source.clone()))
+                .collect(),
             nodes: inventory.node_count(),
             collection_errors: inventory.meta.errors.len(),
+            unreached,
         },
         sections,
         summary,
@@ -356,7 +381,11 @@ struct Account {
     name: String,
 }
 
-fn pick_accounts(inventory: &Inventory, wanted: &[String]) -> Result<Vec<Account>, CheckError> {
+fn pick_accounts(
+    inventory: &Inventory,
+    wanted: &[String],
+    unreached: &[Unreached],
+) -> Result<Vec<Account>, CheckError> {
     let all: Vec<Account> = inventory
         .nodes_of_kind(Kind::AwsAccount)
         .iter()
@@ -369,17 +398,112 @@ fn pick_accounts(inventory: &Inventory, wanted: &[String]) -> Result<Vec<Account
             })
         })
         .collect();
+    // An account is asked for by id or by name; one that could not be read at all is known by
+    // its label and reported as not evaluable, not as unknown.
+    let matches = |a: &Account, w: &String| &a.id == w || &a.name == w;
     for w in wanted {
-        if !all.iter().any(|a| &a.id == w) {
+        if !all.iter().any(|a| matches(a, w)) && !unreached.iter().any(|u| &u.source == w) {
             return Err(CheckError::UnknownAccount { id: w.clone() });
         }
     }
     let mut chosen: Vec<Account> = all
         .into_iter()
-        .filter(|a| wanted.is_empty() || wanted.contains(&a.id))
+        .filter(|a| wanted.is_empty() || wanted.iter().any(|w| matches(a, w)))
         .collect();
     chosen.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(chosen)
+}
+
+/// The sources that collection errors name but the inventory has no account for (an identity
+/// that failed, an account lost whole), and an entry for an inventory without any account:
+/// nothing checked must never read as nothing wrong. With `wanted` accounts, only those and the
+/// sources whose account is unknown (profiles, roles) are kept.
+fn unreached_sources(inventory: &Inventory, wanted: &[String]) -> Vec<Unreached> {
+    let known: HashSet<&str> = inventory
+        .nodes_of_kind(Kind::AwsAccount)
+        .iter()
+        .filter_map(|n| inventory.node(*n))
+        .flat_map(|node| {
+            [
+                node.str_property("id").unwrap_or(&node.id),
+                node.id.as_ref(),
+            ]
+        })
+        .collect();
+    let mut by_source: BTreeMap<&str, Vec<&trailgraph_model::CollectionError>> = BTreeMap::new();
+    for error in &inventory.meta.errors {
+        if !known.contains(error.account.as_str()) {
+            by_source
+                .entry(error.account.as_str())
+                .or_default()
+                .push(error);
+        }
+    }
+    let is_account_id = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
+    let mut out: Vec<Unreached> = by_source
+        .into_iter()
+        .filter(|(source, _)| {
+            wanted.is_empty() || !is_account_id(source) || wanted.iter().any(|w| w == source)
+        })
+        .map(|(source, errors)| Unreached {
+            source: source.to_owned(),
+            reason: unreached_reason(source, &errors),
+        })
+        .collect();
+    if known.is_empty() && out.is_empty() {
+        out.push(Unreached {
+            source: "(none)".to_owned(),
+            reason: format!(
+                "The inventory (source: {}) holds no account, so nothing could be checked.",
+                inventory.meta.source
+            ),
+        });
+    }
+    out
+}
+
+fn unreached_reason(source: &str, errors: &[&trailgraph_model::CollectionError]) -> String {
+    const SHOWN: usize = 3;
+    let mut parts: Vec<String> = errors
+        .iter()
+        .take(SHOWN)
+        .map(|e| {
+            format!(
+                "{} calling {}:{}{}: {}",
+                e.code,
+                e.service,
+                e.operation,
+                e.region
+                    .as_deref()
+                    .map(|r| format!(" in {r}"))
+                    .unwrap_or_default(),
+                e.message
+            )
+        })
+        .collect();
+    if errors.len() > SHOWN {
+        parts.push(format!("and {} more errors", errors.len() - SHOWN));
+    }
+    format!(
+        "{source} could not be read, so none of its data is in the inventory: {}.",
+        parts.join("; ")
+    )
+}
+
+fn unreached_result(check: &Check, control: &Control, unreached: &Unreached) -> CheckResult {
+    CheckResult {
+        check: check.id.clone(),
+        control: control.control.clone(),
+        title: control.title.clone(),
+        severity: check.severity,
+        account: unreached.source.clone(),
+        account_name: unreached.source.clone(),
+        status: Status::NotEvaluable,
+        reason: unreached.reason.clone(),
+        explanation: Vec::new(),
+        resources: Vec::new(),
+        remediation: Vec::new(),
+    }
 }
 
 /// Filled query text for a control: parameters of the control, the collection time.

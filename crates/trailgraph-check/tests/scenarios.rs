@@ -983,3 +983,182 @@ fn demo_verdicts() {
     );
     assert!(reason("aws_monitoring_vpc_changes").starts_with("passed: trail sandbox-trail"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Nothing checked is never green
+
+fn identity_error(source: &str) -> CollectionError {
+    CollectionError {
+        account: source.to_owned(),
+        region: None,
+        service: "sts".to_owned(),
+        operation: "GetCallerIdentity".to_owned(),
+        resource: None,
+        code: "InvalidClientTokenId".to_owned(),
+        message: "The security token included in the request is invalid.".to_owned(),
+    }
+}
+
+#[test]
+fn inventory_without_accounts_is_not_evaluable() {
+    let r = report(&evidence(Vec::new()));
+    assert!(r.summary.not_evaluable > 0, "{:?}", r.summary);
+    assert_eq!(r.summary.passed + r.summary.failed, 0);
+    assert_eq!(r.exit_code(), 3);
+    assert_eq!(r.inventory.unreached.len(), 1);
+    assert_eq!(r.inventory.unreached[0].source, "(none)");
+    assert!(r.results().all(|x| x.status == Status::NotEvaluable));
+    let controls = r.sections.iter().flat_map(|s| &s.controls).count();
+    assert_eq!(r.results().count(), controls, "one result per control");
+    let first = r.results().next().unwrap();
+    assert!(
+        first.reason.contains("holds no account"),
+        "{}",
+        first.reason
+    );
+}
+
+#[test]
+fn failed_identity_without_any_account_is_not_evaluable() {
+    let mut e = evidence(Vec::new());
+    e.meta.errors.push(identity_error("profile:prod"));
+    let r = report(&e);
+    assert_eq!(r.exit_code(), 3);
+    assert_eq!(r.inventory.unreached.len(), 1);
+    let vpc = result(&r, "aws_monitoring_vpc_changes", "profile:prod");
+    assert_eq!(vpc.status, Status::NotEvaluable);
+    assert!(
+        vpc.reason.contains("profile:prod could not be read")
+            && vpc
+                .reason
+                .contains("InvalidClientTokenId calling sts:GetCallerIdentity"),
+        "{}",
+        vpc.reason
+    );
+    for format in [
+        trailgraph_check::Format::Text,
+        trailgraph_check::Format::Json,
+        trailgraph_check::Format::Junit,
+        trailgraph_check::Format::Csv,
+        trailgraph_check::Format::Markdown,
+    ] {
+        let mut out = Vec::new();
+        trailgraph_check::write_report(&r, format, &mut out, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("profile:prod"),
+            "{format:?} does not name the source:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn failed_identity_beside_a_passing_account_is_not_evaluable_not_green() {
+    let checks = monitoring_checks(&catalog());
+    let chain = Chain::new();
+    let mut e = evidence(vec![account(ACCT, vec![chain.complete_region(&checks)])]);
+    e.meta
+        .errors
+        .push(identity_error("role:arn:aws:iam::210987654321:role/Audit"));
+    // An account lost whole: its errors name an account id the inventory does not have.
+    let mut lost = identity_error(OTHER);
+    lost.service = "cloudtrail".to_owned();
+    lost.operation = "DescribeTrails".to_owned();
+    lost.region = Some("us-east-1".to_owned());
+    e.meta.errors.push(lost);
+    let r = report(&e);
+    assert_all(&r, ACCT, "aws_", Status::Passed, "the collected account");
+    assert_all(
+        &r,
+        "role:arn:aws:iam::210987654321:role/Audit",
+        "aws_",
+        Status::NotEvaluable,
+        "the failed role",
+    );
+    assert_all(&r, OTHER, "aws_", Status::NotEvaluable, "the lost account");
+    assert_eq!(r.exit_code(), 3);
+    // Asking for the lost account by id reports it, instead of an unknown-account error.
+    let only = report_with(
+        &e,
+        RunOptions {
+            accounts: vec![OTHER.to_owned()],
+            ..RunOptions::default()
+        },
+    );
+    assert_all(
+        &only,
+        OTHER,
+        "aws_",
+        Status::NotEvaluable,
+        "the lost account alone",
+    );
+    assert!(only.results().all(|x| x.account != ACCT));
+}
+
+#[test]
+fn account_without_regions_is_not_evaluable() {
+    let e = evidence(vec![account(ACCT, Vec::new())]);
+    let r = report(&e);
+    assert_all(
+        &r,
+        ACCT,
+        "aws_",
+        Status::NotEvaluable,
+        "no region collected",
+    );
+    assert!(
+        result(&r, "aws_monitoring_vpc_changes", ACCT)
+            .reason
+            .contains("No region of this account was collected")
+    );
+}
+
+#[test]
+fn account_whose_every_service_failed_is_not_evaluable() {
+    let mut e = evidence(vec![account(
+        ACCT,
+        vec![RegionEvidence {
+            region: "us-east-1".to_owned(),
+            ..RegionEvidence::default()
+        }],
+    )]);
+    for (service, operation) in [
+        ("cloudtrail", "DescribeTrails"),
+        ("logs", "DescribeLogGroups"),
+        ("logs", "DescribeMetricFilters"),
+        ("cloudwatch", "DescribeAlarms"),
+        ("sns", "ListTopics"),
+        ("sns", "ListSubscriptions"),
+    ] {
+        e.meta.errors.push(CollectionError {
+            account: ACCT.to_owned(),
+            region: Some("us-east-1".to_owned()),
+            service: service.to_owned(),
+            operation: operation.to_owned(),
+            resource: None,
+            code: "AccessDenied".to_owned(),
+            message: "not authorized".to_owned(),
+        });
+    }
+    let r = report(&e);
+    assert_all(
+        &r,
+        ACCT,
+        "aws_",
+        Status::NotEvaluable,
+        "every service failed",
+    );
+    assert_eq!(r.exit_code(), 3);
+}
+
+#[test]
+fn account_filter_that_matches_nothing_is_an_error() {
+    let e = evidence(vec![account(ACCT, vec![region("us-east-1")])]);
+    let inventory = build_inventory(&e);
+    let options = RunOptions {
+        accounts: vec!["999999999999".to_owned()],
+        ..RunOptions::default()
+    };
+    let err = run(&catalog(), &inventory, &options).unwrap_err();
+    assert!(err.to_string().contains("999999999999"), "{err}");
+}

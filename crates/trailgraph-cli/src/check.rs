@@ -36,6 +36,10 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::usage(e.to_string()),
     };
+    // Sources that could not be read are in every format; say so where a pipeline log shows it.
+    for u in &report.inventory.unreached {
+        eprintln!("trailgraph: not evaluable: {}", u.reason);
+    }
     if args.timings {
         eprintln!(
             "load: {:.1} ms ({} nodes)\ncheck: {:.1} ms ({} results)",

@@ -91,3 +91,51 @@ fn a_broken_user_check_file_names_file_line_and_check() {
         .stderr_has("checks.yaml:")
         .stderr_has("aws_acount");
 }
+
+/// A snapshot from a collection whose only identity failed: no account, one error.
+fn write_unreached_snapshot(dir: &Dir, name: &str) {
+    let mut evidence = trailgraph_model::Evidence::default();
+    evidence.meta.source = "aws".to_owned();
+    evidence
+        .meta
+        .errors
+        .push(trailgraph_model::CollectionError {
+            account: "profile:prod".to_owned(),
+            region: None,
+            service: "sts".to_owned(),
+            operation: "GetCallerIdentity".to_owned(),
+            resource: None,
+            code: "NoCredentials".to_owned(),
+            message: "no credentials found".to_owned(),
+        });
+    let inventory = trailgraph_model::build_inventory(&evidence);
+    trailgraph_model::write_snapshot(&inventory, &dir.path(name)).unwrap();
+}
+
+#[test]
+fn a_collection_that_read_nothing_is_not_evaluable_never_green() {
+    let dir = Dir::new();
+    write_unreached_snapshot(&dir, "empty.tgs");
+    dir.run(&["check", "--inventory", "empty.tgs"])
+        .expect_code(3)
+        .stderr_has("profile:prod could not be read")
+        .stdout_has("not read:")
+        .stdout_has("0 passed, 0 failed, 18 not evaluable");
+    dir.run(&["check", "--inventory", "empty.tgs", "--format", "junit"])
+        .expect_code(3)
+        .stdout_has("profile:prod");
+    let empty = trailgraph_model::build_inventory(&trailgraph_model::Evidence::default());
+    trailgraph_model::write_snapshot(&empty, &dir.path("none.tgs")).unwrap();
+    dir.run(&["check", "--inventory", "none.tgs", "--format", "json"])
+        .expect_code(3)
+        .stderr_has("holds no account")
+        .stdout_has("\"(none)\"");
+}
+
+#[test]
+fn an_account_filter_that_matches_nothing_is_a_usage_error() {
+    Dir::new()
+        .run(&["check", "--demo", "--account", "999999999999"])
+        .expect_code(2)
+        .stderr_has("999999999999");
+}

@@ -35,6 +35,9 @@ pub fn to_json(report: &Report) -> Json {
             "accounts": report.inventory.accounts,
             "nodes": report.inventory.nodes,
             "collection_errors": report.inventory.collection_errors,
+            "unreached": report.inventory.unreached.iter().map(|u| json!({
+                "source": u.source, "reason": u.reason,
+            })).collect::<Vec<_>>(),
         },
         "summary": {
             "passed": report.summary.passed,

@@ -44,6 +44,9 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         report.inventory.collection_errors
     )?;
     writeln!(out, "accounts:  {}", report.inventory.accounts.join("  "))?;
+    for u in &report.inventory.unreached {
+        writeln!(out, "{} {}", paint("not read:", YELLOW, color), u.reason)?;
+    }
     for section in &report.sections {
         writeln!(out)?;
         writeln!(out, "{}", paint(&section.title, BOLD, color))?;
@@ -74,12 +77,16 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         writeln!(out)?;
         writeln!(
             out,
-            "{} {} {} — account {} ({}) [{}]",
+            "{} {} {} — account {}{} [{}]",
             symbol(r.status, color),
             r.control,
             r.check,
             r.account,
-            r.account_name,
+            if r.account_name == r.account {
+                String::new()
+            } else {
+                format!(" ({})", r.account_name)
+            },
             r.severity.as_str()
         )?;
         if r.status == Status::NotEvaluable {
