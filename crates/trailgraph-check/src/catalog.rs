@@ -807,10 +807,21 @@ fn validate_filled(
         }
         let _ = span;
     });
-    match problem {
-        Some(p) => Err(p),
-        None => Ok(query),
+    if let Some(p) = problem {
+        return Err(p);
     }
+    if let Some(unknown) = trailgraph_query::Vocabulary::builtin()
+        .unknown_properties(&query)
+        .into_iter()
+        .next()
+    {
+        return Err(CheckFileError::UnknownProperty {
+            location: back(unknown.span.start),
+            check: cx.id(),
+            message: unknown.to_string(),
+        });
+    }
+    Ok(query)
 }
 
 /// Pieces of a filled text: (filled range, template range) for each substituted placeholder.

@@ -63,6 +63,17 @@ pub enum CheckFileError {
         /// The parser's message.
         message: String,
     },
+    /// A query reads a property that no kind of the inventory has (a misspelt name matches or
+    /// misses every node quietly).
+    #[error("{location}: {}{message}", check_prefix(check))]
+    UnknownProperty {
+        /// Where the property is written.
+        location: FileLocation,
+        /// The check.
+        check: Option<String>,
+        /// Which property, and the closest known names.
+        message: String,
+    },
     /// `is(...)` or `result_kind` names no kind.
     #[error("{location}: {}unknown kind `{kind}`", check_prefix(check))]
     UnknownKind {
@@ -119,6 +130,7 @@ impl CheckFileError {
             CheckFileError::Io { .. } => None,
             CheckFileError::Format { location, .. }
             | CheckFileError::Query { location, .. }
+            | CheckFileError::UnknownProperty { location, .. }
             | CheckFileError::UnknownKind { location, .. }
             | CheckFileError::MissingPlaceholder { location, .. }
             | CheckFileError::InvalidPattern { location, .. }
@@ -132,6 +144,7 @@ impl CheckFileError {
             CheckFileError::Io { .. } => None,
             CheckFileError::Format { check, .. }
             | CheckFileError::Query { check, .. }
+            | CheckFileError::UnknownProperty { check, .. }
             | CheckFileError::UnknownKind { check, .. }
             | CheckFileError::MissingPlaceholder { check, .. }
             | CheckFileError::InvalidPattern { check, .. }

@@ -5,7 +5,10 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::time::Instant;
 
 use trailgraph_model::Inventory;
-use trailgraph_query::{CommandError, Context, render_error_with_label, run_command_line};
+use trailgraph_query::command::unknown_properties_in_line;
+use trailgraph_query::{
+    CommandError, Context, Vocabulary, render_error, render_error_with_label, run_command_line,
+};
 
 use crate::args::ShellArgs;
 use crate::commands::load_inventory;
@@ -27,7 +30,7 @@ pub fn run(args: &ShellArgs) -> Outcome {
     }
     let context = Context::now();
     let outcome = match &args.command {
-        Some(line) => match run_line(line, &inventory, &context, args.timings) {
+        Some(line) => match run_line(line, &inventory, &context, args.timings, None) {
             Ok(()) => Outcome::Code(SUCCESS),
             Err(outcome) => outcome,
         },
@@ -44,6 +47,7 @@ pub fn run(args: &ShellArgs) -> Outcome {
 /// One command line per stdin line; errors are printed and the next line runs.
 fn run_stdin(inventory: &Inventory, context: &Context, timings: bool) -> Outcome {
     let mut failed = false;
+    let vocabulary = Vocabulary::of_inventory(inventory);
     for line in io::stdin().lock().lines() {
         let line = match line {
             Ok(line) => line,
@@ -52,7 +56,7 @@ fn run_stdin(inventory: &Inventory, context: &Context, timings: bool) -> Outcome
         if line.trim().is_empty() {
             continue;
         }
-        match run_line(&line, inventory, context, timings) {
+        match run_line(&line, inventory, context, timings, Some(&vocabulary)) {
             Ok(()) => {}
             Err(Outcome::Code(code)) if code == SUCCESS => return Outcome::Code(SUCCESS),
             Err(Outcome::Error { message, .. }) => {
@@ -70,8 +74,18 @@ fn run_line(
     inventory: &Inventory,
     context: &Context,
     timings: bool,
+    vocabulary: Option<&Vocabulary>,
 ) -> Result<(), Outcome> {
     let started = Instant::now();
+    let own;
+    let vocabulary = match vocabulary {
+        Some(v) => v,
+        None => {
+            own = Vocabulary::of_inventory(inventory);
+            &own
+        }
+    };
+    vet_line(line, vocabulary, &mut io::stderr().lock()).map_err(Outcome::usage)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     let result = run_command_line(line, inventory, context, &mut out);
     let flushed = out.flush();
@@ -86,6 +100,28 @@ fn run_line(
         Err(CommandError::Io(e)) => Err(Outcome::from(e)),
         Err(e) => Err(Outcome::usage(render_command_error(line, &e))),
     }
+}
+
+/// Warns (on `warnings`) about properties the line's searches read that no kind has, with the
+/// closest known names; a `list` or `count` column that no kind has is an error, since every
+/// value would print blank.
+pub(crate) fn vet_line(
+    line: &str,
+    vocabulary: &Vocabulary,
+    warnings: &mut dyn Write,
+) -> Result<(), String> {
+    for found in unknown_properties_in_line(line, vocabulary) {
+        let message = found.property.to_string();
+        if found.column {
+            let message = format!("unknown column: {message}");
+            return Err(render_error(line, found.property.span, &message));
+        }
+        let block = render_error(line, found.property.span, &message);
+        let block = block.strip_prefix("error: ").unwrap_or(&block);
+        // A warning that cannot be written is not worth failing the command for.
+        let _ = write!(warnings, "warning: {block}");
+    }
+    Ok(())
 }
 
 /// Renders a command line's error as a caret block under the column (with a second labelled

@@ -93,7 +93,7 @@ fn a_broken_user_check_file_names_file_line_and_check() {
 }
 
 /// A snapshot from a collection whose only identity failed: no account, one error.
-fn write_unreached_snapshot(dir: &Dir, name: &str) {
+fn write_unreached_snapshot(dir: &Dir, name: &str) -> Result<(), trailgraph_model::SnapshotError> {
     let mut evidence = trailgraph_model::Evidence::default();
     evidence.meta.source = "aws".to_owned();
     evidence
@@ -109,13 +109,13 @@ fn write_unreached_snapshot(dir: &Dir, name: &str) {
             message: "no credentials found".to_owned(),
         });
     let inventory = trailgraph_model::build_inventory(&evidence);
-    trailgraph_model::write_snapshot(&inventory, &dir.path(name)).unwrap();
+    trailgraph_model::write_snapshot(&inventory, &dir.path(name))
 }
 
 #[test]
 fn a_collection_that_read_nothing_is_not_evaluable_never_green() {
     let dir = Dir::new();
-    write_unreached_snapshot(&dir, "empty.tgs");
+    write_unreached_snapshot(&dir, "empty.tgs").unwrap();
     dir.run(&["check", "--inventory", "empty.tgs"])
         .expect_code(3)
         .stderr_has("profile:prod could not be read")
@@ -138,4 +138,29 @@ fn an_account_filter_that_matches_nothing_is_a_usage_error() {
         .run(&["check", "--demo", "--account", "999999999999"])
         .expect_code(2)
         .stderr_has("999999999999");
+}
+
+#[test]
+fn a_check_file_query_with_a_misspelt_property_names_file_line_and_check() {
+    let dir = Dir::new();
+    std::fs::create_dir(dir.path("mine")).unwrap();
+    let text = trailgraph_check::catalog::BUILTIN_FILES
+        .iter()
+        .find(|(name, _)| *name == "checks/aws_monitoring.yaml")
+        .map(|(_, text)| *text)
+        .expect("the built-in monitoring checks");
+    let broken = text
+        .replace("id: aws_monitoring_", "id: my_monitoring_")
+        .replacen(
+            "trail_is_multi_region_trail",
+            "trail_is_multiregion_trail",
+            1,
+        );
+    std::fs::write(dir.path("mine/checks.yaml"), broken).unwrap();
+    dir.run(&["check", "--demo", "--checks-dir", "mine"])
+        .expect_code(2)
+        .stderr_has("checks.yaml:")
+        .stderr_has("my_monitoring_unauthorized_api_calls")
+        .stderr_has("no kind has a property `trail_is_multiregion_trail`")
+        .stderr_has("did you mean `trail_is_multi_region_trail`?");
 }

@@ -98,3 +98,49 @@ fn inventory_file_and_timings() {
     ])
     .expect_code(2);
 }
+
+#[test]
+fn a_misspelt_property_is_warned_about_with_the_closest_name() {
+    Dir::new()
+        .run(&[
+            "shell",
+            "--demo",
+            "-c",
+            "search is(aws_cloud_trail) and trail_is_multiregion_trail != true | count",
+        ])
+        .expect_code(0)
+        .stderr_has("warning: no kind has a property `trail_is_multiregion_trail`")
+        .stderr_has("did you mean `trail_is_multi_region_trail`?")
+        .stderr_has("^^^^^^^^^^^^^^^^^^^^^^^^^^");
+    // Known names, shortcuts and absent-but-known properties give no warning.
+    let run = Dir::new().run(&[
+        "shell",
+        "--demo",
+        "-c",
+        "search is(aws_cloud_trail) and trail_sns_topic_name == null and account != x | count",
+    ]);
+    run.expect_code(0);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unknown_list_column_is_an_error_not_blank_lines() {
+    Dir::new()
+        .run(&[
+            "shell",
+            "--demo",
+            "-c",
+            "search is(aws_cloud_trail) | list nme, name",
+        ])
+        .expect_code(2)
+        .stderr_has("unknown column: no kind has a property `nme`")
+        .stderr_has("`name`");
+    Dir::new()
+        .run_with_stdin(
+            &["shell", "--demo"],
+            "search is(aws_sns_topic) | count nmae\nsearch is(aws_sns_topic) | count\n",
+        )
+        .expect_code(2)
+        .stderr_has("unknown column")
+        .stdout_has("total matched: ");
+}

@@ -622,3 +622,74 @@ fn list_style<'c>(cmd: &Command<'c>) -> (output::ListStyle, &'c str, usize) {
     }
     (style, args, offset)
 }
+
+/// A property that a command line reads and no kind of the inventory has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineUnknownProperty {
+    /// The property, its span in the line and the closest known names.
+    pub property: crate::vocabulary::UnknownProperty,
+    /// Whether it is a `list` or `count` column (whose values would all print blank) rather
+    /// than a property the search reads (which quietly matches or misses everything).
+    pub column: bool,
+}
+
+/// The properties that the searches, `sort` keys and `list`/`count` columns of `line` read and
+/// that `vocabulary` does not know, in the order written; spans are positions in `line`. Parts
+/// that do not parse are skipped here: running the line reports them.
+pub fn unknown_properties_in_line(
+    line: &str,
+    vocabulary: &crate::vocabulary::Vocabulary,
+) -> Vec<LineUnknownProperty> {
+    let mut out = Vec::new();
+    let check_query = |query: &Query, column: bool, out: &mut Vec<LineUnknownProperty>| {
+        for property in vocabulary.unknown_properties(query) {
+            out.push(LineUnknownProperty { property, column });
+        }
+    };
+    for range in split_command_lines(line) {
+        for cmd in commands_of(line, range) {
+            match cmd.name {
+                "search" => {
+                    let args = cmd.args.trim_start_matches("--explain").trim_start();
+                    let offset = cmd.args_offset + (cmd.args.len() - args.len());
+                    if !args.is_empty()
+                        && !args.starts_with("--")
+                        && let Ok(query) = parse_at(args, offset)
+                    {
+                        check_query(&query, false, &mut out);
+                    }
+                }
+                "sort" => {
+                    if let Ok(query) = parse_at(&cmd_text(&cmd), cmd.span.start) {
+                        check_query(&query, false, &mut out);
+                    }
+                }
+                "list" | "count" => {
+                    let (rest, rest_offset) = if cmd.name == "list" {
+                        let (_, rest, offset) = list_style(&cmd);
+                        (rest, offset)
+                    } else {
+                        (cmd.args, cmd.args_offset)
+                    };
+                    for piece in output::split_commas(rest) {
+                        let raw = &rest[piece.clone()];
+                        let item = raw.trim();
+                        let start =
+                            rest_offset + piece.start + (raw.len() - raw.trim_start().len());
+                        let path_text = item.rsplit_once(" as ").map_or(item, |(p, _)| p.trim());
+                        if let Ok(path) = parse_path_for_column(path_text, start)
+                            && let Some(property) = vocabulary.unknown_path(&path)
+                        {
+                            out.push(LineUnknownProperty {
+                                property,
+                                column: true,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}

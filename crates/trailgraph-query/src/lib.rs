@@ -27,6 +27,7 @@ pub mod parser;
 pub mod plan;
 pub mod render;
 pub mod shell;
+pub mod vocabulary;
 
 pub use command::{CommandError, run_command_line, search_nodes};
 pub use eval::{EvalOptions, Evaluation, Searcher, Stats, evaluate, evaluate_from, explain};
@@ -34,6 +35,7 @@ pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};
 pub use plan::Plan;
 pub use render::{render_error, render_error_with_label};
+pub use vocabulary::{UnknownProperty, Vocabulary};
 
 /// Parses `query` and returns its canonical rendering (for `trailgraph parse`).
 pub fn parse_only(query: &str) -> Result<String, ParseError> {

@@ -210,7 +210,7 @@ pub(crate) fn parse_columns(text: &str, offset: usize) -> Result<Vec<Column>, Co
     Ok(dedupe(columns))
 }
 
-fn split_commas(text: &str) -> Vec<std::ops::Range<usize>> {
+pub(crate) fn split_commas(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut in_backticks = false;

@@ -152,8 +152,11 @@ pub(crate) fn run(line: &str, session: &Session, out: &mut Vec<u8>) -> Result<()
         }
         "check" | "benchmark" => run_checks(line, first, first_span, args, session, out),
         "explain" => explain_query(line, first_span.end, session, out),
-        _ => run_command_line(line, &session.inventory, &session.context, out)
-            .map_err(|e| render_command_error(line, &e)),
+        _ => {
+            crate::shell::vet_line(line, session.vocabulary(), &mut std::io::stderr().lock())?;
+            run_command_line(line, &session.inventory, &session.context, out)
+                .map_err(|e| render_command_error(line, &e))
+        }
     }
 }
 

@@ -48,6 +48,8 @@ pub(crate) struct Session {
     /// Check ids (and control numbers) and benchmark ids for completion, once the catalog is
     /// loaded.
     ids: OnceLock<(Vec<String>, Vec<String>)>,
+    /// The property names queries are checked against, gathered on first use.
+    vocabulary: OnceLock<trailgraph_query::Vocabulary>,
     /// Every name `is(...)` accepts.
     kinds: Vec<&'static str>,
     /// Whether output may contain ANSI colours.
@@ -55,6 +57,12 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// The property names of the inventory (see [`trailgraph_query::Vocabulary`]).
+    pub(crate) fn vocabulary(&self) -> &trailgraph_query::Vocabulary {
+        self.vocabulary
+            .get_or_init(|| trailgraph_query::Vocabulary::of_inventory(&self.inventory))
+    }
+
     /// The catalog, waiting for the background load if it has not finished.
     fn catalog(&self) -> Result<&Catalog, String> {
         self.catalog.wait().as_ref().map_err(Clone::clone)
@@ -94,6 +102,7 @@ pub fn run(inventory: Inventory, context: Context, args: &ShellArgs, started: In
         catalog: OnceLock::new(),
         paths: OnceLock::new(),
         ids: OnceLock::new(),
+        vocabulary: OnceLock::new(),
         kinds: Kind::all_names(),
         color,
     });
