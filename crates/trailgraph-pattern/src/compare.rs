@@ -325,7 +325,6 @@ fn is_prefix(short: &Selector, long: &Selector) -> bool {
     short.segments.len() < long.segments.len() && long.segments.starts_with(&short.segments)
 }
 
-
 /// Which selectors are in a structural relation with another one (one a
 /// proper prefix of the other, or an earlier element of an array another
 /// goes through), found with hash lookups instead of comparing every pair.

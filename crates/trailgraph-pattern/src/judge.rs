@@ -54,7 +54,8 @@ const STANDARD_FIELDS: &[(&str, &str)] = &[
 const IDENTITIES: [&str; 2] = ["AssumedRole", "IAMUser"];
 
 /// Characters fresh values are built from, most readable first.
-const FRESH_ALPHABET: &str = "QXZJKVWYqxzjkvwyUBDFGHLMPRSTubdfghlmprstACEINOaceino0123456789ÆØÞÐæøþðßŒœ";
+const FRESH_ALPHABET: &str =
+    "QXZJKVWYqxzjkvwyUBDFGHLMPRSTubdfghlmprstACEINOaceino0123456789ÆØÞÐæøþðßŒœ";
 
 fn selector_of(field: &str) -> Selector {
     Selector {

@@ -41,11 +41,12 @@ pub use ast::{
 };
 pub use catalog::{CatalogError, EventCatalog, Judgement};
 pub use compare::{Comparison, RequiredPatternError, Verdict, compare, compare_text};
+pub use eval::{Event, resolve, split_fields};
 pub use judge::{
     Assessment, CatchAll, absent_fields, assess, assess_text, catch_all, compare_judged,
 };
-pub use eval::{Event, resolve, split_fields};
 pub use output::{
-    EventFileError, comparison_to_json, read_events, write_comparison_text, write_test_results,
+    EventFileError, assessment_to_json, comparison_to_json, read_events, write_assessment_text,
+    write_comparison_text, write_test_results,
 };
 pub use parse::{MAX_DEPTH, ParseError, parse};

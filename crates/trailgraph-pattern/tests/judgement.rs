@@ -80,7 +80,9 @@ fn builtin_catalog_parses_and_covers_every_cis_event_name() {
         Some(&[json!(true), json!(false)][..])
     );
     assert_eq!(
-        catalog.closed_values("userIdentity.type").map(<[Value]>::len),
+        catalog
+            .closed_values("userIdentity.type")
+            .map(<[Value]>::len),
         Some(12)
     );
     assert_eq!(
@@ -155,7 +157,10 @@ fn parenthesised_route_filter_under_cloudtrail_judgement() {
         matches!(c.verdict(), Verdict::Equivalent | Verdict::Covers),
         "{c:?}"
     );
-    assert_eq!(lang(&required, ROUTES_PARENTHESISED).verdict(), Verdict::Partial);
+    assert_eq!(
+        lang(&required, ROUTES_PARENTHESISED).verdict(),
+        Verdict::Partial
+    );
 }
 
 #[test]
@@ -198,7 +203,11 @@ fn drift_verdicts_under_cloudtrail_judgement() {
         (UNAUTHORIZED_V4_0, UNAUTHORIZED_V1_2, Verdict::Covers),
         (UNAUTHORIZED_V1_2, UNAUTHORIZED_V1_3, Verdict::Covers),
         (UNAUTHORIZED_V1_3, UNAUTHORIZED_V1_2, Verdict::Partial),
-        (UNAUTHORIZED_V1_2, UNAUTHORIZED_SECURITY_HUB, Verdict::Equivalent),
+        (
+            UNAUTHORIZED_V1_2,
+            UNAUTHORIZED_SECURITY_HUB,
+            Verdict::Equivalent,
+        ),
         (MFA, MFA_SSO, Verdict::Partial),
         (MFA_SSO, MFA, Verdict::Covers),
         (ROOT, ROOT_SECURITY_HUB, Verdict::Equivalent),
@@ -276,7 +285,10 @@ fn catch_all_filters() {
     ] {
         let p = parse(text).unwrap();
         let found = catch_all(&p).unwrap_or_else(|| panic!("{text} should be catch-all"));
-        assert!(p.matches(&Event::from_json(found.example.clone())), "{text}");
+        assert!(
+            p.matches(&Event::from_json(found.example.clone())),
+            "{text}"
+        );
         assert!(found.reason.contains("does not single out"), "{text}");
         assert!(found.example.get("errorCode").is_none());
         assert_eq!(found.example["eventType"], "AwsApiCall");
@@ -334,7 +346,10 @@ fn a_catch_all_filter_does_not_count_unless_the_required_one_is() {
     // language verdict is kept when it differs
     let a = assess_text(MFA, MFA_NO, Judgement::cloudtrail()).unwrap();
     assert!(a.counts());
-    assert_eq!(a.language.as_ref().map(Comparison::verdict), Some(Verdict::Partial));
+    assert_eq!(
+        a.language.as_ref().map(Comparison::verdict),
+        Some(Verdict::Partial)
+    );
     let a = assess_text(MFA, MFA_NO, Judgement::Language).unwrap();
     assert!(!a.counts());
     assert_eq!(a.language, None);
