@@ -431,13 +431,20 @@ struct Cores {
 fn build_domain(tests: &[&Test], text_only: bool, structural: bool, examples: &[String]) -> Domain {
     let mut literals: Vec<String> = Vec::new();
     let mut literal_set: HashSet<&str> = HashSet::new();
+    // Literals compared with `=`: each is the only value making its own
+    // `= literal` atom true, so it never shares its truths with another
+    // value and needs no truth row (its atoms are evaluated on demand).
+    let mut eq_literals: HashSet<&str> = HashSet::new();
     let mut patterns: Vec<StringPattern> = Vec::new();
     let mut pattern_set: HashSet<(bool, &str)> = HashSet::new();
     let mut numbers: Vec<f64> = Vec::new();
     for test in tests {
         match test {
-            Test::Compare(_, Value::Text(t)) => match t.to_match() {
+            Test::Compare(op, Value::Text(t)) => match t.to_match() {
                 TextMatch::Exact(x) => {
+                    if *op == CompareOp::Eq {
+                        eq_literals.insert(x);
+                    }
                     if literal_set.insert(x) {
                         literals.push(x.to_owned());
                     }
@@ -547,6 +554,13 @@ fn build_domain(tests: &[&Test], text_only: bool, structural: bool, examples: &[
         }
     };
     for value in values {
+        if let Abstract::Concrete(Some(Json::String(s))) = &value
+            && eq_literals.contains(s.as_str())
+        {
+            domain.values.push(value);
+            domain.truths.push(Vec::new());
+            continue;
+        }
         let truths: Vec<Option<bool>> = tests
             .iter()
             .map(|t| match &value {
@@ -736,11 +750,37 @@ struct Model {
     domains: Vec<Domain>,
     /// For each atom: (selector, index among that selector's atoms).
     atom_loc: Vec<(usize, usize)>,
+    /// For each selector, its atoms by kind.
+    selector_atoms: Vec<SelectorAtoms>,
+}
+
+/// The atoms of one selector: `exact` maps a literal to its `=`/`!=` atoms.
+#[derive(Default)]
+struct SelectorAtoms {
+    all: Vec<usize>,
+    exact: HashMap<String, Vec<usize>>,
+    other: Vec<usize>,
 }
 
 impl Model {
     fn new(space: Space, catalog: Option<&EventCatalog>) -> Self {
         let n = space.selectors.len();
+        let mut selector_atoms: Vec<SelectorAtoms> =
+            (0..n).map(|_| SelectorAtoms::default()).collect();
+        for (a, (s, test)) in space.atoms.iter().enumerate() {
+            if let Some(entry) = selector_atoms.get_mut(*s) {
+                entry.all.push(a);
+                match test {
+                    Test::Compare(CompareOp::Eq | CompareOp::Ne, Value::Text(t)) => match t
+                        .to_match()
+                    {
+                        TextMatch::Exact(x) => entry.exact.entry(x.to_owned()).or_default().push(a),
+                        _ => entry.other.push(a),
+                    },
+                    _ => entry.other.push(a),
+                }
+            }
+        }
         let mut atom_loc = Vec::with_capacity(space.atoms.len());
         let mut per_selector: Vec<Vec<&Test>> = vec![Vec::new(); n];
         for (s, test) in &space.atoms {
@@ -767,6 +807,24 @@ impl Model {
             space,
             domains,
             atom_loc,
+            selector_atoms,
+        }
+    }
+
+    /// The truth of atom `a` when its selector has domain value `value`.
+    fn truth(&self, a: usize, value: usize) -> Option<bool> {
+        let (s, local) = *self.atom_loc.get(a)?;
+        let domain = self.domains.get(s)?;
+        match domain.truths.get(value)?.get(local) {
+            Some(t) => *t,
+            // No truth row: a concrete value, evaluated on demand.
+            None => match domain.values.get(value)? {
+                Abstract::Concrete(v) => {
+                    let (_, test) = self.space.atoms.get(a)?;
+                    Some(eval_test(test, v.as_ref()))
+                }
+                _ => None,
+            },
         }
     }
 
@@ -774,9 +832,9 @@ impl Model {
         match f {
             Formula::Const(b) => Some(*b),
             Formula::Atom(a) => {
-                let (s, local) = *self.atom_loc.get(*a)?;
+                let (s, _) = *self.atom_loc.get(*a)?;
                 let value = (*assignment.get(s)?)?;
-                *self.domains.get(s)?.truths.get(value)?.get(local)?
+                self.truth(*a, value)
             }
             Formula::Not(inner) => self.eval(inner, assignment).map(|b| !b),
             Formula::And(items) => self.eval_junction(items, assignment, false),
@@ -905,23 +963,20 @@ impl Model {
         // Check that every selector sees a value of the intended class.
         let event = Event::from_json(root);
         let json = event.json().ok_or(())?;
-        for (i, selector) in self.space.selectors.iter().enumerate() {
-            let Some(selector) = selector else { continue };
-            let found = crate::eval::resolve(selector, json);
-            let index = assignment.get(i).copied().flatten().ok_or(())?;
-            let expected = self
-                .domains
-                .get(i)
-                .and_then(|d| d.truths.get(index))
-                .ok_or(())?;
-            for (j, (s, test)) in self.space.atoms.iter().enumerate() {
-                if *s != i {
-                    continue;
-                }
-                let local = self.atom_loc.get(j).ok_or(())?.1;
-                if expected.get(local).copied().flatten() != Some(eval_test(test, found)) {
-                    return Err(());
-                }
+        let found: Vec<Option<&Json>> = self
+            .space
+            .selectors
+            .iter()
+            .map(|s| s.as_ref().and_then(|s| crate::eval::resolve(s, json)))
+            .collect();
+        for (j, (s, test)) in self.space.atoms.iter().enumerate() {
+            if self.space.selectors.get(*s).is_none_or(Option::is_none) {
+                continue;
+            }
+            let index = assignment.get(*s).copied().flatten().ok_or(())?;
+            let here = found.get(*s).copied().flatten();
+            if self.truth(j, index) != Some(eval_test(test, here)) {
+                return Err(());
             }
         }
         Ok(event.json().cloned())
@@ -968,9 +1023,195 @@ struct Found {
     undecided: bool,
 }
 
+/// The goal formula as an arena in post-order (children before parents), so
+/// that changing one atom's truth updates only the nodes above it: the
+/// search tries the values of a selector one after the other and pays for
+/// the atoms that change between two values, not for the whole formula.
+struct Flat {
+    kinds: Vec<FlatKind>,
+    parents: Vec<usize>,
+    /// The leaves of each atom (an atom may occur several times).
+    leaves: HashMap<usize, Vec<usize>>,
+}
+
+#[derive(Clone, Copy)]
+enum FlatKind {
+    Const(bool),
+    Atom(usize),
+    Not,
+    And,
+    Or,
+}
+
+const NO_PARENT: usize = usize::MAX;
+
+impl Flat {
+    fn new(goal: &Formula) -> Flat {
+        let mut flat = Flat {
+            kinds: Vec::new(),
+            parents: Vec::new(),
+            leaves: HashMap::new(),
+        };
+        // Iterative post-order, so that deep formulas cannot overflow the stack.
+        let mut stack: Vec<(&Formula, bool, usize)> = vec![(goal, false, NO_PARENT)];
+        let mut pending: Vec<(usize, Vec<usize>)> = Vec::new();
+        while let Some((f, expanded, parent_slot)) = stack.pop() {
+            match f {
+                Formula::Const(_) | Formula::Atom(_) => {
+                    let id = flat.kinds.len();
+                    let kind = match f {
+                        Formula::Atom(a) => {
+                            flat.leaves.entry(*a).or_default().push(id);
+                            FlatKind::Atom(*a)
+                        }
+                        Formula::Const(b) => FlatKind::Const(*b),
+                        _ => FlatKind::Const(false),
+                    };
+                    flat.kinds.push(kind);
+                    flat.parents.push(NO_PARENT);
+                    if let Some((_, children)) = pending.get_mut(parent_slot) {
+                        children.push(id);
+                    }
+                }
+                Formula::Not(_) | Formula::And(_) | Formula::Or(_) if !expanded => {
+                    stack.push((f, true, parent_slot));
+                    let slot = pending.len();
+                    pending.push((parent_slot, Vec::new()));
+                    let children: Vec<&Formula> = match f {
+                        Formula::Not(inner) => vec![inner],
+                        Formula::And(items) | Formula::Or(items) => items.iter().collect(),
+                        _ => Vec::new(),
+                    };
+                    for child in children.into_iter().rev() {
+                        stack.push((child, false, slot));
+                    }
+                }
+                Formula::Not(_) | Formula::And(_) | Formula::Or(_) => {
+                    let Some((grand_slot, children)) = pending.pop() else {
+                        continue;
+                    };
+                    let id = flat.kinds.len();
+                    flat.kinds.push(match f {
+                        Formula::Not(_) => FlatKind::Not,
+                        Formula::And(_) => FlatKind::And,
+                        _ => FlatKind::Or,
+                    });
+                    flat.parents.push(NO_PARENT);
+                    for child in children {
+                        if let Some(p) = flat.parents.get_mut(child) {
+                            *p = id;
+                        }
+                    }
+                    if let Some((_, siblings)) = pending.get_mut(grand_slot) {
+                        siblings.push(id);
+                    }
+                }
+            }
+        }
+        flat
+    }
+}
+
+fn truth_index(v: Option<bool>) -> usize {
+    match v {
+        Some(true) => 0,
+        Some(false) => 1,
+        None => 2,
+    }
+}
+
+/// Three-valued node values with, for inner nodes, how many children are
+/// true, false and unknown.
+struct FlatState {
+    values: Vec<Option<bool>>,
+    counts: Vec<[u32; 3]>,
+}
+
+impl FlatState {
+    fn value_of(kind: FlatKind, counts: [u32; 3]) -> Option<bool> {
+        let [t, f, u] = counts;
+        match kind {
+            FlatKind::And if f > 0 => Some(false),
+            FlatKind::And if u > 0 => None,
+            FlatKind::And => Some(true),
+            FlatKind::Or if t > 0 => Some(true),
+            FlatKind::Or if u > 0 => None,
+            FlatKind::Or => Some(false),
+            FlatKind::Not if t > 0 => Some(false),
+            FlatKind::Not if f > 0 => Some(true),
+            FlatKind::Not => None,
+            FlatKind::Const(b) => Some(b),
+            FlatKind::Atom(_) => None,
+        }
+    }
+
+    fn evaluate(flat: &Flat, model: &Model, assignment: &[Option<usize>]) -> FlatState {
+        let n = flat.kinds.len();
+        let mut state = FlatState {
+            values: vec![None; n],
+            counts: vec![[0; 3]; n],
+        };
+        for (id, kind) in flat.kinds.iter().enumerate() {
+            let value = match kind {
+                FlatKind::Atom(a) => model.eval(&Formula::Atom(*a), assignment),
+                other => {
+                    FlatState::value_of(*other, state.counts.get(id).copied().unwrap_or_default())
+                }
+            };
+            if let Some(slot) = state.values.get_mut(id) {
+                *slot = value;
+            }
+            if let Some(p) = flat.parents.get(id)
+                && let Some(c) = state.counts.get_mut(*p)
+                && let Some(x) = c.get_mut(truth_index(value))
+            {
+                *x += 1;
+            }
+        }
+        state
+    }
+
+    /// Sets a leaf's value and updates the nodes above it.
+    fn set(&mut self, flat: &Flat, leaf: usize, value: Option<bool>) {
+        let mut node = leaf;
+        let mut new = value;
+        loop {
+            let Some(slot) = self.values.get_mut(node) else {
+                return;
+            };
+            let old = *slot;
+            if old == new {
+                return;
+            }
+            *slot = new;
+            let Some(&parent) = flat.parents.get(node) else {
+                return;
+            };
+            let Some(c) = self.counts.get_mut(parent) else {
+                return;
+            };
+            if let Some(x) = c.get_mut(truth_index(old)) {
+                *x = x.saturating_sub(1);
+            }
+            if let Some(x) = c.get_mut(truth_index(new)) {
+                *x += 1;
+            }
+            let Some(&kind) = flat.kinds.get(parent) else {
+                return;
+            };
+            new = FlatState::value_of(kind, *c);
+            node = parent;
+        }
+    }
+
+    fn root(&self) -> Option<bool> {
+        self.values.last().copied().flatten()
+    }
+}
+
 struct Search<'m> {
     model: &'m Model,
-    goal: &'m Formula,
+    flat: Flat,
     order: Vec<usize>,
     assignment: Vec<Option<usize>>,
     nodes: usize,
@@ -990,14 +1231,16 @@ impl Search<'_> {
         }
         let mut search = Search {
             model,
-            goal,
+            flat: Flat::new(goal),
             order,
             assignment: vec![None; model.space.selectors.len()],
             nodes: 0,
             limit,
             found: Found::default(),
         };
-        search.dfs(0);
+        let verdict = model.eval(goal, &search.assignment);
+        search.nodes += 1;
+        search.dfs(0, verdict);
         search.found
     }
 
@@ -1005,13 +1248,37 @@ impl Search<'_> {
         self.found.assignments.len() >= self.limit || self.nodes > NODE_BUDGET
     }
 
-    fn dfs(&mut self, position: usize) {
-        self.nodes += 1;
-        if self.nodes > NODE_BUDGET {
-            self.found.undecided = true;
-            return;
+    /// The atoms of `selector` whose truth may differ between two of its
+    /// values: for two strings, the `=`/`!=` literal atoms of those two
+    /// strings and every other kind of atom; otherwise all its atoms.
+    fn changed_atoms(&self, selector: usize, from: usize, to: usize) -> Vec<usize> {
+        let Some(atoms) = self.model.selector_atoms.get(selector) else {
+            return Vec::new();
+        };
+        let string = |v: usize| match self
+            .model
+            .domains
+            .get(selector)
+            .and_then(|d| d.values.get(v))
+        {
+            Some(Abstract::Concrete(Some(Json::String(s)))) => Some(s.as_str()),
+            _ => None,
+        };
+        match (string(from), string(to)) {
+            (Some(a), Some(b)) => {
+                let mut out = atoms.other.clone();
+                for s in [a, b] {
+                    if let Some(list) = atoms.exact.get(s) {
+                        out.extend(list);
+                    }
+                }
+                out
+            }
+            _ => atoms.all.clone(),
         }
-        let verdict = self.model.eval(self.goal, &self.assignment);
+    }
+
+    fn dfs(&mut self, position: usize, verdict: Option<bool>) {
         if verdict == Some(false) {
             return;
         }
@@ -1039,11 +1306,36 @@ impl Search<'_> {
             .domains
             .get(selector)
             .map_or(0, |d| d.values.len());
+        if count == 0 {
+            return;
+        }
+        if let Some(slot) = self.assignment.get_mut(selector) {
+            *slot = Some(0);
+        }
+        let mut state = FlatState::evaluate(&self.flat, self.model, &self.assignment);
+        let mut previous = 0;
         for value in 0..count {
+            self.nodes += 1;
+            if self.nodes > NODE_BUDGET {
+                self.found.undecided = true;
+                break;
+            }
             if let Some(slot) = self.assignment.get_mut(selector) {
                 *slot = Some(value);
             }
-            self.dfs(position + 1);
+            if value != previous {
+                for atom in self.changed_atoms(selector, previous, value) {
+                    let truth = self.model.truth(atom, value);
+                    if let Some(leaves) = self.flat.leaves.get(&atom) {
+                        for &leaf in leaves {
+                            state.set(&self.flat, leaf, truth);
+                        }
+                    }
+                }
+                previous = value;
+            }
+            let verdict = state.root();
+            self.dfs(position + 1, verdict);
             if self.done() {
                 break;
             }
