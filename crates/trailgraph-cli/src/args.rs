@@ -66,24 +66,34 @@ pub enum PatternCommand {
     ///
     /// Verdicts: `equivalent` (the same events), `covers` (every required event and more),
     /// `partial` (some required events are missed; examples are printed), `invalid` (the actual
-    /// pattern does not parse). Exit code 0 for equivalent and covers, 1 for partial and invalid,
-    /// 2 when the required pattern does not parse.
+    /// pattern does not parse). By default the filter is judged on the events CloudTrail can
+    /// write (`queries/cloudtrail-events.yaml`), and the language-only verdict is printed too
+    /// when it differs. The output says whether the filter (and the required pattern) is
+    /// catch-all: it matches a routine call it does not single out. Exit code 0 when the
+    /// filter counts (equivalent or covers, and not catch-all unless the required pattern is),
+    /// 1 otherwise, 2 when the required pattern does not parse.
     Compare {
         /// The pattern the filter must cover (e.g. a CIS pattern).
-        #[arg(long, value_name = "PATTERN")]
+        #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]
         required: String,
         /// The filter pattern as configured.
-        #[arg(long, value_name = "PATTERN")]
+        #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]
         actual: String,
+        /// Judge by the pattern language alone, over every JSON event, instead of only over
+        /// events CloudTrail can write.
+        #[arg(long)]
+        language_only: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = PatternFormat::Text)]
         format: PatternFormat,
     },
     /// Tell which events a pattern matches, like the TestMetricFilter API.
     Test {
-        /// The filter pattern.
+        /// The filter pattern (may start with `-`, as the term pattern `-DEBUG` does).
+        #[arg(allow_hyphen_values = true)]
         pattern: String,
-        /// A file with one JSON event per line, or one JSON array of events (`-` for stdin).
+        /// A file with one event per line (JSON or plain text), or one JSON array of events
+        /// (strings in it are plain-text events); `-` for stdin.
         event_file: PathBuf,
     },
 }
@@ -93,7 +103,8 @@ pub enum PatternCommand {
 pub enum PatternFormat {
     /// Words for people.
     Text,
-    /// `{"verdict": ..., "missed_events": [...], "error": ...}`.
+    /// `{"verdict": ..., "judgement": ..., "missed_events": [...], "missed": [...],
+    /// "catch_all": ..., "counts": ..., ...}` (see docs/filter-patterns.md).
     Json,
 }
 

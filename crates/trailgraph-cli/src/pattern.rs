@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 
 use trailgraph_pattern::{
-    Verdict, compare_text, comparison_to_json, read_events, write_comparison_text,
+    Judgement, assess_text, assessment_to_json, read_events, write_assessment_text,
 };
 
 use crate::args::{PatternCommand, PatternFormat};
@@ -15,8 +15,16 @@ pub fn run(command: PatternCommand) -> Outcome {
         PatternCommand::Compare {
             required,
             actual,
+            language_only,
             format,
-        } => compare(&required, &actual, format),
+        } => {
+            let judgement = if language_only {
+                Judgement::Language
+            } else {
+                Judgement::cloudtrail()
+            };
+            compare(&required, &actual, judgement, format)
+        }
         PatternCommand::Test {
             pattern,
             event_file,
@@ -24,8 +32,8 @@ pub fn run(command: PatternCommand) -> Outcome {
     }
 }
 
-fn compare(required: &str, actual: &str, format: PatternFormat) -> Outcome {
-    let comparison = match compare_text(required, actual) {
+fn compare(required: &str, actual: &str, judgement: Judgement, format: PatternFormat) -> Outcome {
+    let assessment = match assess_text(required, actual, judgement) {
         Ok(c) => c,
         Err(e) => {
             let message = format!("the required pattern does not parse: {}", e.error);
@@ -39,9 +47,9 @@ fn compare(required: &str, actual: &str, format: PatternFormat) -> Outcome {
     };
     let mut out = io::stdout().lock();
     let written = match format {
-        PatternFormat::Text => write_comparison_text(&mut out, &comparison),
+        PatternFormat::Text => write_assessment_text(&mut out, &assessment, judgement),
         PatternFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &comparison_to_json(&comparison))
+            serde_json::to_writer_pretty(&mut out, &assessment_to_json(&assessment, judgement))
                 .map_err(io::Error::from)
                 .and_then(|()| writeln!(out))
         }
@@ -49,9 +57,10 @@ fn compare(required: &str, actual: &str, format: PatternFormat) -> Outcome {
     if let Err(e) = written {
         return Outcome::from(e);
     }
-    match comparison.verdict() {
-        Verdict::Equivalent | Verdict::Covers => Outcome::Code(SUCCESS),
-        _ => Outcome::Code(FAILED),
+    if assessment.counts() {
+        Outcome::Code(SUCCESS)
+    } else {
+        Outcome::Code(FAILED)
     }
 }
 

@@ -12,9 +12,11 @@
 //! the real evaluator before it is reported as missed. The same search in the
 //! other direction tells `covers` from `equivalent`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Value as Json};
+
+use crate::catalog::EventCatalog;
 
 use crate::ast::{
     CompareOp, Condition, Expr, Pattern, RegexValue, Segment, Selector, Term, TermKind,
@@ -135,11 +137,21 @@ pub fn compare_text(required: &str, actual: &str) -> Result<Comparison, Required
 /// Never answers `Covers` or `Equivalent` while some event matched by
 /// `required` is not matched by `actual`.
 pub fn compare(required: &Pattern, actual: &Pattern) -> Comparison {
+    compare_with(required, actual, None)
+}
+
+/// [`compare`], judged only over events the catalog admits when one is given
+/// (JSON patterns on both sides; other families are judged by the language).
+pub(crate) fn compare_with(
+    required: &Pattern,
+    actual: &Pattern,
+    catalog: Option<&EventCatalog>,
+) -> Comparison {
     if required == actual {
         return Comparison::Equivalent;
     }
     match (required, actual) {
-        (Pattern::Json(r), Pattern::Json(a)) => compare_json(r, a),
+        (Pattern::Json(r), Pattern::Json(a)) => compare_json(r, a, catalog),
         (Pattern::Terms(_) | Pattern::Empty, Pattern::Terms(_) | Pattern::Empty) => {
             compare_terms(required, actual)
         }
@@ -158,6 +170,8 @@ const MAX_EXAMPLES: usize = 10;
 const MAX_LEAVES: usize = 200;
 const NODE_BUDGET: usize = 400_000;
 const MAX_STRING_PATTERNS: usize = 12;
+/// How far past the number of selectors an array index may be padded.
+const MAX_INDEX_SLACK: usize = 32;
 const UNDECIDED_SEARCH: &str = "coverage could not be proven: some combinations of values could not be turned into concrete events (regular expressions or too many wildcard values on one property) or the search bound was reached";
 
 // ------------------------------------------------------------------ space
@@ -174,33 +188,55 @@ enum Formula {
 
 /// The selectors and atoms shared by the patterns being compared. A selector
 /// of `None` stands for the whole event text (term patterns).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Space {
     selectors: Vec<Option<Selector>>,
     atoms: Vec<(usize, Test)>,
+    /// Where each selector is in `selectors` (hash lookups keep building
+    /// the space linear in the size of the patterns).
+    selector_index: HashMap<Option<Selector>, usize>,
+    /// Where each `(selector, test key)` is in `atoms`.
+    atom_index: HashMap<(usize, String), usize>,
+}
+
+/// A key equal for equal tests: the printed test, except that numbers are
+/// keyed by value (`1` and `1.0` are the same test).
+fn test_key(test: &Test) -> String {
+    match test {
+        Test::Compare(op, Value::Number(n)) => {
+            let v = if n.value() == 0.0 { 0.0 } else { n.value() };
+            format!("{} #{}", op.as_str(), v.to_bits())
+        }
+        other => other.to_string(),
+    }
 }
 
 impl Space {
     fn selector(&mut self, selector: Option<&Selector>) -> usize {
-        if let Some(i) = self.selectors.iter().position(|s| s.as_ref() == selector) {
-            return i;
+        if let Some(i) = self.selector_index.get(&selector.cloned()) {
+            return *i;
         }
         self.selectors.push(selector.cloned());
-        self.selectors.len() - 1
+        let i = self.selectors.len() - 1;
+        self.selector_index.insert(selector.cloned(), i);
+        i
+    }
+
+    fn find_selector(&self, selector: &Selector) -> Option<usize> {
+        self.selector_index.get(&Some(selector.clone())).copied()
     }
 
     fn atom(&mut self, selector: usize, test: &Test) -> usize {
         let literal = literal_regex_test(test);
         let test = literal.as_ref().unwrap_or(test);
-        if let Some(i) = self
-            .atoms
-            .iter()
-            .position(|(s, t)| *s == selector && t == test)
-        {
-            return i;
+        let key = (selector, test_key(test));
+        if let Some(i) = self.atom_index.get(&key) {
+            return *i;
         }
         self.atoms.push((selector, test.clone()));
-        self.atoms.len() - 1
+        let i = self.atoms.len() - 1;
+        self.atom_index.insert(key, i);
+        i
     }
 
     fn compile_json(&mut self, expr: &Expr<Condition>) -> Formula {
@@ -289,14 +325,55 @@ fn is_prefix(short: &Selector, long: &Selector) -> bool {
     short.segments.len() < long.segments.len() && long.segments.starts_with(&short.segments)
 }
 
-/// Whether `b` being present forces `a` to be present because `a` is an
-/// earlier element of an array `b` goes through (`$.x[0]` and `$.x[2].y`).
-fn implied_by_later_index(a: &Selector, b: &Selector) -> bool {
-    let Some((Segment::Index(m), head)) = a.segments.split_last() else {
-        return false;
-    };
-    b.segments.starts_with(head)
-        && matches!(b.segments.get(head.len()), Some(Segment::Index(n)) if n > m)
+/// Which selectors are in a structural relation with another one (one a
+/// proper prefix of the other, or an earlier element of an array another
+/// goes through), found with hash lookups instead of comparing every pair.
+struct StructuralIndex<'s> {
+    selectors: HashSet<&'s [Segment]>,
+    /// Every proper prefix of some selector.
+    prefixes: HashSet<&'s [Segment]>,
+    /// For `head`, the largest `n` such that some selector starts `head[n]`.
+    max_index: HashMap<&'s [Segment], usize>,
+}
+
+impl<'s> StructuralIndex<'s> {
+    fn new(selectors: &'s [Option<Selector>]) -> Self {
+        let mut index = StructuralIndex {
+            selectors: HashSet::new(),
+            prefixes: HashSet::new(),
+            max_index: HashMap::new(),
+        };
+        for selector in selectors.iter().flatten() {
+            let segments = selector.segments.as_slice();
+            index.selectors.insert(segments);
+            for depth in 0..segments.len() {
+                index.prefixes.insert(segments.get(..depth).unwrap_or(&[]));
+                if let Some(Segment::Index(n)) = segments.get(depth) {
+                    let head = segments.get(..depth).unwrap_or(&[]);
+                    let slot = index.max_index.entry(head).or_insert(*n);
+                    *slot = (*slot).max(*n);
+                }
+            }
+        }
+        index
+    }
+
+    fn is_structural(&self, a: &Selector) -> bool {
+        let segments = a.segments.as_slice();
+        // `a` is a proper prefix of some selector.
+        if self.prefixes.contains(segments) {
+            return true;
+        }
+        // Some selector is a proper prefix of `a` (the empty selector never is one).
+        if (1..segments.len()).any(|d| self.selectors.contains(segments.get(..d).unwrap_or(&[]))) {
+            return true;
+        }
+        // `a` is an earlier element of an array some selector goes through.
+        if let Some((Segment::Index(m), head)) = segments.split_last() {
+            return self.max_index.get(head).is_some_and(|n| n > m);
+        }
+        false
+    }
 }
 
 // ------------------------------------------------------------------ domains
@@ -351,34 +428,38 @@ struct Cores {
     middles: Vec<String>,
 }
 
-fn build_domain(tests: &[&Test], text_only: bool, structural: bool) -> Domain {
+fn build_domain(tests: &[&Test], text_only: bool, structural: bool, examples: &[String]) -> Domain {
     let mut literals: Vec<String> = Vec::new();
+    let mut literal_set: HashSet<&str> = HashSet::new();
+    // Literals compared with `=`: each is the only value making its own
+    // `= literal` atom true, so it never shares its truths with another
+    // value and needs no truth row (its atoms are evaluated on demand).
+    let mut eq_literals: HashSet<&str> = HashSet::new();
     let mut patterns: Vec<StringPattern> = Vec::new();
+    let mut pattern_set: HashSet<(bool, &str)> = HashSet::new();
     let mut numbers: Vec<f64> = Vec::new();
     for test in tests {
         match test {
-            Test::Compare(_, Value::Text(t)) => match t.to_match() {
+            Test::Compare(op, Value::Text(t)) => match t.to_match() {
                 TextMatch::Exact(x) => {
-                    if !literals.iter().any(|l| l == x) {
+                    if *op == CompareOp::Eq {
+                        eq_literals.insert(x);
+                    }
+                    if literal_set.insert(x) {
                         literals.push(x.to_owned());
                     }
                 }
                 TextMatch::Any => {}
                 _ => {
-                    if !patterns
-                        .iter()
-                        .any(|p| matches!(p, StringPattern::Wild(w) if w == t))
-                    {
+                    if pattern_set.insert((false, t.as_str())) {
                         patterns.push(StringPattern::Wild(t.clone()));
                     }
                 }
             },
-            Test::Compare(_, Value::Regex(r))
-                if !patterns
-                    .iter()
-                    .any(|p| matches!(p, StringPattern::Regex(x) if x == r)) =>
-            {
-                patterns.push(StringPattern::Regex(r.clone()));
+            Test::Compare(_, Value::Regex(r)) => {
+                if pattern_set.insert((true, r.as_str())) {
+                    patterns.push(StringPattern::Regex(r.clone()));
+                }
             }
             Test::Compare(_, Value::Number(n)) => numbers.push(n.value()),
             _ => {}
@@ -412,7 +493,7 @@ fn build_domain(tests: &[&Test], text_only: bool, structural: bool) -> Domain {
     let mut unknown = false;
     match sigma {
         Some(sigma) if patterns.len() <= MAX_STRING_PATTERNS => {
-            let realized = realize_string_classes(&patterns, &literals, sigma);
+            let realized = realize_string_classes(&patterns, &literal_set, sigma, examples);
             let found: BTreeSet<Vec<bool>> = realized.iter().map(|(b, _)| b.clone()).collect();
             for (_, s) in realized {
                 values.push(Abstract::Concrete(Some(Json::String(s))));
@@ -473,6 +554,13 @@ fn build_domain(tests: &[&Test], text_only: bool, structural: bool) -> Domain {
         }
     };
     for value in values {
+        if let Abstract::Concrete(Some(Json::String(s))) = &value
+            && eq_literals.contains(s.as_str())
+        {
+            domain.values.push(value);
+            domain.truths.push(Vec::new());
+            continue;
+        }
         let truths: Vec<Option<bool>> = tests
             .iter()
             .map(|t| match &value {
@@ -535,12 +623,13 @@ fn unrealized_truth(test: &Test, patterns: &[StringPattern], bits: &[bool]) -> b
 /// combination whenever any string does (see the docs).
 fn realize_string_classes(
     patterns: &[StringPattern],
-    literals: &[String],
+    literals: &HashSet<&str>,
     sigma: char,
+    examples: &[String],
 ) -> Vec<(Vec<bool>, String)> {
     let mut out: Vec<(Vec<bool>, String)> = Vec::new();
     let consider = |s: String, out: &mut Vec<(Vec<bool>, String)>| {
-        if literals.contains(&s) {
+        if literals.contains(s.as_str()) {
             return;
         }
         let bits: Vec<bool> = patterns.iter().map(|p| p.matches(&s)).collect();
@@ -548,6 +637,11 @@ fn realize_string_classes(
             out.push((bits, s));
         }
     };
+    // Realistic values first: they are only concrete strings, so which
+    // classes exist does not change, only which string stands for one.
+    for example in examples {
+        consider(example.clone(), &mut out);
+    }
     consider("Other".to_owned(), &mut out);
     let samples: Vec<String> = patterns
         .iter()
@@ -656,11 +750,37 @@ struct Model {
     domains: Vec<Domain>,
     /// For each atom: (selector, index among that selector's atoms).
     atom_loc: Vec<(usize, usize)>,
+    /// For each selector, its atoms by kind.
+    selector_atoms: Vec<SelectorAtoms>,
+}
+
+/// The atoms of one selector: `exact` maps a literal to its `=`/`!=` atoms.
+#[derive(Default)]
+struct SelectorAtoms {
+    all: Vec<usize>,
+    exact: HashMap<String, Vec<usize>>,
+    other: Vec<usize>,
 }
 
 impl Model {
-    fn new(space: Space) -> Self {
+    fn new(space: Space, catalog: Option<&EventCatalog>) -> Self {
         let n = space.selectors.len();
+        let mut selector_atoms: Vec<SelectorAtoms> =
+            (0..n).map(|_| SelectorAtoms::default()).collect();
+        for (a, (s, test)) in space.atoms.iter().enumerate() {
+            if let Some(entry) = selector_atoms.get_mut(*s) {
+                entry.all.push(a);
+                match test {
+                    Test::Compare(CompareOp::Eq | CompareOp::Ne, Value::Text(t)) => match t
+                        .to_match()
+                    {
+                        TextMatch::Exact(x) => entry.exact.entry(x.to_owned()).or_default().push(a),
+                        _ => entry.other.push(a),
+                    },
+                    _ => entry.other.push(a),
+                }
+            }
+        }
         let mut atom_loc = Vec::with_capacity(space.atoms.len());
         let mut per_selector: Vec<Vec<&Test>> = vec![Vec::new(); n];
         for (s, test) in &space.atoms {
@@ -669,24 +789,42 @@ impl Model {
                 list.push(test);
             }
         }
+        let related = StructuralIndex::new(&space.selectors);
         let domains = per_selector
             .iter()
             .enumerate()
             .map(|(i, tests)| {
                 let this = space.selectors.get(i).and_then(Option::as_ref);
-                let structural =
-                    this.is_some_and(|a| {
-                        space.selectors.iter().flatten().any(|b| {
-                            is_prefix(a, b) || is_prefix(b, a) || implied_by_later_index(a, b)
-                        })
-                    });
-                build_domain(tests, this.is_none(), structural)
+                let structural = this.is_some_and(|a| related.is_structural(a));
+                let examples = match (catalog, this) {
+                    (Some(c), Some(selector)) => c.examples_at(selector),
+                    _ => &[],
+                };
+                build_domain(tests, this.is_none(), structural, examples)
             })
             .collect();
         Model {
             space,
             domains,
             atom_loc,
+            selector_atoms,
+        }
+    }
+
+    /// The truth of atom `a` when its selector has domain value `value`.
+    fn truth(&self, a: usize, value: usize) -> Option<bool> {
+        let (s, local) = *self.atom_loc.get(a)?;
+        let domain = self.domains.get(s)?;
+        match domain.truths.get(value)?.get(local) {
+            Some(t) => *t,
+            // No truth row: a concrete value, evaluated on demand.
+            None => match domain.values.get(value)? {
+                Abstract::Concrete(v) => {
+                    let (_, test) = self.space.atoms.get(a)?;
+                    Some(eval_test(test, v.as_ref()))
+                }
+                _ => None,
+            },
         }
     }
 
@@ -694,9 +832,9 @@ impl Model {
         match f {
             Formula::Const(b) => Some(*b),
             Formula::Atom(a) => {
-                let (s, local) = *self.atom_loc.get(*a)?;
+                let (s, _) = *self.atom_loc.get(*a)?;
                 let value = (*assignment.get(s)?)?;
-                *self.domains.get(s)?.truths.get(value)?.get(local)?
+                self.truth(*a, value)
             }
             Formula::Not(inner) => self.eval(inner, assignment).map(|b| !b),
             Formula::And(items) => self.eval_junction(items, assignment, false),
@@ -732,6 +870,10 @@ impl Model {
     /// these values (the structure is contradictory); `Err(())`: some value
     /// has no concrete form.
     fn materialize(&self, assignment: &[Option<usize>]) -> Result<Option<Json>, ()> {
+        // Arrays are padded up to the indexes written in the pattern; beyond
+        // this bound (set by the size of the patterns, not by the numbers in
+        // them) the event is not built and the assignment stays undecided.
+        let max_index = self.space.selectors.len() + MAX_INDEX_SLACK;
         let mut present: Vec<(&Selector, &Json)> = Vec::new();
         let mut absent: Vec<&Selector> = Vec::new();
         for (i, selector) in self.space.selectors.iter().enumerate() {
@@ -739,7 +881,16 @@ impl Model {
                 (None, Some(Abstract::Concrete(Some(Json::String(s))))) => {
                     return Ok(Some(Json::String(s.clone())));
                 }
-                (Some(sel), Some(Abstract::Concrete(Some(v)))) => present.push((sel, v)),
+                (Some(sel), Some(Abstract::Concrete(Some(v)))) => {
+                    if sel
+                        .segments
+                        .iter()
+                        .any(|s| matches!(s, Segment::Index(n) if *n > max_index))
+                    {
+                        return Err(());
+                    }
+                    present.push((sel, v));
+                }
                 (Some(sel), Some(Abstract::Concrete(None))) => absent.push(sel),
                 _ => return Err(()),
             }
@@ -812,23 +963,20 @@ impl Model {
         // Check that every selector sees a value of the intended class.
         let event = Event::from_json(root);
         let json = event.json().ok_or(())?;
-        for (i, selector) in self.space.selectors.iter().enumerate() {
-            let Some(selector) = selector else { continue };
-            let found = crate::eval::resolve(selector, json);
-            let index = assignment.get(i).copied().flatten().ok_or(())?;
-            let expected = self
-                .domains
-                .get(i)
-                .and_then(|d| d.truths.get(index))
-                .ok_or(())?;
-            for (j, (s, test)) in self.space.atoms.iter().enumerate() {
-                if *s != i {
-                    continue;
-                }
-                let local = self.atom_loc.get(j).ok_or(())?.1;
-                if expected.get(local).copied().flatten() != Some(eval_test(test, found)) {
-                    return Err(());
-                }
+        let found: Vec<Option<&Json>> = self
+            .space
+            .selectors
+            .iter()
+            .map(|s| s.as_ref().and_then(|s| crate::eval::resolve(s, json)))
+            .collect();
+        for (j, (s, test)) in self.space.atoms.iter().enumerate() {
+            if self.space.selectors.get(*s).is_none_or(Option::is_none) {
+                continue;
+            }
+            let index = assignment.get(*s).copied().flatten().ok_or(())?;
+            let here = found.get(*s).copied().flatten();
+            if self.truth(j, index) != Some(eval_test(test, here)) {
+                return Err(());
             }
         }
         Ok(event.json().cloned())
@@ -875,9 +1023,195 @@ struct Found {
     undecided: bool,
 }
 
+/// The goal formula as an arena in post-order (children before parents), so
+/// that changing one atom's truth updates only the nodes above it: the
+/// search tries the values of a selector one after the other and pays for
+/// the atoms that change between two values, not for the whole formula.
+struct Flat {
+    kinds: Vec<FlatKind>,
+    parents: Vec<usize>,
+    /// The leaves of each atom (an atom may occur several times).
+    leaves: HashMap<usize, Vec<usize>>,
+}
+
+#[derive(Clone, Copy)]
+enum FlatKind {
+    Const(bool),
+    Atom(usize),
+    Not,
+    And,
+    Or,
+}
+
+const NO_PARENT: usize = usize::MAX;
+
+impl Flat {
+    fn new(goal: &Formula) -> Flat {
+        let mut flat = Flat {
+            kinds: Vec::new(),
+            parents: Vec::new(),
+            leaves: HashMap::new(),
+        };
+        // Iterative post-order, so that deep formulas cannot overflow the stack.
+        let mut stack: Vec<(&Formula, bool, usize)> = vec![(goal, false, NO_PARENT)];
+        let mut pending: Vec<(usize, Vec<usize>)> = Vec::new();
+        while let Some((f, expanded, parent_slot)) = stack.pop() {
+            match f {
+                Formula::Const(_) | Formula::Atom(_) => {
+                    let id = flat.kinds.len();
+                    let kind = match f {
+                        Formula::Atom(a) => {
+                            flat.leaves.entry(*a).or_default().push(id);
+                            FlatKind::Atom(*a)
+                        }
+                        Formula::Const(b) => FlatKind::Const(*b),
+                        _ => FlatKind::Const(false),
+                    };
+                    flat.kinds.push(kind);
+                    flat.parents.push(NO_PARENT);
+                    if let Some((_, children)) = pending.get_mut(parent_slot) {
+                        children.push(id);
+                    }
+                }
+                Formula::Not(_) | Formula::And(_) | Formula::Or(_) if !expanded => {
+                    stack.push((f, true, parent_slot));
+                    let slot = pending.len();
+                    pending.push((parent_slot, Vec::new()));
+                    let children: Vec<&Formula> = match f {
+                        Formula::Not(inner) => vec![inner],
+                        Formula::And(items) | Formula::Or(items) => items.iter().collect(),
+                        _ => Vec::new(),
+                    };
+                    for child in children.into_iter().rev() {
+                        stack.push((child, false, slot));
+                    }
+                }
+                Formula::Not(_) | Formula::And(_) | Formula::Or(_) => {
+                    let Some((grand_slot, children)) = pending.pop() else {
+                        continue;
+                    };
+                    let id = flat.kinds.len();
+                    flat.kinds.push(match f {
+                        Formula::Not(_) => FlatKind::Not,
+                        Formula::And(_) => FlatKind::And,
+                        _ => FlatKind::Or,
+                    });
+                    flat.parents.push(NO_PARENT);
+                    for child in children {
+                        if let Some(p) = flat.parents.get_mut(child) {
+                            *p = id;
+                        }
+                    }
+                    if let Some((_, siblings)) = pending.get_mut(grand_slot) {
+                        siblings.push(id);
+                    }
+                }
+            }
+        }
+        flat
+    }
+}
+
+fn truth_index(v: Option<bool>) -> usize {
+    match v {
+        Some(true) => 0,
+        Some(false) => 1,
+        None => 2,
+    }
+}
+
+/// Three-valued node values with, for inner nodes, how many children are
+/// true, false and unknown.
+struct FlatState {
+    values: Vec<Option<bool>>,
+    counts: Vec<[u32; 3]>,
+}
+
+impl FlatState {
+    fn value_of(kind: FlatKind, counts: [u32; 3]) -> Option<bool> {
+        let [t, f, u] = counts;
+        match kind {
+            FlatKind::And if f > 0 => Some(false),
+            FlatKind::And if u > 0 => None,
+            FlatKind::And => Some(true),
+            FlatKind::Or if t > 0 => Some(true),
+            FlatKind::Or if u > 0 => None,
+            FlatKind::Or => Some(false),
+            FlatKind::Not if t > 0 => Some(false),
+            FlatKind::Not if f > 0 => Some(true),
+            FlatKind::Not => None,
+            FlatKind::Const(b) => Some(b),
+            FlatKind::Atom(_) => None,
+        }
+    }
+
+    fn evaluate(flat: &Flat, model: &Model, assignment: &[Option<usize>]) -> FlatState {
+        let n = flat.kinds.len();
+        let mut state = FlatState {
+            values: vec![None; n],
+            counts: vec![[0; 3]; n],
+        };
+        for (id, kind) in flat.kinds.iter().enumerate() {
+            let value = match kind {
+                FlatKind::Atom(a) => model.eval(&Formula::Atom(*a), assignment),
+                other => {
+                    FlatState::value_of(*other, state.counts.get(id).copied().unwrap_or_default())
+                }
+            };
+            if let Some(slot) = state.values.get_mut(id) {
+                *slot = value;
+            }
+            if let Some(p) = flat.parents.get(id)
+                && let Some(c) = state.counts.get_mut(*p)
+                && let Some(x) = c.get_mut(truth_index(value))
+            {
+                *x += 1;
+            }
+        }
+        state
+    }
+
+    /// Sets a leaf's value and updates the nodes above it.
+    fn set(&mut self, flat: &Flat, leaf: usize, value: Option<bool>) {
+        let mut node = leaf;
+        let mut new = value;
+        loop {
+            let Some(slot) = self.values.get_mut(node) else {
+                return;
+            };
+            let old = *slot;
+            if old == new {
+                return;
+            }
+            *slot = new;
+            let Some(&parent) = flat.parents.get(node) else {
+                return;
+            };
+            let Some(c) = self.counts.get_mut(parent) else {
+                return;
+            };
+            if let Some(x) = c.get_mut(truth_index(old)) {
+                *x = x.saturating_sub(1);
+            }
+            if let Some(x) = c.get_mut(truth_index(new)) {
+                *x += 1;
+            }
+            let Some(&kind) = flat.kinds.get(parent) else {
+                return;
+            };
+            new = FlatState::value_of(kind, *c);
+            node = parent;
+        }
+    }
+
+    fn root(&self) -> Option<bool> {
+        self.values.last().copied().flatten()
+    }
+}
+
 struct Search<'m> {
     model: &'m Model,
-    goal: &'m Formula,
+    flat: Flat,
     order: Vec<usize>,
     assignment: Vec<Option<usize>>,
     nodes: usize,
@@ -888,22 +1222,25 @@ struct Search<'m> {
 impl Search<'_> {
     fn run(model: &Model, goal: &Formula, limit: usize) -> Found {
         let mut order = Vec::new();
-        collect_order(goal, model, &mut order);
+        let mut seen = vec![false; model.space.selectors.len()];
+        collect_order(goal, model, &mut order, &mut seen);
         for s in 0..model.space.selectors.len() {
-            if !order.contains(&s) {
+            if seen.get(s) == Some(&false) {
                 order.push(s);
             }
         }
         let mut search = Search {
             model,
-            goal,
+            flat: Flat::new(goal),
             order,
             assignment: vec![None; model.space.selectors.len()],
             nodes: 0,
             limit,
             found: Found::default(),
         };
-        search.dfs(0);
+        let verdict = model.eval(goal, &search.assignment);
+        search.nodes += 1;
+        search.dfs(0, verdict);
         search.found
     }
 
@@ -911,13 +1248,37 @@ impl Search<'_> {
         self.found.assignments.len() >= self.limit || self.nodes > NODE_BUDGET
     }
 
-    fn dfs(&mut self, position: usize) {
-        self.nodes += 1;
-        if self.nodes > NODE_BUDGET {
-            self.found.undecided = true;
-            return;
+    /// The atoms of `selector` whose truth may differ between two of its
+    /// values: for two strings, the `=`/`!=` literal atoms of those two
+    /// strings and every other kind of atom; otherwise all its atoms.
+    fn changed_atoms(&self, selector: usize, from: usize, to: usize) -> Vec<usize> {
+        let Some(atoms) = self.model.selector_atoms.get(selector) else {
+            return Vec::new();
+        };
+        let string = |v: usize| match self
+            .model
+            .domains
+            .get(selector)
+            .and_then(|d| d.values.get(v))
+        {
+            Some(Abstract::Concrete(Some(Json::String(s)))) => Some(s.as_str()),
+            _ => None,
+        };
+        match (string(from), string(to)) {
+            (Some(a), Some(b)) => {
+                let mut out = atoms.other.clone();
+                for s in [a, b] {
+                    if let Some(list) = atoms.exact.get(s) {
+                        out.extend(list);
+                    }
+                }
+                out
+            }
+            _ => atoms.all.clone(),
         }
-        let verdict = self.model.eval(self.goal, &self.assignment);
+    }
+
+    fn dfs(&mut self, position: usize, verdict: Option<bool>) {
         if verdict == Some(false) {
             return;
         }
@@ -945,11 +1306,36 @@ impl Search<'_> {
             .domains
             .get(selector)
             .map_or(0, |d| d.values.len());
+        if count == 0 {
+            return;
+        }
+        if let Some(slot) = self.assignment.get_mut(selector) {
+            *slot = Some(0);
+        }
+        let mut state = FlatState::evaluate(&self.flat, self.model, &self.assignment);
+        let mut previous = 0;
         for value in 0..count {
+            self.nodes += 1;
+            if self.nodes > NODE_BUDGET {
+                self.found.undecided = true;
+                break;
+            }
             if let Some(slot) = self.assignment.get_mut(selector) {
                 *slot = Some(value);
             }
-            self.dfs(position + 1);
+            if value != previous {
+                for atom in self.changed_atoms(selector, previous, value) {
+                    let truth = self.model.truth(atom, value);
+                    if let Some(leaves) = self.flat.leaves.get(&atom) {
+                        for &leaf in leaves {
+                            state.set(&self.flat, leaf, truth);
+                        }
+                    }
+                }
+                previous = value;
+            }
+            let verdict = state.root();
+            self.dfs(position + 1, verdict);
             if self.done() {
                 break;
             }
@@ -960,20 +1346,22 @@ impl Search<'_> {
     }
 }
 
-fn collect_order(f: &Formula, model: &Model, order: &mut Vec<usize>) {
+fn collect_order(f: &Formula, model: &Model, order: &mut Vec<usize>, seen: &mut [bool]) {
     match f {
         Formula::Const(_) => {}
         Formula::Atom(a) => {
             if let Some((s, _)) = model.atom_loc.get(*a)
-                && !order.contains(s)
+                && let Some(slot) = seen.get_mut(*s)
+                && !*slot
             {
+                *slot = true;
                 order.push(*s);
             }
         }
-        Formula::Not(inner) => collect_order(inner, model, order),
+        Formula::Not(inner) => collect_order(inner, model, order, seen),
         Formula::And(items) | Formula::Or(items) => {
             for item in items {
-                collect_order(item, model, order);
+                collect_order(item, model, order, seen);
             }
         }
     }
@@ -991,6 +1379,45 @@ fn realize(
     found: &Found,
     keep: &dyn Fn(&Event) -> bool,
 ) -> (Vec<Json>, bool) {
+    realize_in(model, goal, found, keep, None)
+}
+
+/// A materialized event as it must be reported: with a catalog, completed
+/// where the catalog requires a field the patterns do not look at (the
+/// `eventSource` of a catalogued `eventName`), and `None` when CloudTrail
+/// could not write it.
+fn admitted(json: Json, catalog: Option<&EventCatalog>, model: &Model) -> Option<Json> {
+    let Some(catalog) = catalog else {
+        return Some(json);
+    };
+    if catalog.admits(&json) {
+        return Some(json);
+    }
+    let source = Selector {
+        segments: vec![Segment::Key("eventSource".to_owned())],
+    };
+    let mut json = json;
+    if model.space.find_selector(&source).is_none()
+        && let Json::Object(map) = &mut json
+        && !map.contains_key("eventSource")
+        && let Some(Json::String(name)) = map.get("eventName")
+        && let Some(first) = catalog.event_sources(name).and_then(<[String]>::first)
+    {
+        map.insert("eventSource".to_owned(), Json::String(first.clone()));
+    }
+    catalog.admits(&json).then_some(json)
+}
+
+fn realize_in(
+    model: &Model,
+    goal: &Formula,
+    found: &Found,
+    keep: &dyn Fn(&Event) -> bool,
+    catalog: Option<&EventCatalog>,
+) -> (Vec<Json>, bool) {
+    let accept = |json: Json| -> Option<Json> {
+        admitted(json, catalog, model).filter(|j| keep(&event_of(j)))
+    };
     let mut undecided = found.undecided;
     let mut events: Vec<Json> = Vec::new();
     for assignment in &found.assignments {
@@ -1013,21 +1440,20 @@ fn realize(
                 *slot = Some(0);
             }
             let ok = model.eval(goal, &assignment) == Some(true)
-                && matches!(model.materialize(&assignment), Ok(Some(ref j)) if keep(&event_of(j)));
+                && matches!(model.materialize(&assignment), Ok(Some(ref j)) if accept(j.clone()).is_some());
             if !ok && let Some(slot) = assignment.get_mut(s) {
                 *slot = current;
             }
         }
         match model.materialize(&assignment) {
-            Ok(Some(json)) => {
-                if keep(&event_of(&json)) {
+            Ok(Some(json)) => match accept(json) {
+                Some(json) => {
                     if !events.contains(&json) {
                         events.push(json);
                     }
-                } else {
-                    undecided = true;
                 }
-            }
+                None => undecided = true,
+            },
             Ok(None) => {}
             Err(()) => undecided = true,
         }
@@ -1066,11 +1492,38 @@ fn verdict_from_search(
     required_pattern: &Pattern,
     actual_pattern: &Pattern,
 ) -> Comparison {
-    let missed_goal = and_not(required, actual);
+    verdict_judged(
+        model,
+        required,
+        actual,
+        &Formula::Const(true),
+        None,
+        required_pattern,
+        actual_pattern,
+    )
+}
+
+/// The verdict over events satisfying `constraint` (and admitted by the
+/// catalog, when one is given).
+fn verdict_judged(
+    model: &Model,
+    required: &Formula,
+    actual: &Formula,
+    constraint: &Formula,
+    catalog: Option<&EventCatalog>,
+    required_pattern: &Pattern,
+    actual_pattern: &Pattern,
+) -> Comparison {
+    let within = |f: Formula| Formula::And(vec![f, constraint.clone()]);
+    let missed_goal = within(and_not(required, actual));
     let found = Search::run(model, &missed_goal, MAX_LEAVES);
-    let (mut missed, undecided) = realize(model, &missed_goal, &found, &|e| {
-        required_pattern.matches(e) && !actual_pattern.matches(e)
-    });
+    let (mut missed, undecided) = realize_in(
+        model,
+        &missed_goal,
+        &found,
+        &|e| required_pattern.matches(e) && !actual_pattern.matches(e),
+        catalog,
+    );
     if !missed.is_empty() {
         missed.truncate(MAX_EXAMPLES);
         return Comparison::Partial {
@@ -1084,11 +1537,15 @@ fn verdict_from_search(
             undecided: Some(UNDECIDED_SEARCH.to_owned()),
         };
     }
-    let extra_goal = and_not(actual, required);
+    let extra_goal = within(and_not(actual, required));
     let found = Search::run(model, &extra_goal, 8);
-    let (extra, _) = realize(model, &extra_goal, &found, &|e| {
-        actual_pattern.matches(e) && !required_pattern.matches(e)
-    });
+    let (extra, _) = realize_in(
+        model,
+        &extra_goal,
+        &found,
+        &|e| actual_pattern.matches(e) && !required_pattern.matches(e),
+        catalog,
+    );
     match extra.into_iter().next() {
         Some(example) => Comparison::Covers {
             broader_example: Some(example),
@@ -1102,18 +1559,95 @@ fn verdict_from_search(
 
 // ------------------------------------------------------------------ families
 
-fn compare_json(required: &Expr<Condition>, actual: &Expr<Condition>) -> Comparison {
+fn compare_json(
+    required: &Expr<Condition>,
+    actual: &Expr<Condition>,
+    catalog: Option<&EventCatalog>,
+) -> Comparison {
     let mut space = Space::default();
     let r = space.compile_json(required);
     let a = space.compile_json(actual);
-    let model = Model::new(space);
-    verdict_from_search(
+    let constraint = match catalog {
+        Some(c) => catalog_constraint(&mut space, c),
+        None => Formula::Const(true),
+    };
+    let model = Model::new(space, catalog);
+    verdict_judged(
         &model,
         &r,
         &a,
+        &constraint,
+        catalog,
         &Pattern::Json(required.clone()),
         &Pattern::Json(actual.clone()),
     )
+}
+
+/// The catalog's constraints on the selectors of `space`, as a formula `C`:
+/// for every catalogued event name compared with `$.eventName` as a literal,
+/// `eventName = E → eventSource ∈ sources(E)`; for every closed field the
+/// patterns look at, `field absent ∨ field ∈ values`. The atoms these need are
+/// added to the space, so that the domains hold the values. Fields the
+/// catalog does not constrain stay free.
+fn catalog_constraint(space: &mut Space, catalog: &EventCatalog) -> Formula {
+    let key = |k: &str| Selector {
+        segments: vec![Segment::Key(k.to_owned())],
+    };
+    let plain = |s: &str| !s.is_empty() && !s.starts_with('*') && !s.ends_with('*');
+    let text = |s: &str| Test::Compare(CompareOp::Eq, Value::Text(TextValue::new(s)));
+    let mut parts = Vec::new();
+    if let Some(name_selector) = space.find_selector(&key("eventName")) {
+        let mut names: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
+        for (s, test) in &space.atoms {
+            if *s == name_selector
+                && let Test::Compare(_, Value::Text(t)) = test
+                && let TextMatch::Exact(x) = t.to_match()
+                && catalog.event_sources(x).is_some()
+                && seen.insert(x.to_owned())
+            {
+                names.push(x.to_owned());
+            }
+        }
+        for name in names {
+            let Some(sources) = catalog.event_sources(&name) else {
+                continue;
+            };
+            if !plain(&name) || !sources.iter().all(|s| plain(s)) {
+                continue;
+            }
+            let source_selector = space.selector(Some(&key("eventSource")));
+            let is_name = space.atom(name_selector, &text(&name));
+            let mut alternatives = vec![Formula::Not(Box::new(Formula::Atom(is_name)))];
+            for source in sources {
+                alternatives.push(Formula::Atom(space.atom(source_selector, &text(source))));
+            }
+            parts.push(Formula::Or(alternatives));
+        }
+    }
+    for (selector, values) in catalog.closed_fields() {
+        let Some(s) = space.find_selector(selector) else {
+            continue;
+        };
+        let mut alternatives = vec![Formula::Atom(space.atom(s, &Test::NotExists))];
+        let mut sound = true;
+        for value in values {
+            let test = match value {
+                Json::String(x) if plain(x) => text(x),
+                Json::Bool(true) => Test::IsTrue,
+                Json::Bool(false) => Test::IsFalse,
+                _ => {
+                    sound = false;
+                    break;
+                }
+            };
+            alternatives.push(Formula::Atom(space.atom(s, &test)));
+        }
+        if sound {
+            parts.push(Formula::Or(alternatives));
+        }
+    }
+    Formula::And(parts)
 }
 
 fn compare_terms(required: &Pattern, actual: &Pattern) -> Comparison {
@@ -1121,7 +1655,7 @@ fn compare_terms(required: &Pattern, actual: &Pattern) -> Comparison {
     space.selector(None);
     let r = space.compile_terms(required);
     let a = space.compile_terms(actual);
-    let model = Model::new(space);
+    let model = Model::new(space, None);
     verdict_from_search(&model, &r, &a, required, actual)
 }
 
@@ -1136,7 +1670,7 @@ fn required_witnesses(required: &Pattern, limit: usize) -> (Vec<Json>, bool) {
         }
         Pattern::SpaceDelimited(_) => return (space_delimited_samples(required), true),
     };
-    let model = Model::new(space);
+    let model = Model::new(space, None);
     let found = Search::run(&model, &formula, limit);
     let mut events = realize(&model, &formula, &found, &|e| required.matches(e));
     if events.0.is_empty() && matches!(required, Pattern::Empty) {
@@ -1224,10 +1758,7 @@ fn terms_proven_by_literals(required: &Expr<Condition>, terms: &[Term]) -> bool 
             .map(|(i, _)| Formula::Atom(i))
             .collect();
         let goal = and_not(&r, &Formula::Or(witnesses));
-        let model = Model::new(Space {
-            selectors: space.selectors.clone(),
-            atoms: space.atoms.clone(),
-        });
+        let model = Model::new(space.clone(), None);
         let found = Search::run(&model, &goal, 1);
         if found.undecided || !found.assignments.is_empty() {
             return false;

@@ -28,8 +28,10 @@
 //! ```
 
 mod ast;
+mod catalog;
 mod compare;
 mod eval;
+mod judge;
 mod output;
 mod parse;
 
@@ -37,9 +39,14 @@ pub use ast::{
     CompareOp, Condition, Expr, Field, FieldCondition, NumberValue, Pattern, RegexValue, Segment,
     Selector, Term, TermKind, TermMatcher, Test, TextMatch, TextValue, Value,
 };
+pub use catalog::{CatalogError, EventCatalog, Judgement};
 pub use compare::{Comparison, RequiredPatternError, Verdict, compare, compare_text};
 pub use eval::{Event, resolve, split_fields};
+pub use judge::{
+    Assessment, CatchAll, absent_fields, assess, assess_text, catch_all, compare_judged,
+};
 pub use output::{
-    EventFileError, comparison_to_json, read_events, write_comparison_text, write_test_results,
+    EventFileError, assessment_to_json, comparison_to_json, read_events, write_assessment_text,
+    write_comparison_text, write_test_results,
 };
 pub use parse::{MAX_DEPTH, ParseError, parse};

@@ -7,8 +7,10 @@ use std::io::{self, Write};
 use serde_json::{Value as Json, json};
 
 use crate::ast::Pattern;
+use crate::catalog::Judgement;
 use crate::compare::Comparison;
 use crate::eval::Event;
+use crate::judge::{Assessment, CatchAll};
 
 /// Writes a comparison for a person: the verdict, then each missed example
 /// event on its own line, or the parse error with a caret under the pattern.
@@ -25,6 +27,16 @@ use crate::eval::Event;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_comparison_text(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
+    write_comparison_with_absent(out, c, &[])
+}
+
+/// Writes a comparison; `absent[i]` lists the fields the actual filter tests
+/// that the `i`-th missed event does not carry, shown after it.
+fn write_comparison_with_absent(
+    out: &mut impl Write,
+    c: &Comparison,
+    absent: &[Vec<String>],
+) -> io::Result<()> {
     match c {
         Comparison::Equivalent => writeln!(
             out,
@@ -57,8 +69,15 @@ pub fn write_comparison_text(out: &mut impl Write, c: &Comparison) -> io::Result
                     out,
                     "partial: the filter misses events the required pattern matches, for example:"
                 )?;
-                for event in missed_events {
-                    writeln!(out, "  {event}")?;
+                for (i, event) in missed_events.iter().enumerate() {
+                    match absent.get(i) {
+                        Some(fields) if !fields.is_empty() => {
+                            let shown: Vec<String> =
+                                fields.iter().map(|f| format!("{f}: (absent)")).collect();
+                            writeln!(out, "  {event}  ({})", shown.join(", "))?;
+                        }
+                        _ => writeln!(out, "  {event}")?,
+                    }
                 }
                 Ok(())
             }
@@ -101,6 +120,115 @@ pub fn comparison_to_json(c: &Comparison) -> Json {
     }
 }
 
+/// Writes an assessment for a person: the verdict (missed events followed by
+/// the fields the filter tests that they do not carry, as
+/// `eventSource: (absent)`), the language-only verdict when it differs, the
+/// catch-all findings for the filter and the required pattern, and why a
+/// covering filter does not count.
+///
+/// ```
+/// use trailgraph_pattern::{assess_text, write_assessment_text, Judgement};
+/// let a = assess_text("{ $.eventName = CreateVpc }", "{ $.eventName = * }", Judgement::cloudtrail())?;
+/// let mut out = Vec::new();
+/// write_assessment_text(&mut out, &a, Judgement::cloudtrail())?;
+/// let text = String::from_utf8(out)?;
+/// assert!(text.starts_with("covers: "));
+/// assert!(text.contains("catch-all filter: yes"));
+/// assert!(text.contains("does not count"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_assessment_text(
+    out: &mut impl Write,
+    a: &Assessment,
+    judgement: Judgement,
+) -> io::Result<()> {
+    write_comparison_with_absent(out, &a.comparison, &a.missed_absent)?;
+    if let Judgement::CloudTrail(_) = judgement {
+        writeln!(
+            out,
+            "(judged on events CloudTrail can write; --language-only judges by the pattern language alone)"
+        )?;
+    }
+    if let Some(language) = &a.language {
+        write!(out, "by the pattern language alone: ")?;
+        write_comparison_text(out, language)?;
+    }
+    let finding = |out: &mut dyn Write, what: &str, c: &Option<CatchAll>| -> io::Result<()> {
+        match c {
+            Some(c) => {
+                writeln!(out, "catch-all {what}: yes: {}", c.reason)?;
+                writeln!(out, "  for example {}", c.example)
+            }
+            None => writeln!(out, "catch-all {what}: no"),
+        }
+    };
+    if !matches!(a.comparison, Comparison::Invalid { .. }) {
+        finding(out, "filter", &a.actual_catch_all)?;
+    }
+    finding(out, "required pattern", &a.required_catch_all)?;
+    if let Some(reason) = a.not_counted_reason() {
+        writeln!(out, "does not count: {reason}")?;
+    }
+    Ok(())
+}
+
+/// The assessment as JSON: the fields of [`comparison_to_json`] plus
+/// `judgement` (`cloudtrail` or `language`), `missed` (each missed event
+/// with `absent`, the fields the filter tests that it does not carry),
+/// `undecided` and `broader_example` when set, `language` (the language-only
+/// comparison, when it differs), `catch_all` / `required_catch_all`
+/// (booleans) with `catch_all_reason`, `catch_all_example`,
+/// `required_catch_all_reason`, `required_catch_all_example` when true, and
+/// `counts` with `not_counted_reason` when a covering filter does not count.
+pub fn assessment_to_json(a: &Assessment, judgement: Judgement) -> Json {
+    let mut value = comparison_to_json(&a.comparison);
+    let Json::Object(m) = &mut value else {
+        return value;
+    };
+    m.insert("judgement".to_owned(), json!(judgement.as_str()));
+    match &a.comparison {
+        Comparison::Partial {
+            missed_events,
+            undecided,
+        } => {
+            let missed: Vec<Json> = missed_events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    json!({"event": e, "absent": a.missed_absent.get(i).cloned().unwrap_or_default()})
+                })
+                .collect();
+            m.insert("missed".to_owned(), Json::Array(missed));
+            if let Some(u) = undecided {
+                m.insert("undecided".to_owned(), json!(u));
+            }
+        }
+        Comparison::Covers {
+            broader_example: Some(e),
+        } => {
+            m.insert("broader_example".to_owned(), e.clone());
+        }
+        _ => {}
+    }
+    if let Some(language) = &a.language {
+        m.insert("language".to_owned(), comparison_to_json(language));
+    }
+    let mut finding = |key: &str, c: &Option<CatchAll>| {
+        m.insert(key.to_owned(), json!(c.is_some()));
+        if let Some(c) = c {
+            m.insert(format!("{key}_reason"), json!(c.reason));
+            m.insert(format!("{key}_example"), c.example.clone());
+        }
+    };
+    finding("catch_all", &a.actual_catch_all);
+    finding("required_catch_all", &a.required_catch_all);
+    m.insert("counts".to_owned(), json!(a.counts()));
+    if let Some(reason) = a.not_counted_reason() {
+        m.insert("not_counted_reason".to_owned(), json!(reason));
+    }
+    value
+}
+
 /// An event file that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -141,7 +269,17 @@ pub fn read_events(text: &str) -> Result<Vec<Event>, EventFileError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
         match serde_json::from_str::<Json>(text) {
-            Ok(Json::Array(items)) => return Ok(items.into_iter().map(Event::from_json).collect()),
+            Ok(Json::Array(items)) => {
+                // A string element is a plain-text event: its text is the
+                // string itself, without the JSON quotes.
+                return Ok(items
+                    .into_iter()
+                    .map(|item| match item {
+                        Json::String(s) => Event::from_text(s),
+                        other => Event::from_json(other),
+                    })
+                    .collect());
+            }
             Ok(_) => {}
             Err(e) => {
                 // A file whose first line is a complete JSON value is read
@@ -263,6 +401,10 @@ mod tests {
     fn event_files() {
         let events = read_events("[{\"a\": 1},\n {\"a\": 2}]").unwrap();
         assert_eq!(events.len(), 2);
+        let events = read_events("[\"plain ERROR line\", {\"a\": 1}]").unwrap();
+        assert_eq!(events[0].text(), "plain ERROR line");
+        assert!(events[0].json().is_none());
+        assert!(events[1].json().is_some());
         let events = read_events("[1, 2]\n{\"a\": 1}\n").unwrap();
         assert_eq!(events.len(), 2);
         let err = read_events("{\"a\": 1}\n{\"a\": \n").unwrap_err();

@@ -4,7 +4,9 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use trailgraph_pattern::{Comparison, Event, Verdict, compare, parse};
+use trailgraph_pattern::{
+    Comparison, Event, EventCatalog, Judgement, Verdict, compare, compare_judged, parse,
+};
 
 const SELECTORS: [&str; 6] = ["$.a", "$.b", "$.c.d", "$.c.e", "$.l[0]", "$.l[1]"];
 const TESTS: [&str; 18] = [
@@ -157,8 +159,118 @@ fn respace(text: &str, seed: u64) -> String {
     out
 }
 
+/// Conditions on CloudTrail fields the catalog constrains.
+const CT_ATOMS: [&str; 16] = [
+    "$.eventName = CreateRoute",
+    "$.eventName = CreateRouteTable",
+    "$.eventName = ConsoleLogin",
+    "$.eventName != ConsoleLogin",
+    "$.eventName = Create*",
+    "$.eventSource = ec2.amazonaws.com",
+    "$.eventSource = apigateway.amazonaws.com",
+    "$.eventSource != signin.amazonaws.com",
+    "$.additionalEventData.MFAUsed = No",
+    "$.additionalEventData.MFAUsed != Yes",
+    "$.additionalEventData.MFAUsed NOT EXISTS",
+    "$.readOnly IS TRUE",
+    "$.readOnly IS FALSE",
+    "$.readOnly NOT EXISTS",
+    "$.userIdentity.type = Root",
+    "$.userIdentity.type != IAMUser",
+];
+
+fn ct_pattern() -> impl Strategy<Value = String> {
+    (0..CT_ATOMS.len())
+        .prop_map(|i| CT_ATOMS[i].to_owned())
+        .prop_recursive(3, 10, 3, |inner| {
+            (prop::collection::vec(inner, 2..4), any::<bool>()).prop_map(|(items, or)| {
+                let sep = if or { " || " } else { " && " };
+                format!("({})", items.join(sep))
+            })
+        })
+        .prop_map(|e| format!("{{ {e} }}"))
+}
+
+/// Random events, kept only when CloudTrail could write them.
+fn ct_event() -> impl Strategy<Value = Value> {
+    let name = prop_oneof![
+        Just(None),
+        Just(Some("CreateRoute")),
+        Just(Some("CreateRouteTable")),
+        Just(Some("ConsoleLogin")),
+        Just(Some("CreateVpc")),
+        Just(Some("Other")),
+    ];
+    let source = prop_oneof![
+        Just(None),
+        Just(Some("ec2.amazonaws.com")),
+        Just(Some("apigateway.amazonaws.com")),
+        Just(Some("appmesh.amazonaws.com")),
+        Just(Some("signin.amazonaws.com")),
+        Just(Some("other.amazonaws.com")),
+    ];
+    let mfa = prop_oneof![Just(None), Just(Some("Yes")), Just(Some("No"))];
+    let read_only = prop::option::of(any::<bool>());
+    let identity = prop_oneof![
+        Just(None),
+        Just(Some("Root")),
+        Just(Some("IAMUser")),
+        Just(Some("AssumedRole")),
+    ];
+    (name, source, mfa, read_only, identity).prop_map(|(n, s, m, r, i)| {
+        let mut e = serde_json::Map::new();
+        if let Some(n) = n {
+            e.insert("eventName".into(), json!(n));
+        }
+        if let Some(s) = s {
+            e.insert("eventSource".into(), json!(s));
+        }
+        if let Some(m) = m {
+            e.insert("additionalEventData".into(), json!({"MFAUsed": m}));
+        }
+        if let Some(r) = r {
+            e.insert("readOnly".into(), json!(r));
+        }
+        if let Some(i) = i {
+            e.insert("userIdentity".into(), json!({"type": i}));
+        }
+        Value::Object(e)
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn cloudtrail_comparison_never_over_claims(
+        required in ct_pattern(),
+        actual in ct_pattern(),
+        events in prop::collection::vec(ct_event(), 60),
+    ) {
+        let catalog = EventCatalog::builtin();
+        let r = parse(&required).unwrap();
+        let a = parse(&actual).unwrap();
+        let c = compare_judged(&r, &a, Judgement::CloudTrail(catalog));
+        for e in events.iter().filter(|e| catalog.admits(e)) {
+            let ev = Event::from_json(e.clone());
+            let (rm, am) = (r.matches(&ev), a.matches(&ev));
+            match c.verdict() {
+                Verdict::Equivalent => prop_assert_eq!(rm, am, "{} vs {} on {}", required, actual, e),
+                Verdict::Covers => prop_assert!(!rm || am, "{} vs {} on {}", required, actual, e),
+                _ => {}
+            }
+        }
+        for missed in c.missed_events() {
+            prop_assert!(catalog.admits(missed), "{}", missed);
+            let ev = Event::from_json(missed.clone());
+            prop_assert!(r.matches(&ev) && !a.matches(&ev));
+        }
+        // never stricter than the language: what the language proves stays proven
+        let l = compare(&r, &a);
+        if matches!(l.verdict(), Verdict::Equivalent | Verdict::Covers) {
+            prop_assert!(matches!(c.verdict(), Verdict::Equivalent | Verdict::Covers), "{:?} vs {:?}", l, c);
+        }
+    }
 
     #[test]
     fn parser_never_panics_on_random_text(s in "\\PC{0,64}") {
