@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value as Json;
 use trailgraph_model::{Inventory, Kind, NodeId};
-use trailgraph_pattern::{Comparison, Event};
+use trailgraph_pattern::{Assessment, Event, Judgement};
 use trailgraph_query::ast::{CmpOp, Literal, Query, Term, WithClause};
 use trailgraph_query::{Context, EvalOptions, Plan, Searcher};
 
@@ -24,9 +24,11 @@ pub(crate) struct Engine<'a> {
     pub inventory: &'a Inventory,
     pub context: Context,
     pub strict: bool,
+    /// How `covers` judges filters (CloudTrail-aware unless the run asks for the language).
+    pub judgement: Judgement<'static>,
     searcher: Searcher<'a>,
     selections: Mutex<HashMap<String, Arc<HashSet<NodeId>>>>,
-    comparisons: Mutex<HashMap<String, HashMap<String, Comparison>>>,
+    comparisons: Mutex<HashMap<String, HashMap<String, Arc<Assessment>>>>,
     samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
     candidates: Mutex<Candidates>,
     steps: Mutex<HashMap<String, usize>>,
@@ -71,14 +73,22 @@ impl Hasher for FastHasher {
 }
 
 impl<'a> Engine<'a> {
-    pub(crate) fn new(inventory: &'a Inventory, strict: bool) -> Self {
+    pub(crate) fn new(inventory: &'a Inventory, strict: bool, language_only: bool) -> Self {
+        let judgement = if strict || language_only {
+            Judgement::Language
+        } else {
+            Judgement::cloudtrail()
+        };
         Engine {
             inventory,
             context: Context {
                 now: inventory.meta.collected_at,
             },
             strict,
-            searcher: Searcher::new(inventory).remembering_walks(),
+            judgement,
+            searcher: Searcher::new(inventory)
+                .remembering_walks()
+                .judging_filters(judgement),
             selections: Mutex::default(),
             comparisons: Mutex::default(),
             samples: Mutex::default(),
@@ -192,20 +202,21 @@ impl<'a> Engine<'a> {
         value
     }
 
-    /// Compares an actual filter pattern with a required one (cached by both texts).
-    pub(crate) fn compare(&self, required: &str, actual: &str) -> Option<Comparison> {
+    /// Assesses an actual filter pattern against a required one under the run's judgement, as
+    /// `covers` does (cached by both texts).
+    pub(crate) fn compare(&self, required: &str, actual: &str) -> Option<Arc<Assessment>> {
         if let Some(hit) = lock(&self.comparisons)
             .get(required)
             .and_then(|m| m.get(actual))
         {
-            return Some(hit.clone());
+            return Some(Arc::clone(hit));
         }
-        let c = trailgraph_pattern::compare_text(required, actual).ok()?;
+        let a = Arc::new(trailgraph_pattern::assess_text(required, actual, self.judgement).ok()?);
         lock(&self.comparisons)
             .entry(required.to_owned())
             .or_default()
-            .insert(actual.to_owned(), c.clone());
-        Some(c)
+            .insert(actual.to_owned(), Arc::clone(&a));
+        Some(a)
     }
 
     /// Whether `actual` matches at least one example event of `required`: a filter meant for

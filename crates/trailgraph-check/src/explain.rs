@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use petgraph::Direction as GraphDirection;
 use trailgraph_model::{AncestorKind, EdgeType, Inventory, Kind, NodeId};
-use trailgraph_pattern::Comparison;
+use trailgraph_pattern::{Assessment, Comparison};
 use trailgraph_query::Plan;
 use trailgraph_query::ast::{
     BoolOp, CmpOp, Direction, Literal, MAX_DEPTH, Navigation, Query, Spanned, Term, WithClause,
@@ -474,7 +474,8 @@ fn met_note(engine: &Engine<'_>, level: &Level, node: NodeId) -> Option<String> 
         let verdicts: Vec<&'static str> = required
             .iter()
             .filter_map(|r| engine.compare(r, actual))
-            .map(|c| c.verdict().as_str())
+            .filter(|a| a.counts())
+            .map(|a| a.comparison.verdict().as_str())
             .collect();
         let best = ["equivalent", "covers"]
             .into_iter()
@@ -524,21 +525,28 @@ fn describe_covers(
     else {
         return format!("no {property}");
     };
-    let comparisons: Vec<Comparison> = required
+    let assessments: Vec<std::sync::Arc<Assessment>> = required
         .iter()
         .filter_map(|r| engine.compare(r, actual))
         .collect();
     if engine.strict
-        && comparisons
-            .iter()
-            .any(|c| matches!(c.verdict().as_str(), "equivalent" | "covers"))
+        && assessments.iter().any(|a| {
+            matches!(
+                a.comparison,
+                Comparison::Equivalent | Comparison::Covers { .. }
+            )
+        })
     {
         return "covers the pattern but is not the same text (strict mode)".to_owned();
     }
-    let Some(first) = comparisons.first() else {
+    // A filter that covers but does not count is catch-all: say so before anything else.
+    if let Some(reason) = assessments.iter().find_map(|a| a.not_counted_reason()) {
+        return format!("does not count: {reason}");
+    }
+    let Some(first) = assessments.first() else {
         return "cannot be compared".to_owned();
     };
-    match first {
+    match &first.comparison {
         Comparison::Invalid { error, .. } => format!("invalid pattern ({error})"),
         Comparison::Partial {
             missed_events,
@@ -551,8 +559,23 @@ fn describe_covers(
             }
             let shown: Vec<String> = missed_events
                 .iter()
+                .zip(
+                    first
+                        .missed_absent
+                        .iter()
+                        .map(Some)
+                        .chain(std::iter::repeat(None)),
+                )
                 .take(3)
-                .map(|e| serde_json::to_string(e).unwrap_or_default())
+                .map(|(e, absent)| {
+                    let text = serde_json::to_string(e).unwrap_or_default();
+                    match absent {
+                        Some(fields) if !fields.is_empty() => {
+                            format!("{text} ({} absent)", fields.join(", "))
+                        }
+                        _ => text,
+                    }
+                })
                 .collect();
             let more = missed_events.len().saturating_sub(3);
             let tail = if more > 0 {
@@ -562,7 +585,7 @@ fn describe_covers(
             };
             format!("partial, misses {}{tail}", shown.join(", "))
         }
-        _ => first.verdict().as_str().to_owned(),
+        other => other.verdict().as_str().to_owned(),
     }
 }
 

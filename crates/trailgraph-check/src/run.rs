@@ -24,6 +24,9 @@ pub struct RunOptions {
     /// Require textual equality of filter patterns (after whitespace normalisation) instead of
     /// semantic coverage.
     pub strict: bool,
+    /// Judge filter patterns by the pattern language alone, over every JSON event, instead of
+    /// over the events CloudTrail writes (see docs/filter-patterns.md). Strict mode implies it.
+    pub language_only: bool,
     /// The report's `generated_at`; `None` means now.
     pub generated_at: Option<jiff::Timestamp>,
 }
@@ -185,6 +188,9 @@ pub struct Report {
     pub generated_at: jiff::Timestamp,
     /// Whether strict mode was on.
     pub strict: bool,
+    /// How filter patterns were judged: `cloudtrail` (over the events CloudTrail writes) or
+    /// `language` (over every JSON event; `--language-only` and `--strict`).
+    pub filter_judgement: &'static str,
     /// The inventory.
     pub inventory: InventoryInfo,
     /// Sections in benchmark order.
@@ -222,7 +228,7 @@ pub fn run(
     options: &RunOptions,
 ) -> Result<Report, CheckError> {
     let benchmark = pick_benchmark(catalog, options)?;
-    let engine = Engine::new(inventory, options.strict);
+    let engine = Engine::new(inventory, options.strict, options.language_only);
     let unreached = unreached_sources(inventory, &options.accounts);
     let accounts = pick_accounts(inventory, &options.accounts, &unreached)?;
     for wanted in &options.checks {
@@ -301,6 +307,7 @@ pub fn run(
         },
         generated_at: options.generated_at.unwrap_or_else(jiff::Timestamp::now),
         strict: options.strict,
+        filter_judgement: engine.judgement.as_str(),
         inventory: InventoryInfo {
             source: inventory.meta.source.clone(),
             collected_at: inventory.meta.collected_at,

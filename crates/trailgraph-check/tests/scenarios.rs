@@ -973,8 +973,9 @@ fn demo_verdicts() {
             .contains("subscription PendingConfirmation: not confirmed")
     );
     assert!(
-        reason("aws_monitoring_route_table_changes")
-            .contains("misses {\"eventName\":\"DeleteRoute\"}")
+        reason("aws_monitoring_route_table_changes").contains(
+            "misses {\"eventName\":\"DeleteRoute\",\"eventSource\":\"ec2.amazonaws.com\"}"
+        )
     );
     assert!(reason("aws_monitoring_network_gateway_changes").contains("actions disabled"));
     assert!(
@@ -1161,4 +1162,152 @@ fn account_filter_that_matches_nothing_is_an_error() {
     };
     let err = run(&catalog(), &inventory, &options).unwrap_err();
     assert!(err.to_string().contains("999999999999"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catch-all filters and the events CloudTrail really writes
+
+/// An account whose only metric filter is `pattern`, with an alarm and a confirmed subscription.
+fn single_filter_evidence(pattern: &str) -> Evidence {
+    let c = Chain::new();
+    let mut r = c.complete_region(&[]);
+    c.add_filter(&mut r, "OnlyFilter", pattern, "CIS");
+    evidence(vec![account(ACCT, vec![r])])
+}
+
+fn in_benchmark(benchmark: &str) -> RunOptions {
+    RunOptions {
+        benchmark: Some(benchmark.to_owned()),
+        ..RunOptions::default()
+    }
+}
+
+/// The unauthorized-API pattern a benchmark version prints.
+fn unauthorized_pattern(benchmark: &str) -> String {
+    let catalog = catalog();
+    let b = catalog.benchmark(benchmark).unwrap();
+    let (_, control) = b
+        .controls()
+        .find(|(_, c)| c.check == "aws_monitoring_unauthorized_api_calls")
+        .unwrap();
+    control
+        .parameters
+        .get("pattern")
+        .cloned()
+        .unwrap_or_else(|| {
+            catalog
+                .check("aws_monitoring_unauthorized_api_calls")
+                .unwrap()
+                .parameters["pattern"]
+                .clone()
+        })
+}
+
+#[test]
+fn the_cis_v3_catch_all_filter_passes_only_its_own_control() {
+    let pattern = unauthorized_pattern("cis_aws_v3_0");
+    assert!(pattern.contains("||"), "{pattern}");
+    let e = single_filter_evidence(&pattern);
+    for benchmark in ["cis_aws_v1_4", "cis_aws_v3_0"] {
+        let r = report_with(&e, in_benchmark(benchmark));
+        let passed: Vec<String> = statuses(&r, ACCT, "aws_monitoring_")
+            .into_iter()
+            .filter(|(_, s)| *s == Status::Passed)
+            .map(|(c, _)| c)
+            .collect();
+        assert_eq!(
+            passed,
+            ["aws_monitoring_unauthorized_api_calls"],
+            "{benchmark}"
+        );
+        let vpc = result(&r, "aws_monitoring_vpc_changes", ACCT);
+        assert_eq!(vpc.status, Status::Failed);
+        assert!(
+            vpc.reason.contains("filter OnlyFilter: does not count")
+                && vpc.reason.contains("catch-all"),
+            "{benchmark}: {}",
+            vpc.reason
+        );
+    }
+    // From v4.0 the unauthorized-API pattern is specific, so the catch-all counts for nothing.
+    for benchmark in ["cis_aws_v4_0", "cis_aws_v5_0", "cis_aws_v6_0"] {
+        let r = report_with(&e, in_benchmark(benchmark));
+        assert_all(&r, ACCT, "aws_monitoring_", Status::Failed, benchmark);
+    }
+}
+
+#[test]
+fn catch_all_real_filters_count_for_nothing() {
+    for pattern in [
+        r#"{ $.userIdentity.type = "Root" || $.eventType != "AwsServiceEvent" }"#,
+        r#"{ $.userIdentity.type = "Root" || $.userIdentity.type != "Root" }"#,
+        "{ $.eventName = * }",
+        "",
+    ] {
+        let r = report(&single_filter_evidence(pattern));
+        assert_all(&r, ACCT, "aws_monitoring_", Status::Failed, pattern);
+    }
+    // Where such a filter covers the control's pattern, the explanation says why it does not
+    // count, with an event it matches.
+    for (pattern, check) in [
+        ("{ $.eventName = * }", "aws_monitoring_vpc_changes"),
+        ("", "aws_monitoring_root_account_usage"),
+        (
+            r#"{ $.userIdentity.type = "Root" || $.userIdentity.type != "Root" }"#,
+            "aws_monitoring_root_account_usage",
+        ),
+    ] {
+        let r = report(&single_filter_evidence(pattern));
+        let res = result(&r, check, ACCT);
+        assert!(
+            res.reason.contains("filter OnlyFilter: does not count")
+                && res.reason.contains("catch-all"),
+            "{pattern}: {}",
+            res.reason
+        );
+    }
+}
+
+#[test]
+fn service_wide_filters_still_count() {
+    let r = report(&single_filter_evidence(
+        "{ $.eventSource = s3.amazonaws.com || $.eventSource = organizations.amazonaws.com }",
+    ));
+    for check in [
+        "aws_monitoring_s3_bucket_policy_changes",
+        "aws_monitoring_organizations_changes",
+    ] {
+        let res = result(&r, check, ACCT);
+        assert_eq!(res.status, Status::Passed, "{check}: {}", res.reason);
+    }
+    assert_eq!(
+        result(&r, "aws_monitoring_vpc_changes", ACCT).status,
+        Status::Failed
+    );
+}
+
+#[test]
+fn filters_judged_over_the_events_cloudtrail_writes() {
+    let route_tables = "{ ($.eventSource = ec2.amazonaws.com) && (($.eventName = CreateRoute) || ($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute) || ($.eventName = ReplaceRouteTableAssociation) || ($.eventName = DeleteRouteTable) || ($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable)) }";
+    let mfa = r#"{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed = "No") }"#;
+    for (check, pattern) in [
+        ("aws_monitoring_route_table_changes", route_tables),
+        ("aws_monitoring_console_signin_without_mfa", mfa),
+    ] {
+        let e = single_filter_evidence(pattern);
+        let judged = report(&e);
+        let res = result(&judged, check, ACCT);
+        assert_eq!(res.status, Status::Passed, "{check}: {}", res.reason);
+        assert_eq!(judged.filter_judgement, "cloudtrail");
+        let language = report_with(
+            &e,
+            RunOptions {
+                language_only: true,
+                ..RunOptions::default()
+            },
+        );
+        assert_eq!(language.filter_judgement, "language");
+        let res = result(&language, check, ACCT);
+        assert_eq!(res.status, Status::Failed, "{check}: {}", res.reason);
+    }
 }

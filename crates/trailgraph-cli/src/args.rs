@@ -67,7 +67,7 @@ pub enum PatternCommand {
     /// Verdicts: `equivalent` (the same events), `covers` (every required event and more),
     /// `partial` (some required events are missed; examples are printed), `invalid` (the actual
     /// pattern does not parse). By default the filter is judged on the events CloudTrail can
-    /// write (`queries/cloudtrail-events.yaml`), and the language-only verdict is printed too
+    /// write (`queries/catalog/cloudtrail-events.yaml`), and the language-only verdict is printed too
     /// when it differs. The output says whether the filter (and the required pattern) is
     /// catch-all: it matches a routine call it does not single out. Exit code 0 when the
     /// filter counts (equivalent or covers, and not catch-all unless the required pattern is),
@@ -134,6 +134,11 @@ pub struct CheckArgs {
     /// as Security Hub does, instead of judging it by the events it matches.
     #[arg(long)]
     pub strict: bool,
+    /// Judge filter patterns by the pattern language alone, over every JSON event, instead of
+    /// over the events CloudTrail writes (event sources per event name, closed value sets such
+    /// as MFAUsed Yes/No; see docs/filter-patterns.md). Catch-all filters never count either way.
+    #[arg(long = "language-only")]
+    pub language_only: bool,
     /// A directory with more check and benchmark YAML files; repeat for several.
     #[arg(long = "checks-dir", value_name = "DIR")]
     pub checks_dirs: Vec<PathBuf>,

@@ -30,6 +30,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
         checks: args.checks.clone(),
         accounts: args.accounts.clone(),
         strict: args.strict,
+        language_only: args.language_only,
         generated_at: None,
     };
     let report = match trailgraph_check::run(&catalog, &inventory, &options) {

@@ -1,6 +1,6 @@
 //! The CloudTrail event catalog: which event sources CloudTrail writes each
 //! event name with, which fields have a closed set of values, and realistic
-//! example values. The built-in catalog is `queries/cloudtrail-events.yaml`,
+//! example values. The built-in catalog is `queries/catalog/cloudtrail-events.yaml`,
 //! compiled into the crate.
 
 use std::collections::{HashMap, HashSet};
@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 use crate::ast::{Segment, Selector};
 use crate::eval::resolve;
 
-const BUILTIN: &str = include_str!("../../../queries/cloudtrail-events.yaml");
+const BUILTIN: &str = include_str!("../../../queries/catalog/cloudtrail-events.yaml");
 
 /// What CloudTrail writes, as far as the CloudTrail-aware judgement relies on
 /// it: see `docs/filter-patterns.md` for the format.
@@ -130,7 +130,7 @@ fn check_urls(what: &str, source: &OneOrMany) -> Result<(), CatalogError> {
 }
 
 impl EventCatalog {
-    /// The catalog built from `queries/cloudtrail-events.yaml`, parsed once.
+    /// The catalog built from `queries/catalog/cloudtrail-events.yaml`, parsed once.
     /// (The embedded file is tested to parse; if it ever did not, this is
     /// the empty catalog, which constrains nothing.)
     pub fn builtin() -> &'static EventCatalog {

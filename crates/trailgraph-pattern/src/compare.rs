@@ -1568,7 +1568,11 @@ fn compare_json(
     let r = space.compile_json(required);
     let a = space.compile_json(actual);
     let constraint = match catalog {
-        Some(c) => catalog_constraint(&mut space, c),
+        Some(c) => {
+            let mut parts = vec![catalog_constraint(&mut space, c)];
+            parts.extend(service_scope(&mut space, required));
+            Formula::And(parts)
+        }
         None => Formula::Const(true),
     };
     let model = Model::new(space, catalog);
@@ -1581,6 +1585,68 @@ fn compare_json(
         &Pattern::Json(required.clone()),
         &Pattern::Json(actual.clone()),
     )
+}
+
+/// The services a required pattern is about: when every test of the required pattern on
+/// `$.eventSource` is `=` with a plain literal, the CloudTrail-aware judgement looks only at
+/// events from those sources (`eventSource = s1 ∨ eventSource = s2 ...`). The CIS v3.0+
+/// route-table text binds `ec2.amazonaws.com` to `CreateRoute` alone, and so also matches
+/// API Gateway and App Mesh `DeleteRoute` calls; a filter bound to EC2 for every name monitors
+/// route tables completely, and is judged so. `None` when the pattern names no source, or
+/// tests it in any other way (`!=`, wildcards, `NOT EXISTS`).
+fn service_scope(space: &mut Space, required: &Expr<Condition>) -> Option<Formula> {
+    let sources = expr_scope_sources(required)?;
+    let source = Selector {
+        segments: vec![Segment::Key("eventSource".to_owned())],
+    };
+    let selector = space.selector(Some(&source));
+    let alternatives = sources
+        .iter()
+        .map(|s| {
+            Formula::Atom(space.atom(
+                selector,
+                &Test::Compare(CompareOp::Eq, Value::Text(TextValue::new(s.as_str()))),
+            ))
+        })
+        .collect();
+    Some(Formula::Or(alternatives))
+}
+
+/// The event sources a required pattern is about under the CloudTrail-aware judgement: the
+/// literals it compares `$.eventSource` with, when every test of `$.eventSource` in it is `=`
+/// with a plain literal (see `docs/filter-patterns.md`); `None` when it names no source or
+/// tests it otherwise, and for term and space-delimited patterns.
+pub fn scope_sources(required: &Pattern) -> Option<Vec<String>> {
+    match required {
+        Pattern::Json(expr) => expr_scope_sources(expr),
+        _ => None,
+    }
+}
+
+fn expr_scope_sources(required: &Expr<Condition>) -> Option<Vec<String>> {
+    let source = Selector {
+        segments: vec![Segment::Key("eventSource".to_owned())],
+    };
+    let mut sources: Vec<String> = Vec::new();
+    let mut stack = vec![required];
+    while let Some(expr) = stack.pop() {
+        match expr {
+            Expr::Atom(c) if c.selector == source => match &c.test {
+                Test::Compare(CompareOp::Eq, Value::Text(t)) => match t.to_match() {
+                    TextMatch::Exact(x) if !x.is_empty() => {
+                        if !sources.iter().any(|s| s == x) {
+                            sources.push(x.to_owned());
+                        }
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            },
+            Expr::Atom(_) => {}
+            Expr::And(items) | Expr::Or(items) => stack.extend(items.iter()),
+        }
+    }
+    (!sources.is_empty()).then_some(sources)
 }
 
 /// The catalog's constraints on the selectors of `space`, as a formula `C`:

@@ -40,7 +40,9 @@ pub use ast::{
     Selector, Term, TermKind, TermMatcher, Test, TextMatch, TextValue, Value,
 };
 pub use catalog::{CatalogError, EventCatalog, Judgement};
-pub use compare::{Comparison, RequiredPatternError, Verdict, compare, compare_text};
+pub use compare::{
+    Comparison, RequiredPatternError, Verdict, compare, compare_text, scope_sources,
+};
 pub use eval::{Event, resolve, split_fields};
 pub use judge::{
     Assessment, CatchAll, absent_fields, assess, assess_text, catch_all, compare_judged,

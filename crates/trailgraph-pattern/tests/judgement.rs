@@ -138,29 +138,19 @@ fn parenthesised_route_filter_under_cloudtrail_judgement() {
     assert_eq!(l.verdict(), Verdict::Partial);
     let names: Vec<&Value> = l.missed_events().iter().map(|e| &e["eventName"]).collect();
     assert!(names.contains(&&json!("CreateRouteTable")), "{l:?}");
+    // The v3.0 text names only ec2.amazonaws.com as a source, so it is judged over EC2 events:
+    // the API Gateway and App Mesh DeleteRoute calls it also matches are not route-table
+    // changes, and a filter bound to EC2 for every name is complete.
     let c = ct(ROUTES_V3_0, ROUTES_PARENTHESISED);
+    assert_eq!(c, Comparison::Equivalent, "{c:?}");
+    // A pattern that names no source keeps every source a name is written with.
+    let c = ct(ROUTES_V1_2, ROUTES_PARENTHESISED);
     assert_eq!(c.verdict(), Verdict::Partial);
     assert!(!c.missed_events().is_empty());
     for e in c.missed_events() {
-        assert_eq!(e["eventName"], "DeleteRoute", "{c:?}");
-        assert_ne!(e["eventSource"], "ec2.amazonaws.com");
+        assert_ne!(e["eventSource"], "ec2.amazonaws.com", "{c:?}");
         assert!(EventCatalog::builtin().admits(e));
     }
-    // With DeleteRoute bound to EC2 in the required pattern too, the
-    // parenthesised filter is complete for CloudTrail only.
-    let required = ROUTES_V3_0.replace(
-        "($.eventName = DeleteRoute)",
-        "($.eventSource = ec2.amazonaws.com && $.eventName = DeleteRoute)",
-    );
-    let c = ct(&required, ROUTES_PARENTHESISED);
-    assert!(
-        matches!(c.verdict(), Verdict::Equivalent | Verdict::Covers),
-        "{c:?}"
-    );
-    assert_eq!(
-        lang(&required, ROUTES_PARENTHESISED).verdict(),
-        Verdict::Partial
-    );
 }
 
 #[test]
@@ -197,7 +187,9 @@ fn drift_verdicts_under_cloudtrail_judgement() {
     let cases = [
         (SECURITY_GROUPS_V5_0, SECURITY_GROUPS_V1_2, Verdict::Partial),
         (SECURITY_GROUPS_V1_2, SECURITY_GROUPS_V5_0, Verdict::Covers),
-        (ROUTES_V3_0, ROUTES_V1_2, Verdict::Covers),
+        // v1.2 also matches CreateRoute from API Gateway and App Mesh, which the v3.0 text
+        // leaves out; over the EC2 events the v3.0 text is about, both say the same.
+        (ROUTES_V3_0, ROUTES_V1_2, Verdict::Equivalent),
         (ROUTES_V1_2, ROUTES_V3_0, Verdict::Partial),
         (UNAUTHORIZED_V1_2, UNAUTHORIZED_V4_0, Verdict::Partial),
         (UNAUTHORIZED_V4_0, UNAUTHORIZED_V1_2, Verdict::Covers),
@@ -215,7 +207,9 @@ fn drift_verdicts_under_cloudtrail_judgement() {
     for (required, actual, expected) in cases {
         let c = ct(required, actual);
         assert_eq!(c.verdict(), expected, "{required} / {actual}: {c:?}");
-        assert_eq!(lang(required, actual).verdict(), expected);
+        if (required, actual) != (ROUTES_V3_0, ROUTES_V1_2) {
+            assert_eq!(lang(required, actual).verdict(), expected);
+        }
         for e in c.missed_events() {
             assert!(EventCatalog::builtin().admits(e), "{e}");
         }

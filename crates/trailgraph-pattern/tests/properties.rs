@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use trailgraph_pattern::{
     Comparison, Event, EventCatalog, Judgement, Verdict, compare, compare_judged, parse,
+    scope_sources,
 };
 
 const SELECTORS: [&str; 6] = ["$.a", "$.b", "$.c.d", "$.c.e", "$.l[0]", "$.l[1]"];
@@ -251,7 +252,16 @@ proptest! {
         let r = parse(&required).unwrap();
         let a = parse(&actual).unwrap();
         let c = compare_judged(&r, &a, Judgement::CloudTrail(catalog));
-        for e in events.iter().filter(|e| catalog.admits(e)) {
+        // A required pattern that names its event sources is judged over events from them.
+        let scope = scope_sources(&r);
+        let in_scope = |e: &Value| {
+            scope.as_ref().is_none_or(|sources| {
+                e.get("eventSource")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| sources.iter().any(|x| x == s))
+            })
+        };
+        for e in events.iter().filter(|e| catalog.admits(e) && in_scope(e)) {
             let ev = Event::from_json(e.clone());
             let (rm, am) = (r.matches(&ev), a.matches(&ev));
             match c.verdict() {

@@ -1,11 +1,13 @@
 //! The `covers` operator: `filter_pattern covers "<CloudWatch Logs pattern>"` holds when the
-//! property's filter pattern matches every event the given pattern matches (verdict
-//! `equivalent` or `covers` from [`trailgraph_pattern::compare`]).
+//! property's filter pattern *counts* for the given pattern ([`trailgraph_pattern::Assessment::counts`]):
+//! it matches every event the given pattern matches (verdict `equivalent` or `covers`), judged
+//! over the events CloudTrail writes unless the searcher judges by the pattern language alone,
+//! and it is not a catch-all filter unless the given pattern is catch-all too.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
 
-use trailgraph_pattern::{Pattern, Verdict, compare, parse};
+use trailgraph_pattern::{Judgement, Pattern, assess, parse};
 
 use crate::eval::FastHash;
 
@@ -17,13 +19,28 @@ pub(crate) fn check_required(text: &str) -> Result<(), String> {
 /// Comparisons by (required, actual) text, shared by every evaluation (and thread) of a
 /// [`crate::Searcher`]: many metric filters share a pattern, many checks share filters, and a
 /// comparison is far dearer than a lookup. A hit allocates nothing.
-#[derive(Default)]
 pub(crate) struct CoversCache {
+    judgement: Judgement<'static>,
     required: Mutex<HashMap<String, Option<Pattern>>>,
     results: RwLock<HashMap<String, HashMap<String, bool, FastHash>, FastHash>>,
 }
 
+impl Default for CoversCache {
+    fn default() -> Self {
+        CoversCache::new(Judgement::cloudtrail())
+    }
+}
+
 impl CoversCache {
+    /// An empty cache whose comparisons use `judgement`.
+    pub(crate) fn new(judgement: Judgement<'static>) -> Self {
+        CoversCache {
+            judgement,
+            required: Mutex::default(),
+            results: RwLock::default(),
+        }
+    }
+
     /// Whether `actual` covers `required`. An actual pattern that does not parse covers nothing.
     pub(crate) fn covers(&self, required: &str, actual: &str) -> bool {
         // A poisoned lock only means another thread panicked while inserting; the maps are
@@ -45,10 +62,7 @@ impl CoversCache {
                 .clone()
         };
         let verdict = match (required_pattern.as_ref(), parse(actual)) {
-            (Some(r), Ok(a)) => matches!(
-                compare(r, &a).verdict(),
-                Verdict::Equivalent | Verdict::Covers
-            ),
+            (Some(r), Ok(a)) => assess(r, &a, self.judgement).counts(),
             _ => false,
         };
         self.results

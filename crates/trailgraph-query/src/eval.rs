@@ -130,6 +130,16 @@ impl<'a> Searcher<'a> {
         self
     }
 
+    /// Judges `covers` with `judgement`: over the events CloudTrail writes (the default,
+    /// [`trailgraph_pattern::Judgement::cloudtrail`]) or by the pattern language alone
+    /// ([`trailgraph_pattern::Judgement::Language`]). Either way a catch-all filter covers only
+    /// a catch-all pattern.
+    #[must_use]
+    pub fn judging_filters(mut self, judgement: trailgraph_pattern::Judgement<'static>) -> Self {
+        self.shared.covers = CoversCache::new(judgement);
+        self
+    }
+
     /// The inventory searched.
     pub fn inventory(&self) -> &'a Inventory {
         self.inventory

@@ -29,6 +29,7 @@ pub fn to_json(report: &Report) -> Json {
     json!({
         "benchmark": report.benchmark.id,
         "generated_at": super::time(report.generated_at),
+        "filter_judgement": report.filter_judgement,
         "inventory": {
             "source": report.inventory.source,
             "collected_at": super::time(report.inventory.collected_at),

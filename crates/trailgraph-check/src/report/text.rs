@@ -32,7 +32,13 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         "{} ({}){}",
         report.benchmark.title,
         report.benchmark.id,
-        if report.strict { ", strict" } else { "" }
+        if report.strict {
+            ", strict"
+        } else if report.filter_judgement == "language" {
+            ", filters judged by the pattern language only"
+        } else {
+            ""
+        }
     );
     writeln!(out, "{}", paint(&header, BOLD, color))?;
     writeln!(

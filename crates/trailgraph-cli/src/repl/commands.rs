@@ -367,12 +367,14 @@ fn run_checks(
         checks: Vec::new(),
         accounts: Vec::new(),
         strict: false,
+        language_only: false,
         generated_at: None,
     };
     let mut i = 0;
     while let Some((span, word)) = rest.get(i) {
         match *word {
             "--strict" => options.strict = true,
+            "--language-only" => options.language_only = true,
             "--account" | "--benchmark" if command == "check" || *word == "--account" => {
                 let Some((_, value)) = rest.get(i + 1) else {
                     return Err(error_at(

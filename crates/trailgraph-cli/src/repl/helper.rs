@@ -36,7 +36,7 @@ const QUERY_COMMANDS: &[&str] = &["search", "explain"];
 const PATH_COMMANDS: &[&str] = &["list", "count", "sort", "aggregate", "format"];
 
 /// Options of `check run` and `benchmark run`.
-const RUN_OPTIONS: &[&str] = &["--account", "--benchmark", "--strict"];
+const RUN_OPTIONS: &[&str] = &["--account", "--benchmark", "--language-only", "--strict"];
 
 /// The words completion chooses from.
 #[derive(Debug, Clone, Copy)]
