@@ -115,6 +115,8 @@ struct Rejection {
     region: Option<usize>,
     /// `None` when nothing is removed (an account without regions).
     document: Option<Document>,
+    /// Every document of the account is removed (its folder is another account's).
+    whole_account: bool,
     error: CollectionError,
 }
 
@@ -155,9 +157,17 @@ pub fn validated(evidence: &Evidence) -> Cow<'_, Evidence> {
         if let (Some(account), Some(document)) = (out.accounts.get_mut(r.account), &r.document) {
             remove(account, r.region, document);
         }
+        if let Some(account) = out.accounts.get_mut(r.account).filter(|_| r.whole_account) {
+            for region in &mut account.regions {
+                *region = RegionEvidence {
+                    region: std::mem::take(&mut region.region),
+                    ..RegionEvidence::default()
+                };
+            }
+        }
         // Validating validated evidence adds nothing: removed documents are gone, and the one
         // error that removes nothing is not repeated.
-        if r.document.is_some() || !out.meta.errors.contains(&r.error) {
+        if r.document.is_some() || r.whole_account || !out.meta.errors.contains(&r.error) {
             out.meta.errors.push(r.error);
         }
     }
@@ -195,6 +205,7 @@ fn rejections(evidence: &Evidence) -> Vec<Rejection> {
                 account: a,
                 region: None,
                 document: None,
+                whole_account: false,
                 error: CollectionError {
                     account: id.to_owned(),
                     region: None,
@@ -265,7 +276,7 @@ fn check_caller_identity(a: usize, id: &str, doc: &Json) -> Vec<Rejection> {
             &document,
             None,
             foreign(format!(
-                "{}; nothing in this folder can be attributed to {id}",
+                "{}; nothing in this folder is used as evidence of {id}",
                 problem.detail
             )),
         );
@@ -275,6 +286,7 @@ fn check_caller_identity(a: usize, id: &str, doc: &Json) -> Vec<Rejection> {
             account: a,
             region: None,
             document: None,
+            whole_account: true,
             error: cloudtrail,
         });
     }
@@ -282,6 +294,7 @@ fn check_caller_identity(a: usize, id: &str, doc: &Json) -> Vec<Rejection> {
         account: a,
         region: None,
         document: Some(document.clone()),
+        whole_account: false,
         error: error(id, None, &document, None, problem),
     });
     out
@@ -309,6 +322,7 @@ fn check_region(a: usize, id: &str, r: usize, region: &RegionEvidence, out: &mut
             region: Some(r),
             error: error(id, Some(name), &document, resource, problem),
             document: Some(document),
+            whole_account: false,
         });
     };
     let trail_arn = |trail: &str| -> Option<String> {
@@ -783,6 +797,21 @@ mod tests {
         let services: Vec<&str> = errors.iter().map(|x| x.service.as_str()).collect();
         assert_eq!(services, ["cloudtrail", "sts"]);
         assert!(errors.iter().all(|x| x.code == FOREIGN_EVIDENCE));
+        let cleaned = validated(&e).into_owned();
+        let r = &cleaned.accounts[0].regions[0];
+        assert_eq!(
+            (
+                r.region.as_str(),
+                r.describe_trails.is_none(),
+                r.trail_status.is_empty()
+            ),
+            ("us-east-1", true, true)
+        );
+        assert_eq!(
+            validated(&cleaned).as_ref(),
+            &cleaned,
+            "validated twice adds nothing"
+        );
     }
 
     #[test]
