@@ -143,7 +143,7 @@ fn the_undamaged_account_passes_every_check() {
     let rep = report(&catalog, &e);
     assert_eq!(build_inventory(&e).meta.errors, []);
     let results: Vec<_> = rep.results().filter(|r| r.account == ACCT).collect();
-    assert_eq!(results.len(), 19);
+    assert_eq!(results.len(), 18);
     for r in results {
         assert_eq!(r.status, Status::Passed, "{}: {}", r.check, r.reason);
     }
