@@ -307,12 +307,15 @@ fn singles() -> Vec<Single> {
     ]
 }
 
+/// Damages one document.
+type Damage<'a> = Box<dyn Fn(&mut Json) + 'a>;
+
 #[test]
 fn every_damage_to_a_single_document_is_not_evaluable() {
     let catalog = catalog();
     let mut cases = 0;
     for (field, key, renamed, service, operation, item_key, wrong, token) in singles() {
-        let damages: Vec<(&str, Box<dyn Fn(&mut Json)>)> = vec![
+        let damages: Vec<(&str, Damage<'_>)> = vec![
             (
                 "missing top-level key",
                 Box::new(|d: &mut Json| drop(d.as_object_mut().unwrap().remove(key))),

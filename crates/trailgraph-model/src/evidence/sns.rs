@@ -49,12 +49,12 @@ impl TopicAttributes {
             "SubscriptionsPending",
             "SubscriptionsDeleted",
         ] {
-            if let Some(text) = attributes.attributes.get(key) {
-                if text.parse::<u64>().is_err() {
-                    return Err(format!(
-                        "`Attributes.{key}` is `{text}`, expected a whole number"
-                    ));
-                }
+            if let Some(text) = attributes.attributes.get(key)
+                && text.parse::<u64>().is_err()
+            {
+                return Err(format!(
+                    "`Attributes.{key}` is `{text}`, expected a whole number"
+                ));
             }
         }
         Ok(attributes)

@@ -336,11 +336,7 @@ fn check_region(a: usize, id: &str, r: usize, region: &RegionEvidence, out: &mut
             .find(|t| t.get("Name").and_then(Json::as_str) == Some(trail))
             .and_then(|t| t.get("TrailARN")?.as_str().map(str::to_owned))
     };
-    let singles: [(
-        Document,
-        &Option<Json>,
-        fn(&Json, &str) -> Result<(), Problem>,
-    ); 6] = [
+    let singles: [(Document, &Option<Json>, Check); 6] = [
         (
             Document::DescribeTrails,
             &region.describe_trails,
@@ -361,10 +357,10 @@ fn check_region(a: usize, id: &str, r: usize, region: &RegionEvidence, out: &mut
         ),
     ];
     for (document, doc, check) in singles {
-        if let Some(doc) = doc {
-            if let Err(problem) = paged(doc).and_then(|()| check(doc, id)) {
-                reject(document, None, problem);
-            }
+        if let Some(doc) = doc
+            && let Err(problem) = paged(doc).and_then(|()| check(doc, id))
+        {
+            reject(document, None, problem);
         }
     }
     for (trail, doc) in &region.trail_status {
@@ -427,6 +423,9 @@ fn check_region(a: usize, id: &str, r: usize, region: &RegionEvidence, out: &mut
         }
     }
 }
+
+/// A check of one single document of a region, given the account it is filed under.
+type Check = fn(&Json, &str) -> Result<(), Problem>;
 
 fn paged(doc: &Json) -> Result<(), Problem> {
     match super::shape::page_token(doc) {
@@ -594,9 +593,12 @@ mod tests {
         assert_eq!(validate(&evidence(region())), []);
     }
 
+    /// Damages a region's evidence.
+    type Damage = fn(&mut RegionEvidence);
+
     #[test]
     fn every_kind_of_damage_is_an_error_for_its_operation() {
-        let cases: Vec<(&str, fn(&mut RegionEvidence), &str, &str)> = vec![
+        let cases: Vec<(&str, Damage, &str, &str)> = vec![
             (
                 "renamed key",
                 |r| r.log_groups = Some(json!({"LogGroups": []})),
