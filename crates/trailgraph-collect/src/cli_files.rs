@@ -6,10 +6,11 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use trailgraph_model::evidence::{AccountEvidence, Evidence, RegionEvidence};
+use trailgraph_model::evidence::{AccountEvidence, Evidence, INVALID_EVIDENCE, RegionEvidence};
 use trailgraph_model::{CollectionError, SnapshotMeta};
 
 use crate::error::ImportError;
@@ -39,6 +40,14 @@ pub const TRAIL_TAGS_PREFIX: &str = "cloudtrail-list-tags--";
 /// Prefix of `sns-get-topic-attributes--<topic name>.json`.
 pub const TOPIC_ATTRIBUTES_PREFIX: &str = "sns-get-topic-attributes--";
 
+/// The largest evidence file read, 256 MiB: a `describe-log-groups` of 600,000 log groups is
+/// about 150 MiB. A larger file is recorded as unreadable, never read whole.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Code of an evidence file that is there but cannot be read: not a regular file (a FIFO, a
+/// device, a folder), larger than [`MAX_FILE_BYTES`], or failing to read.
+pub const UNREADABLE_EVIDENCE: &str = "UnreadableEvidence";
+
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '_ {
     move |source| ImportError::Io {
         path: path.to_owned(),
@@ -46,13 +55,53 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '_ {
     }
 }
 
-fn read_json(path: &Path) -> Result<Value, ImportError> {
-    let text = fs::read_to_string(path).map_err(io_error(path))?;
-    serde_json::from_str(&text).map_err(|e| ImportError::Json {
-        path: path.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
+/// Why an evidence file that is present could not be used: a code and a message naming it.
+struct Unusable {
+    code: &'static str,
+    message: String,
+}
+
+/// Reads one evidence file: only a regular file (a symbolic link to one is followed), at most
+/// [`MAX_FILE_BYTES`], never empty, valid JSON. A FIFO or `/dev/zero` is refused before it is
+/// opened, so an import cannot hang on it.
+fn read_document(path: &Path) -> Result<Value, Unusable> {
+    let unreadable = |what: String| Unusable {
+        code: UNREADABLE_EVIDENCE,
+        message: format!("{}: {what}", path.display()),
+    };
+    let metadata = fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
+    if !metadata.is_file() {
+        return Err(unreadable(
+            "not a regular file (a FIFO, device or folder is never read)".into(),
+        ));
+    }
+    let file = fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(unreadable(format!(
+            "larger than the limit of {MAX_FILE_BYTES} bytes"
+        )));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Unusable {
+            code: INVALID_EVIDENCE,
+            message: format!(
+                "{}: the file is empty (an empty result is a document such as {{\"trailList\": []}})",
+                path.display()
+            ),
+        });
+    }
+    serde_json::from_slice(&bytes).map_err(|e| Unusable {
+        code: INVALID_EVIDENCE,
+        message: format!(
+            "{}:{}:{}: invalid JSON: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ),
     })
 }
 
@@ -67,6 +116,23 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
 
 fn is_account_id(name: &str) -> bool {
     name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Region-shaped: two lowercase letters, one or more lowercase words, a number
+/// (`us-east-1`, `us-gov-west-1`, `ap-southeast-5`).
+fn is_region_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return false;
+    };
+    first.len() == 2
+        && first.bytes().all(|b| b.is_ascii_lowercase())
+        && !middle.is_empty()
+        && middle
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn not_collected(
@@ -88,50 +154,96 @@ fn not_collected(
     }
 }
 
+fn unusable(
+    account: &str,
+    region: Option<&str>,
+    service: &str,
+    operation: &str,
+    resource: Option<&str>,
+    problem: Unusable,
+) -> CollectionError {
+    CollectionError {
+        account: account.to_owned(),
+        region: region.map(str::to_owned),
+        service: service.to_owned(),
+        operation: operation.to_owned(),
+        resource: resource.map(str::to_owned),
+        code: problem.code.to_owned(),
+        message: problem.message,
+    }
+}
+
 /// Reads AWS CLI evidence from `dir` (layout in `docs/aws-cli-evidence.md`).
 ///
 /// Missing files are recorded in `meta.errors` with code `NotCollected`: the per-region files,
 /// and the per-trail files for every trail homed in that account and region (per-topic files
-/// for every listed topic). `cloudtrail-list-tags--*.json` files are optional. Files with other
-/// names are ignored and noted.
+/// for every listed topic). `cloudtrail-list-tags--*.json` files are optional. A file that is
+/// there but cannot be used is recorded too: `UnreadableEvidence` (not a regular file, larger
+/// than [`MAX_FILE_BYTES`], a read error) or `InvalidEvidence` (empty, not JSON). Folders
+/// under an account that are not region-shaped (`.git`) and files with other names are
+/// ignored and noted. The shape of each document is checked when the inventory is built
+/// (`trailgraph_model::evidence::validated`).
 pub fn import_aws_cli(dir: &Path) -> Result<Evidence, ImportError> {
     let mut meta = SnapshotMeta::now("aws-cli");
     let mut accounts = Vec::new();
     for account_dir in sorted_entries(dir)? {
-        let Some(account_id) = account_dir.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        if !account_dir.is_dir() || !is_account_id(account_id) {
+        let Some(account_id) = account_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|n| is_account_id(n) && account_dir.is_dir())
+        else {
             meta.notes.push(format!(
                 "ignored {} (not an account folder)",
                 account_dir.display()
             ));
             continue;
-        }
+        };
         let account_id = account_id.to_owned();
         let mut account = AccountEvidence {
             account_id: account_id.clone(),
             ..AccountEvidence::default()
         };
         for entry in sorted_entries(&account_dir)? {
-            let name = entry
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_owned();
-            if entry.is_dir() {
-                let region = import_region(&entry, &account_id, &name, &mut meta)?;
-                account.regions.push(region);
-            } else if name == CALLER_IDENTITY_FILE {
-                account.caller_identity = Some(read_json(&entry)?);
+            let Some(name) = entry.file_name().and_then(|n| n.to_str()) else {
+                meta.notes.push(format!(
+                    "ignored {} (the name is not UTF-8)",
+                    entry.display()
+                ));
+                continue;
+            };
+            if name == CALLER_IDENTITY_FILE {
+                match read_document(&entry) {
+                    Ok(identity) => account.caller_identity = Some(identity),
+                    Err(problem) => meta.errors.push(unusable(
+                        &account_id,
+                        None,
+                        "sts",
+                        "GetCallerIdentity",
+                        None,
+                        problem,
+                    )),
+                }
             } else if name == ACCOUNT_ALIASES_FILE {
-                let aliases = read_json(&entry)?;
-                account.name = aliases
-                    .get("AccountAliases")
-                    .and_then(serde_json::Value::as_array)
-                    .and_then(|a| a.first())
-                    .and_then(serde_json::Value::as_str)
-                    .map(str::to_owned);
+                match read_document(&entry) {
+                    Ok(aliases) => {
+                        account.name = aliases
+                            .get("AccountAliases")
+                            .and_then(serde_json::Value::as_array)
+                            .and_then(|a| a.first())
+                            .and_then(serde_json::Value::as_str)
+                            .map(str::to_owned);
+                    }
+                    // The alias only names the account; the id is used instead.
+                    Err(problem) => meta.notes.push(format!("ignored {}", problem.message)),
+                }
+            } else if entry.is_dir() {
+                if !is_region_name(name) {
+                    meta.notes
+                        .push(format!("ignored {} (not a region folder)", entry.display()));
+                    continue;
+                }
+                let region = import_region(&entry, &account_id, name, &mut meta)?;
+                account.regions.push(region);
             } else {
                 meta.notes.push(format!("ignored {}", entry.display()));
             }
@@ -193,27 +305,45 @@ fn import_region(
         region: region.to_owned(),
         ..RegionEvidence::default()
     };
-    let mut single =
-        |file: &str, service: &str, operation: &str| -> Result<Option<Value>, ImportError> {
-            let path = dir.join(file);
-            if path.is_file() {
-                return read_json(&path).map(Some);
-            }
+    let mut single = |file: &str, service: &str, operation: &str| -> Option<Value> {
+        let path = dir.join(file);
+        if fs::symlink_metadata(&path).is_err() {
             meta.errors.push(not_collected(
                 account, region, service, operation, None, &path,
             ));
-            Ok(None)
-        };
-    evidence.describe_trails = single(DESCRIBE_TRAILS_FILE, "cloudtrail", "DescribeTrails")?;
-    evidence.log_groups = single(LOG_GROUPS_FILE, "logs", "DescribeLogGroups")?;
-    evidence.metric_filters = single(METRIC_FILTERS_FILE, "logs", "DescribeMetricFilters")?;
-    evidence.alarms = single(ALARMS_FILE, "cloudwatch", "DescribeAlarms")?;
-    evidence.topics = single(TOPICS_FILE, "sns", "ListTopics")?;
-    evidence.subscriptions = single(SUBSCRIPTIONS_FILE, "sns", "ListSubscriptions")?;
+            return None;
+        }
+        match read_document(&path) {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                meta.errors.push(unusable(
+                    account,
+                    Some(region),
+                    service,
+                    operation,
+                    None,
+                    problem,
+                ));
+                None
+            }
+        }
+    };
+    evidence.describe_trails = single(DESCRIBE_TRAILS_FILE, "cloudtrail", "DescribeTrails");
+    evidence.log_groups = single(LOG_GROUPS_FILE, "logs", "DescribeLogGroups");
+    evidence.metric_filters = single(METRIC_FILTERS_FILE, "logs", "DescribeMetricFilters");
+    evidence.alarms = single(ALARMS_FILE, "cloudwatch", "DescribeAlarms");
+    evidence.topics = single(TOPICS_FILE, "sns", "ListTopics");
+    evidence.subscriptions = single(SUBSCRIPTIONS_FILE, "sns", "ListSubscriptions");
 
-    // Per-name files: read whatever is there, then check the expected ones.
+    // Per-name files: read whatever is there, then check the expected ones. A file that is
+    // there but unusable is recorded once, as what it is, not also as missing.
+    let mut unusable_files: Vec<String> = Vec::new();
     for path in sorted_entries(dir)? {
         let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+            meta.notes.push(format!(
+                "ignored {} (the name is not UTF-8)",
+                path.display()
+            ));
             continue;
         };
         let Some(stem) = file.strip_suffix(".json") else {
@@ -221,31 +351,57 @@ fn import_region(
             continue;
         };
         let target = if let Some(name) = stem.strip_prefix(TRAIL_STATUS_PREFIX) {
-            Some((&mut evidence.trail_status, name))
+            Some((
+                &mut evidence.trail_status,
+                name,
+                "cloudtrail",
+                "GetTrailStatus",
+            ))
         } else if let Some(name) = stem.strip_prefix(EVENT_SELECTORS_PREFIX) {
-            Some((&mut evidence.event_selectors, name))
+            Some((
+                &mut evidence.event_selectors,
+                name,
+                "cloudtrail",
+                "GetEventSelectors",
+            ))
         } else if let Some(name) = stem.strip_prefix(TRAIL_TAGS_PREFIX) {
-            Some((&mut evidence.trail_tags, name))
+            Some((&mut evidence.trail_tags, name, "cloudtrail", "ListTags"))
         } else if let Some(name) = stem.strip_prefix(TOPIC_ATTRIBUTES_PREFIX) {
-            Some((&mut evidence.topic_attributes, name))
+            Some((
+                &mut evidence.topic_attributes,
+                name,
+                "sns",
+                "GetTopicAttributes",
+            ))
         } else {
             None
         };
         match target {
-            Some((map, name)) => {
-                map.insert(name.to_owned(), read_json(&path)?);
-            }
+            Some((map, name, service, operation)) => match read_document(&path) {
+                Ok(value) => {
+                    map.insert(name.to_owned(), value);
+                }
+                Err(problem) => {
+                    meta.errors.push(unusable(
+                        account,
+                        Some(region),
+                        service,
+                        operation,
+                        None,
+                        problem,
+                    ));
+                    unusable_files.push(file.to_owned());
+                }
+            },
             None if is_known_single(file) => {}
             None => meta.notes.push(format!("ignored {}", path.display())),
         }
     }
+    let missing = |prefix: &str, name: &str| {
+        let file = format!("{prefix}{name}.json");
+        (!unusable_files.contains(&file)).then(|| dir.join(file))
+    };
     if let Some(trails) = &evidence.describe_trails {
-        if trails.get("trailList").and_then(Value::as_array).is_none() {
-            return Err(ImportError::Shape {
-                path: dir.join(DESCRIBE_TRAILS_FILE),
-                message: "expected an object with a `trailList` array".into(),
-            });
-        }
         for (name, arn) in home_trails(trails, account, region) {
             for (map, prefix, operation) in [
                 (
@@ -259,8 +415,10 @@ fn import_region(
                     "GetEventSelectors",
                 ),
             ] {
-                if !map.contains_key(&name) {
-                    let path = dir.join(format!("{prefix}{name}.json"));
+                if map.contains_key(&name) {
+                    continue;
+                }
+                if let Some(path) = missing(prefix, &name) {
                     meta.errors.push(not_collected(
                         account,
                         region,
@@ -276,8 +434,10 @@ fn import_region(
     if let Some(topics) = &evidence.topics {
         for arn in topic_arns(topics) {
             let name = arn.rsplit(':').next().unwrap_or(&arn).to_owned();
-            if !evidence.topic_attributes.contains_key(&name) {
-                let path = dir.join(format!("{TOPIC_ATTRIBUTES_PREFIX}{name}.json"));
+            if evidence.topic_attributes.contains_key(&name) {
+                continue;
+            }
+            if let Some(path) = missing(TOPIC_ATTRIBUTES_PREFIX, &name) {
                 meta.errors.push(not_collected(
                     account,
                     region,
@@ -413,27 +573,53 @@ mod tests {
     }
 
     #[test]
-    fn malformed_json_names_file_line_and_column() {
+    fn malformed_json_is_recorded_with_file_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir
             .path()
             .join("111122223333/eu-west-1")
             .join(LOG_GROUPS_FILE);
         write(&file, "{\n  \"logGroups\": [,]\n}");
-        let err = import_aws_cli(dir.path()).unwrap_err();
-        match &err {
-            ImportError::Json {
-                path, line, column, ..
-            } => {
-                assert_eq!(path, &file);
-                assert_eq!((*line, *column), (2, 17));
-            }
-            other => panic!("unexpected {other:?}"),
-        }
+        let evidence = import_aws_cli(dir.path()).unwrap();
+        assert!(evidence.accounts[0].regions[0].log_groups.is_none());
+        let e = evidence
+            .meta
+            .errors
+            .iter()
+            .find(|e| e.operation == "DescribeLogGroups")
+            .unwrap();
+        assert_eq!(e.code, INVALID_EVIDENCE);
+        assert_eq!(e.region.as_deref(), Some("eu-west-1"));
         assert!(
-            err.to_string()
-                .contains("logs-describe-log-groups.json:2:17")
+            e.message
+                .contains("logs-describe-log-groups.json:2:17: invalid JSON"),
+            "{}",
+            e.message
         );
+    }
+
+    #[test]
+    fn only_region_shaped_folders_are_regions() {
+        for name in [
+            "us-east-1",
+            "us-gov-west-1",
+            "ap-southeast-5",
+            "eu-central-2",
+        ] {
+            assert!(is_region_name(name), "{name}");
+        }
+        for name in [
+            ".git",
+            "us-east",
+            "useast-1",
+            "us--1",
+            "US-east-1",
+            "us-east-1a",
+            "u-east-1",
+            "-east-1",
+        ] {
+            assert!(!is_region_name(name), "{name}");
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ mod error;
 mod options;
 mod progress;
 
-pub use cli_files::{export_aws_cli, import_aws_cli};
+pub use cli_files::{MAX_FILE_BYTES, UNREADABLE_EVIDENCE, export_aws_cli, import_aws_cli};
 pub use collect::{SERVICES, Source, assume_roles, collect, collect_from, load_sources};
 pub use convert::cli_timestamp;
 pub use error::{CollectError, ImportError};

@@ -13,7 +13,7 @@
 //! - alarm → SNS topic by the ARNs in `AlarmActions`, in any collected account and region;
 //! - topic → subscription by topic ARN.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value as Json;
 
@@ -36,7 +36,13 @@ pub fn region_node_id(account_id: &str, region: &str) -> String {
 }
 
 /// Builds the linked inventory from evidence.
+///
+/// The evidence is validated first ([`crate::evidence::validated`]): a document that does not
+/// have its shape, is one page of a longer list or belongs to another account is left out and
+/// recorded in `meta.errors`, so it reads as "not collected", never as "no resources".
 pub fn build_inventory(evidence: &Evidence) -> Inventory {
+    let evidence = crate::evidence::validated(evidence);
+    let evidence = evidence.as_ref();
     let mut builder = Builder {
         inventory: Inventory::new(evidence.meta.clone()),
         ..Builder::default()
@@ -105,9 +111,20 @@ struct Builder {
     subscriptions: Vec<(NodeId, String)>,
     /// Trails and the log group ARN they deliver to.
     trail_log_groups: Vec<(NodeId, String)>,
+    /// Every edge added so far (all are `default` edges): one hash look-up per edge keeps
+    /// building linear where scanning a region's 80,000 edges per new edge was quadratic.
+    edges: HashSet<(NodeId, NodeId)>,
 }
 
 impl Builder {
+    /// Adds a `default` edge once.
+    fn edge(&mut self, from: NodeId, to: NodeId) {
+        if self.edges.insert((from, to)) {
+            self.inventory
+                .add_edge_unchecked(from, to, EdgeType::Default);
+        }
+    }
+
     fn add(&mut self, node: Node, ancestors: Ancestors) -> Option<NodeId> {
         // Ids come from ARNs, which are unique; a repeated id (the same resource listed twice)
         // keeps the first node.
@@ -177,7 +194,7 @@ impl Builder {
                 },
             );
             if let Some(c) = cloud {
-                self.inventory.add_edge(c, index, EdgeType::Default);
+                self.edge(c, index);
             }
             self.accounts.insert(id.clone(), index);
             for region in &account.regions {
@@ -199,7 +216,7 @@ impl Builder {
                         region: Some(r),
                     },
                 );
-                self.inventory.add_edge(index, r, EdgeType::Default);
+                self.edge(index, r);
                 self.regions.insert((id.clone(), region.region.clone()), r);
             }
         }
@@ -215,7 +232,7 @@ impl Builder {
     fn add_regional(&mut self, account: &str, region: &str, node: Node) -> Option<NodeId> {
         let (r, ancestors) = self.ancestors_of(account, region)?;
         let index = self.add(node, ancestors)?;
-        self.inventory.add_edge(r, index, EdgeType::Default);
+        self.edge(r, index);
         Some(index)
     }
 
@@ -625,7 +642,7 @@ impl Builder {
                     other.account.account_id.clone(),
                     other.region.region.clone(),
                 )) {
-                    self.inventory.add_edge(*r, index, EdgeType::Default);
+                    self.edge(*r, index);
                 }
             }
             if let Some(group_arn) = chosen
@@ -645,12 +662,12 @@ impl Builder {
                 .inventory
                 .find(normalise_log_group_arn(group_arn.as_str()))
             {
-                self.inventory.add_edge(trail, group, EdgeType::Default);
+                self.edge(trail, group);
             }
         }
         for (filter, acct, reg, group) in std::mem::take(&mut self.filters) {
             if let Some(g) = self.log_groups.get(&(acct.clone(), reg.clone(), group)) {
-                self.inventory.add_edge(*g, filter, EdgeType::Default);
+                self.edge(*g, filter);
             }
             let keys: Vec<(String, String)> = self
                 .inventory
@@ -671,7 +688,7 @@ impl Builder {
             for (metric, namespace) in keys {
                 let key = (acct.clone(), reg.clone(), metric, namespace);
                 for alarm in self.alarms_by_metric.get(&key).cloned().unwrap_or_default() {
-                    self.inventory.add_edge(filter, alarm, EdgeType::Default);
+                    self.edge(filter, alarm);
                 }
             }
         }
@@ -683,7 +700,7 @@ impl Builder {
                 .filter(|a| a.starts_with("arn:") && a.contains(":sns:"))
             {
                 match self.inventory.find(action) {
-                    Some(topic) => self.inventory.add_edge(alarm, topic, EdgeType::Default),
+                    Some(topic) => self.edge(alarm, topic),
                     None => {
                         let scope = arn_account(action).zip(arn_region(action));
                         let in_scope = scope.is_some_and(|(a, r)| {
@@ -702,8 +719,7 @@ impl Builder {
         }
         for (subscription, topic_arn) in std::mem::take(&mut self.subscriptions) {
             if let Some(topic) = self.inventory.find(&topic_arn) {
-                self.inventory
-                    .add_edge(topic, subscription, EdgeType::Default);
+                self.edge(topic, subscription);
             }
         }
     }
@@ -1120,8 +1136,9 @@ mod tests {
              "MetricName": "VpcChanges", "Namespace": "CIS", "ActionsEnabled": true,
              "AlarmActions": [format!("arn:aws:sns:eu-west-1:{acct}:alerts"), "arn:aws:sns:us-east-1:999988887777:far"]},
             {"AlarmName": "other-ns", "AlarmArn": format!("arn:aws:cloudwatch:us-east-1:{acct}:alarm:other-ns"),
-             "MetricName": "VpcChanges", "Namespace": "Other", "ActionsEnabled": true},
+             "MetricName": "VpcChanges", "Namespace": "Other", "ActionsEnabled": true, "AlarmActions": []},
             {"AlarmName": "math", "AlarmArn": format!("arn:aws:cloudwatch:us-east-1:{acct}:alarm:math"),
+             "ActionsEnabled": true, "AlarmActions": [],
              "Metrics": [{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "CIS", "MetricName": "VpcChanges"}, "Period": 300, "Stat": "Sum"}},
                          {"Id": "e1", "Expression": "m1 * 2"}]}
         ], "CompositeAlarms": []}));
@@ -1242,6 +1259,51 @@ mod tests {
             .collect();
         assert!(subs.contains(&"https://hooks.example.com/…".to_owned()));
         assert!(!subs.iter().any(|s| s.contains("secret")));
+    }
+
+    #[test]
+    fn fixture_demo_and_generated_evidence_are_valid() {
+        assert_eq!(crate::evidence::validate(&two_region_evidence()), []);
+        assert_eq!(crate::evidence::validate(&crate::demo::demo_evidence()), []);
+        assert_eq!(
+            crate::evidence::validate(&crate::generate::generate_evidence(3, 17)),
+            []
+        );
+    }
+
+    #[test]
+    fn a_damaged_document_is_left_out_and_recorded_on_the_account() {
+        let mut evidence = two_region_evidence();
+        evidence.accounts[0].regions[0].log_groups = Some(json!({"LogGroups": []}));
+        let inv = build_inventory(&evidence);
+        assert_eq!(inv.meta.errors.len(), 1);
+        let e = &inv.meta.errors[0];
+        assert_eq!(
+            (e.service.as_str(), e.operation.as_str(), e.code.as_str()),
+            ("logs", "DescribeLogGroups", "InvalidEvidence")
+        );
+        assert!(
+            e.message.starts_with(
+                "111122223333/us-east-1/logs-describe-log-groups.json: missing `logGroups`"
+            ),
+            "{}",
+            e.message
+        );
+        let account = inv.node(inv.find("111122223333").unwrap()).unwrap();
+        let errors = account.property("account_collection_errors").unwrap();
+        assert_eq!(errors.as_array().map(<[Value]>::len), Some(1));
+        // The trail's log group in us-east-1 is not linked: that list was not read.
+        assert_eq!(
+            successors_named(
+                &inv,
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/main",
+                Kind::AwsCloudwatchLogGroup
+            ),
+            Vec::<String>::new()
+        );
+        // Validated evidence validates to itself.
+        let once = crate::evidence::validated(&evidence).into_owned();
+        assert_eq!(crate::evidence::validated(&once).as_ref(), &once);
     }
 
     #[test]

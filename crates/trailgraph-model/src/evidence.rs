@@ -7,6 +7,22 @@
 //!
 //! `None` (or a missing map entry) means "not collected", never "empty": the reason belongs in
 //! [`crate::SnapshotMeta::errors`].
+//!
+//! Each document has a typed shape ([`cloudtrail`], [`logs`], [`cloudwatch`], [`sns`], [`sts`]);
+//! [`validated`] checks every document against it before the builder links anything, and a
+//! document that does not fit is recorded as an error and not used (see [`validate`]).
+
+pub mod cloudtrail;
+pub mod cloudwatch;
+pub mod logs;
+mod shape;
+pub mod sns;
+pub mod sts;
+mod validate;
+
+pub use validate::{
+    Document, FOREIGN_EVIDENCE, INCOMPLETE_EVIDENCE, INVALID_EVIDENCE, validate, validated,
+};
 
 use std::collections::BTreeMap;
 

@@ -221,18 +221,38 @@ impl Inventory {
     }
 
     /// Adds an edge unless the same edge (ends and type) exists already.
+    ///
+    /// The look-up walks the outgoing edges of `from` and the incoming edges of `to` side by
+    /// side and stops when either list ends, so it costs the smaller of the two degrees: adding
+    /// 80,000 resources under one region node stays linear (each new node has no edges yet).
+    /// Builders of large graphs that know their edges keep their own set
+    /// (see [`crate::build_inventory`]).
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge_type: EdgeType) {
-        let exists = self
+        let mut outgoing = self
             .graph
-            .edges_connecting(from, to)
-            .any(|e| *e.weight() == edge_type);
+            .edges_directed(from, Direction::Outgoing)
+            .map(|e| (e.target(), *e.weight()));
+        let mut incoming = self
+            .graph
+            .edges_directed(to, Direction::Incoming)
+            .map(|e| (e.source(), *e.weight()));
+        let exists = loop {
+            match (outgoing.next(), incoming.next()) {
+                (None, _) | (_, None) => break false,
+                (Some(o), Some(i)) => {
+                    if o == (to, edge_type) || i == (from, edge_type) {
+                        break true;
+                    }
+                }
+            }
+        };
         if !exists {
             self.graph.add_edge(from, to, edge_type);
         }
     }
 
     /// Adds an edge without looking for an existing twin (for readers of data that is known to
-    /// hold each edge once).
+    /// hold each edge once, and builders that keep their own set of edges).
     pub(crate) fn add_edge_unchecked(&mut self, from: NodeId, to: NodeId, edge_type: EdgeType) {
         self.graph.add_edge(from, to, edge_type);
     }

@@ -7,7 +7,7 @@
 //! `dump` output in the order the properties were reported.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -165,15 +165,11 @@ impl Object {
 
     /// Builds an object from pairs; a later pair with the same key replaces the earlier value.
     pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Self {
-        let mut out: Vec<(Key, Value)> = Vec::new();
+        let mut out = UniquePairs::default();
         for (k, v) in pairs {
-            let k = k.as_ref();
-            match out.iter_mut().find(|(existing, _)| &**existing == k) {
-                Some(slot) => slot.1 = v,
-                None => out.push((intern(k), v)),
-            }
+            out.push(intern(k.as_ref()), v);
         }
-        Object(out.into_boxed_slice())
+        out.finish()
     }
 
     /// The value under `key`, if present.
@@ -229,6 +225,62 @@ impl Object {
     pub fn heap_bytes(&self) -> usize {
         self.0.len() * std::mem::size_of::<(Key, Value)>()
             + self.0.iter().map(|(_, v)| v.heap_bytes()).sum::<usize>()
+    }
+}
+
+/// Pairs being collected into an [`Object`]: a repeated key replaces the earlier value in its
+/// place. Small objects find a repeated key by scanning; from [`UniquePairs::SCAN`] pairs on, a
+/// hash index of key pointers (keys are interned, so equal names are one allocation) keeps
+/// building linear in the number of pairs (a policy document with 100,000 keys is hostile
+/// input, not a reason for 10^10 comparisons).
+#[derive(Default)]
+struct UniquePairs {
+    pairs: Vec<(Key, Value)>,
+    index: HashMap<usize, usize>,
+}
+
+impl UniquePairs {
+    /// Up to this many pairs, a scan is cheaper than hashing.
+    const SCAN: usize = 16;
+
+    fn with_capacity(capacity: usize) -> Self {
+        UniquePairs {
+            pairs: Vec::with_capacity(capacity),
+            index: HashMap::new(),
+        }
+    }
+
+    fn address(key: &Key) -> usize {
+        Arc::as_ptr(key).cast::<u8>() as usize
+    }
+
+    fn push(&mut self, key: Key, value: Value) {
+        let existing = if self.pairs.len() < Self::SCAN {
+            self.pairs.iter().position(|(k, _)| Arc::ptr_eq(k, &key))
+        } else {
+            if self.index.is_empty() {
+                self.index = self
+                    .pairs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (Self::address(k), i))
+                    .collect();
+            }
+            self.index.get(&Self::address(&key)).copied()
+        };
+        match existing.and_then(|i| self.pairs.get_mut(i)) {
+            Some(slot) => slot.1 = value,
+            None => {
+                if !self.index.is_empty() {
+                    self.index.insert(Self::address(&key), self.pairs.len());
+                }
+                self.pairs.push((key, value));
+            }
+        }
+    }
+
+    fn finish(self) -> Object {
+        Object(self.pairs.into_boxed_slice())
     }
 }
 
@@ -540,15 +592,12 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
-        let mut out: Vec<(Key, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
+        let mut out = UniquePairs::with_capacity(map.size_hint().unwrap_or(0).min(256));
         while let Some(KeyRef(key)) = map.next_key::<KeyRef>()? {
             let value = map.next_value::<Value>()?;
-            match out.iter_mut().find(|(k, _)| Arc::ptr_eq(k, &key)) {
-                Some(slot) => slot.1 = value,
-                None => out.push((key, value)),
-            }
+            out.push(key, value);
         }
-        Ok(Object(out.into_boxed_slice()))
+        Ok(out.finish())
     }
 }
 
@@ -625,6 +674,27 @@ mod tests {
         let v: Value = serde_json::from_str(r#"{"a":1,"a":2}"#).unwrap();
         assert_eq!(v.as_object().map(Object::len), Some(1));
         assert_eq!(v.get("a"), Some(&Value::from(2i64)));
+    }
+
+    #[test]
+    fn many_keys_keep_order_and_the_last_duplicate() {
+        let pairs: Vec<(String, Value)> = (0..1000i64)
+            .map(|i| (format!("k{}", i % 600), Value::from(i)))
+            .collect();
+        let o = Object::from_pairs(pairs);
+        assert_eq!(o.len(), 600);
+        assert_eq!(o.get("k5"), Some(&Value::from(605i64)));
+        assert_eq!(o.get("k599"), Some(&Value::from(599i64)));
+        assert_eq!(o.iter().nth(20).map(|(k, _)| k), Some("k20"));
+        let mut big: String = (0..100).map(|i| format!("\"x{i}\":{i},")).collect();
+        big.push_str("\"x3\":-1");
+        let v: Value = serde_json::from_str(&format!("{{{big}}}")).unwrap();
+        assert_eq!(v.as_object().map(Object::len), Some(100));
+        assert_eq!(v.get("x3"), Some(&Value::from(-1i64)));
+        assert_eq!(
+            v.as_object().and_then(|o| o.iter().nth(3)).map(|(k, _)| k),
+            Some("x3")
+        );
     }
 
     #[test]
