@@ -81,7 +81,10 @@ fn variant(rewritten: &Pattern) -> Pattern {
     };
     parse(&format!(
         "{{ ({}) || ($.eventName = GetSessionToken) }}",
-        Pattern::Json(expr.clone()).to_string().trim_start_matches("{ ").trim_end_matches(" }")
+        Pattern::Json(expr.clone())
+            .to_string()
+            .trim_start_matches("{ ")
+            .trim_end_matches(" }")
     ))
     .unwrap()
 }
