@@ -285,3 +285,61 @@ fn test_reads_text_events_of_a_json_array_without_quotes() {
         run.stdout
     );
 }
+
+/// Runs the binary under an address-space limit with `prlimit` (util-linux), so that a
+/// pattern that made the comparison allocate by a number written in it would fail here.
+#[test]
+fn hostile_patterns_finish_under_an_address_space_limit() {
+    let prlimit = ["/usr/bin/prlimit", "/bin/prlimit"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    let Some(prlimit) = prlimit else {
+        println!("skipped: prlimit (util-linux) is not installed");
+        return;
+    };
+    let deep = format!("{{ {} $.a = 1 }}", "(".repeat(100_000));
+    let alternating = format!("{{ {} $.a = 1 }}", "($.a = 1 || ".repeat(10_000));
+    let many: Vec<String> = (0..5_000).map(|i| format!("$.eventName = E{i}")).collect();
+    let many = format!("{{ {} }}", many.join(" || "));
+    let cases: Vec<(&str, &str, i32, &str)> = vec![
+        (
+            "{ $.a = 1 || ($.x[100000000] = 1) }",
+            "{ $.a = 1 }",
+            1,
+            "partial: coverage could not be proven",
+        ),
+        (
+            "{ $.a = 1 }",
+            "{ $.a = 1 || ($.x[100000000] = 1) }",
+            0,
+            "covers",
+        ),
+        ("{ $.a = 1 }", &deep, 1, "invalid"),
+        ("{ $.a = 1 }", &alternating, 1, "invalid"),
+        (&many, &many, 0, "equivalent"),
+    ];
+    for (required, actual, code, needle) in cases {
+        let output = std::process::Command::new(prlimit)
+            .arg("--as=1500000000")
+            .arg(env!("CARGO_BIN_EXE_trailgraph"))
+            .args([
+                "pattern",
+                "compare",
+                "--required",
+                required,
+                "--actual",
+                actual,
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{}\n{stdout}\n{}",
+            &actual[..actual.len().min(60)],
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains(needle), "{stdout}");
+    }
+}

@@ -274,7 +274,6 @@ impl EventCatalog {
 
 /// How filters are judged.
 #[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
 pub enum Judgement<'a> {
     /// Only over events CloudTrail could write, as the catalog describes them.
     CloudTrail(&'a EventCatalog),

@@ -456,10 +456,8 @@ fn build_domain(tests: &[&Test], text_only: bool, structural: bool, examples: &[
                     }
                 }
             },
-            Test::Compare(_, Value::Regex(r)) => {
-                if pattern_set.insert((true, r.as_str())) {
-                    patterns.push(StringPattern::Regex(r.clone()));
-                }
+            Test::Compare(_, Value::Regex(r)) if pattern_set.insert((true, r.as_str())) => {
+                patterns.push(StringPattern::Regex(r.clone()));
             }
             Test::Compare(_, Value::Number(n)) => numbers.push(n.value()),
             _ => {}
@@ -1212,6 +1210,8 @@ impl FlatState {
 struct Search<'m> {
     model: &'m Model,
     flat: Flat,
+    /// The goal's node values under `assignment` (unassigned selectors unknown).
+    state: FlatState,
     order: Vec<usize>,
     assignment: Vec<Option<usize>>,
     nodes: usize,
@@ -1229,16 +1229,20 @@ impl Search<'_> {
                 order.push(s);
             }
         }
+        let flat = Flat::new(goal);
+        let assignment = vec![None; model.space.selectors.len()];
+        let state = FlatState::evaluate(&flat, model, &assignment);
         let mut search = Search {
             model,
-            flat: Flat::new(goal),
+            flat,
+            state,
             order,
-            assignment: vec![None; model.space.selectors.len()],
+            assignment,
             nodes: 0,
             limit,
             found: Found::default(),
         };
-        let verdict = model.eval(goal, &search.assignment);
+        let verdict = search.state.root();
         search.nodes += 1;
         search.dfs(0, verdict);
         search.found
@@ -1309,11 +1313,7 @@ impl Search<'_> {
         if count == 0 {
             return;
         }
-        if let Some(slot) = self.assignment.get_mut(selector) {
-            *slot = Some(0);
-        }
-        let mut state = FlatState::evaluate(&self.flat, self.model, &self.assignment);
-        let mut previous = 0;
+        let mut previous = None;
         for value in 0..count {
             self.nodes += 1;
             if self.nodes > NODE_BUDGET {
@@ -1323,18 +1323,21 @@ impl Search<'_> {
             if let Some(slot) = self.assignment.get_mut(selector) {
                 *slot = Some(value);
             }
-            if value != previous {
-                for atom in self.changed_atoms(selector, previous, value) {
-                    let truth = self.model.truth(atom, value);
-                    if let Some(leaves) = self.flat.leaves.get(&atom) {
-                        for &leaf in leaves {
-                            state.set(&self.flat, leaf, truth);
-                        }
-                    }
-                }
-                previous = value;
+            let changed = match previous {
+                Some(p) => self.changed_atoms(selector, p, value),
+                None => self
+                    .model
+                    .selector_atoms
+                    .get(selector)
+                    .map(|a| a.all.clone())
+                    .unwrap_or_default(),
+            };
+            for atom in changed {
+                let truth = self.model.truth(atom, value);
+                self.set_atom(atom, truth);
             }
-            let verdict = state.root();
+            previous = Some(value);
+            let verdict = self.state.root();
             self.dfs(position + 1, verdict);
             if self.done() {
                 break;
@@ -1342,6 +1345,25 @@ impl Search<'_> {
         }
         if let Some(slot) = self.assignment.get_mut(selector) {
             *slot = None;
+        }
+        if previous.is_some() {
+            let all = self
+                .model
+                .selector_atoms
+                .get(selector)
+                .map(|a| a.all.clone())
+                .unwrap_or_default();
+            for atom in all {
+                self.set_atom(atom, None);
+            }
+        }
+    }
+
+    fn set_atom(&mut self, atom: usize, truth: Option<bool>) {
+        if let Some(leaves) = self.flat.leaves.get(&atom) {
+            for &leaf in leaves {
+                self.state.set(&self.flat, leaf, truth);
+            }
         }
     }
 }

@@ -11,6 +11,8 @@
 //! are absent. It is decided with the real evaluator on those few probe
 //! events.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value as Json, json};
 
 use crate::ast::{Condition, Expr, Pattern, Segment, Selector};
@@ -72,23 +74,27 @@ fn field_name(selector: &Selector) -> String {
 
 /// The selectors a JSON pattern names, each once, in order.
 fn selectors(pattern: &Pattern) -> Vec<&Selector> {
-    fn walk<'p>(expr: &'p Expr<Condition>, out: &mut Vec<&'p Selector>) {
+    fn walk<'p>(
+        expr: &'p Expr<Condition>,
+        out: &mut Vec<&'p Selector>,
+        seen: &mut HashSet<&'p Selector>,
+    ) {
         match expr {
             Expr::Atom(c) => {
-                if !out.contains(&&c.selector) {
+                if seen.insert(&c.selector) {
                     out.push(&c.selector);
                 }
             }
             Expr::And(items) | Expr::Or(items) => {
                 for item in items {
-                    walk(item, out);
+                    walk(item, out, seen);
                 }
             }
         }
     }
     let mut out = Vec::new();
     if let Pattern::Json(expr) = pattern {
-        walk(expr, &mut out);
+        walk(expr, &mut out, &mut HashSet::new());
     }
     out
 }
@@ -165,9 +171,10 @@ pub fn catch_all(pattern: &Pattern) -> Option<CatchAll> {
     let text = pattern.to_string();
     let fresh = fresh_word(&text)?;
     let named = selectors(pattern);
+    let named_set: HashSet<&Selector> = named.iter().copied().collect();
     let standard: Vec<(&str, &str)> = STANDARD_FIELDS
         .iter()
-        .filter(|(f, _)| named.contains(&&selector_of(f)))
+        .filter(|(f, _)| named_set.contains(&selector_of(f)))
         .copied()
         .collect();
     let fresh_fields: Vec<(&str, String)> = standard

@@ -30,6 +30,9 @@ pub fn write_comparison_text(out: &mut impl Write, c: &Comparison) -> io::Result
     write_comparison_with_absent(out, c, &[])
 }
 
+/// How many absent fields the text output names after one missed event.
+const MAX_ABSENT_SHOWN: usize = 8;
+
 /// Writes a comparison; `absent[i]` lists the fields the actual filter tests
 /// that the `i`-th missed event does not carry, shown after it.
 fn write_comparison_with_absent(
@@ -72,8 +75,17 @@ fn write_comparison_with_absent(
                 for (i, event) in missed_events.iter().enumerate() {
                     match absent.get(i) {
                         Some(fields) if !fields.is_empty() => {
-                            let shown: Vec<String> =
-                                fields.iter().map(|f| format!("{f}: (absent)")).collect();
+                            let mut shown: Vec<String> = fields
+                                .iter()
+                                .take(MAX_ABSENT_SHOWN)
+                                .map(|f| format!("{f}: (absent)"))
+                                .collect();
+                            if fields.len() > MAX_ABSENT_SHOWN {
+                                shown.push(format!(
+                                    "and {} more fields absent",
+                                    fields.len() - MAX_ABSENT_SHOWN
+                                ));
+                            }
                             writeln!(out, "  {event}  ({})", shown.join(", "))?;
                         }
                         _ => writeln!(out, "  {event}")?,
