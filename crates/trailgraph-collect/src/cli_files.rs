@@ -599,6 +599,26 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_shape_makes_the_import_incomplete() {
+        let dir = tempfile::tempdir().unwrap();
+        let region = dir.path().join("111122223333/us-east-1");
+        for file in [
+            DESCRIBE_TRAILS_FILE,
+            LOG_GROUPS_FILE,
+            METRIC_FILTERS_FILE,
+            ALARMS_FILE,
+            TOPICS_FILE,
+            SUBSCRIPTIONS_FILE,
+        ] {
+            write(&region.join(file), "{}");
+        }
+        let evidence = import_aws_cli(dir.path()).unwrap();
+        assert!(evidence.meta.errors.is_empty());
+        assert_eq!(trailgraph_model::evidence::validate(&evidence).len(), 6);
+        assert_eq!(crate::exit_code(&evidence), crate::EXIT_INCOMPLETE);
+    }
+
+    #[test]
     fn only_region_shaped_folders_are_regions() {
         for name in [
             "us-east-1",
