@@ -599,6 +599,49 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_shape_makes_the_import_incomplete() {
+        let dir = tempfile::tempdir().unwrap();
+        let region = dir.path().join("111122223333/us-east-1");
+        for file in [
+            DESCRIBE_TRAILS_FILE,
+            LOG_GROUPS_FILE,
+            METRIC_FILTERS_FILE,
+            ALARMS_FILE,
+            TOPICS_FILE,
+            SUBSCRIPTIONS_FILE,
+        ] {
+            write(&region.join(file), "{}");
+        }
+        let evidence = import_aws_cli(dir.path()).unwrap();
+        assert!(evidence.meta.errors.is_empty());
+        assert_eq!(trailgraph_model::evidence::validate(&evidence).len(), 6);
+        assert_eq!(crate::exit_code(&evidence), crate::EXIT_INCOMPLETE);
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_are_noted_and_ignored() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let account = dir.path().join("111122223333");
+        let region = account.join("us-east-1");
+        write(&region.join(DESCRIBE_TRAILS_FILE), r#"{"trailList": []}"#);
+        let odd = std::ffi::OsStr::from_bytes(b"us-east-\xff");
+        fs::create_dir_all(account.join(odd)).unwrap();
+        fs::write(
+            region.join(std::ffi::OsStr::from_bytes(b"x\xfe.json")),
+            "{}",
+        )
+        .unwrap();
+        fs::create_dir_all(dir.path().join(std::ffi::OsStr::from_bytes(b"\xff12"))).unwrap();
+        let evidence = import_aws_cli(dir.path()).unwrap();
+        assert_eq!(evidence.accounts.len(), 1);
+        assert_eq!(evidence.accounts[0].regions.len(), 1);
+        let notes = evidence.meta.notes.join("\n");
+        assert_eq!(notes.matches("not UTF-8").count(), 2, "{notes}");
+        assert!(notes.contains("not an account folder"), "{notes}");
+    }
+
+    #[test]
     fn only_region_shaped_folders_are_regions() {
         for name in [
             "us-east-1",

@@ -52,8 +52,10 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_INCOMPLETE: i32 = 3;
 
 /// The exit code for a finished collection or import: [`EXIT_COMPLETE`] or [`EXIT_INCOMPLETE`].
+/// Errors the builder will record (documents of the wrong shape, truncated pages, another
+/// account's evidence: `trailgraph_model::evidence::validate`) count as well.
 pub fn exit_code(evidence: &Evidence) -> i32 {
-    if evidence.meta.is_complete() {
+    if evidence.meta.is_complete() && trailgraph_model::evidence::validate(evidence).is_empty() {
         EXIT_COMPLETE
     } else {
         EXIT_INCOMPLETE

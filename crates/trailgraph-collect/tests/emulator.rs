@@ -61,6 +61,8 @@ async fn collects_two_accounts_and_two_regions_as_cli_json() {
         "{:#?}",
         evidence.meta.errors
     );
+    // What the collector writes always has the shape the builder checks.
+    assert_eq!(trailgraph_model::evidence::validate(&evidence), []);
     assert_eq!(evidence.meta.accounts, [ACCOUNT_B, ACCOUNT_A]);
     assert_eq!(evidence.meta.regions, ["eu-west-1", "us-east-1"]);
 
@@ -193,6 +195,7 @@ async fn seeded_baseline(test: &str) -> Option<(Emulator, trailgraph_collect::Ev
         "{:#?}",
         evidence.meta.errors
     );
+    assert_eq!(trailgraph_model::evidence::validate(&evidence), []);
     Some((emulator, evidence))
 }
 
