@@ -72,20 +72,26 @@ fn unknown_benchmark_is_a_usage_error() {
         .stderr_has("cis_aws_v9_9");
 }
 
-#[test]
-fn a_broken_user_check_file_names_file_line_and_check() {
+/// A directory `mine` with the built-in monitoring checks, renamed so that ids do not clash
+/// with the built-in ones, and the first `from` replaced by `to`.
+fn user_checks_with(from: &str, to: &str) -> Dir {
     let dir = Dir::new();
-    std::fs::create_dir(dir.path("mine")).unwrap();
+    std::fs::create_dir(dir.path("mine")).expect("a temp dir");
     let text = trailgraph_check::catalog::BUILTIN_FILES
         .iter()
         .find(|(name, _)| *name == "checks/aws_monitoring.yaml")
         .map(|(_, text)| *text)
         .expect("the built-in monitoring checks");
-    // Rename every check so that ids do not clash with the built-in ones, and break one kind.
     let broken = text
         .replace("id: aws_monitoring_", "id: my_monitoring_")
-        .replacen("is(aws_account)", "is(aws_acount)", 1);
-    std::fs::write(dir.path("mine/checks.yaml"), broken).unwrap();
+        .replacen(from, to, 1);
+    std::fs::write(dir.path("mine/checks.yaml"), broken).expect("a temp dir");
+    dir
+}
+
+#[test]
+fn a_broken_user_check_file_names_file_line_and_check() {
+    let dir = user_checks_with("is(aws_account)", "is(aws_acount)");
     dir.run(&["check", "--demo", "--checks-dir", "mine"])
         .expect_code(2)
         .stderr_has("checks.yaml:")
@@ -142,21 +148,7 @@ fn an_account_filter_that_matches_nothing_is_a_usage_error() {
 
 #[test]
 fn a_check_file_query_with_a_misspelt_property_names_file_line_and_check() {
-    let dir = Dir::new();
-    std::fs::create_dir(dir.path("mine")).unwrap();
-    let text = trailgraph_check::catalog::BUILTIN_FILES
-        .iter()
-        .find(|(name, _)| *name == "checks/aws_monitoring.yaml")
-        .map(|(_, text)| *text)
-        .expect("the built-in monitoring checks");
-    let broken = text
-        .replace("id: aws_monitoring_", "id: my_monitoring_")
-        .replacen(
-            "trail_is_multi_region_trail",
-            "trail_is_multiregion_trail",
-            1,
-        );
-    std::fs::write(dir.path("mine/checks.yaml"), broken).unwrap();
+    let dir = user_checks_with("trail_is_multi_region_trail", "trail_is_multiregion_trail");
     dir.run(&["check", "--demo", "--checks-dir", "mine"])
         .expect_code(2)
         .stderr_has("checks.yaml:")

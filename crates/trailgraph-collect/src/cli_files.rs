@@ -295,6 +295,32 @@ fn topic_arns(topics: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Reads one regional evidence document, or records why it is unusable for the account,
+/// region, service and operation that would have produced it.
+fn read_or_record(
+    path: &Path,
+    errors: &mut Vec<CollectionError>,
+    account: &str,
+    region: &str,
+    service: &str,
+    operation: &str,
+) -> Option<Value> {
+    match read_document(path) {
+        Ok(value) => Some(value),
+        Err(problem) => {
+            errors.push(unusable(
+                account,
+                Some(region),
+                service,
+                operation,
+                None,
+                problem,
+            ));
+            None
+        }
+    }
+}
+
 fn import_region(
     dir: &Path,
     account: &str,
@@ -313,20 +339,7 @@ fn import_region(
             ));
             return None;
         }
-        match read_document(&path) {
-            Ok(value) => Some(value),
-            Err(problem) => {
-                meta.errors.push(unusable(
-                    account,
-                    Some(region),
-                    service,
-                    operation,
-                    None,
-                    problem,
-                ));
-                None
-            }
-        }
+        read_or_record(&path, &mut meta.errors, account, region, service, operation)
     };
     evidence.describe_trails = single(DESCRIBE_TRAILS_FILE, "cloudtrail", "DescribeTrails");
     evidence.log_groups = single(LOG_GROUPS_FILE, "logs", "DescribeLogGroups");
@@ -377,22 +390,14 @@ fn import_region(
             None
         };
         match target {
-            Some((map, name, service, operation)) => match read_document(&path) {
-                Ok(value) => {
-                    map.insert(name.to_owned(), value);
+            Some((map, name, service, operation)) => {
+                match read_or_record(&path, &mut meta.errors, account, region, service, operation) {
+                    Some(value) => {
+                        map.insert(name.to_owned(), value);
+                    }
+                    None => unusable_files.push(file.to_owned()),
                 }
-                Err(problem) => {
-                    meta.errors.push(unusable(
-                        account,
-                        Some(region),
-                        service,
-                        operation,
-                        None,
-                        problem,
-                    ));
-                    unusable_files.push(file.to_owned());
-                }
-            },
+            }
             None if is_known_single(file) => {}
             None => meta.notes.push(format!("ignored {}", path.display())),
         }
