@@ -28,6 +28,7 @@ pub mod kind;
 pub mod meta;
 pub mod snapshot;
 pub mod value;
+pub mod write;
 
 pub use build::build_inventory;
 pub use demo::demo_inventory;

@@ -10,11 +10,12 @@
 //! ```
 //!
 //! Nodes are numbered by their line order (0-based); ancestors and edges refer to those numbers.
-//! The trailer makes a truncated file detectable. Files are written to a temporary file in the
-//! same directory with mode 0600 and renamed into place, so a reader never sees half a file.
+//! The trailer makes a truncated file detectable. Files are written with
+//! [`write_atomically`](crate::write::write_atomically): to a temporary file in the same
+//! directory with mode 0600, renamed into place, so a reader never sees half a file.
 
 use std::fs;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ use crate::inventory::{Ancestors, EdgeType, Inventory, Node, NodeId};
 use crate::kind::Kind;
 use crate::meta::SnapshotMeta;
 use crate::value::Object;
+pub use crate::write::write_atomically;
 
 /// The value of `format` in the header line.
 pub const FORMAT_NAME: &str = "trailgraph-snapshot";
@@ -119,7 +121,9 @@ struct Trailer {
     edges: usize,
 }
 
-/// Writes `inventory` to `path` atomically with mode 0600.
+/// Writes `inventory` to `path` with [`write_atomically`]: atomically with mode 0600, or
+/// straight through to `-`, `/dev/stdout` or `/dev/null`; directories, pipes and devices other
+/// than those are refused.
 pub fn write_snapshot(inventory: &Inventory, path: &Path) -> Result<(), SnapshotError> {
     write_atomically(path, |out| write_to(inventory, out)).map_err(|source| SnapshotError::Io {
         path: path.to_owned(),
@@ -127,33 +131,8 @@ pub fn write_snapshot(inventory: &Inventory, path: &Path) -> Result<(), Snapshot
     })
 }
 
-/// Writes a file the way every file of trailgraph's is written: `write` fills a temporary file
-/// in the same directory (created with mode 0600), which is flushed to disk and renamed over
-/// `path`. A reader never sees half a file, and a failed write leaves the old file as it was.
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<&fs::File>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".trailgraph-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
-    {
-        let mut out = BufWriter::with_capacity(1 << 20, temp.as_file());
-        write(&mut out)?;
-        out.flush()?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 /// Writes the snapshot text to any writer.
-pub fn write_to(inventory: &Inventory, out: &mut impl Write) -> std::io::Result<()> {
+pub fn write_to(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
     let header = Header {
         format: FORMAT_NAME.to_owned(),
         version: FORMAT_VERSION,
