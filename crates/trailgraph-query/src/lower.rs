@@ -13,7 +13,7 @@ use crate::duration::{parse_duration, time_value};
 use crate::plan::{
     AggregateFunctionKind, AggregateFunctionPlan, AggregatePlan, Comparison, Filter, GroupValue,
     KindSet, MergeItemPlan, MergePlan, NavigationPlan, Operand, PartPlan, PathPlan, Plan, Root,
-    SortPlan, Source, Step, TemplatePart, WithCount, WithPlan,
+    SortPlan, Source, Step, TemplatePart, ValueSet, WithCount, WithPlan,
 };
 
 /// What lowering needs besides the query: the current time.
@@ -567,6 +567,10 @@ impl Lowerer {
                 None
             }),
             path: path_plan,
+            in_set: match (op, &converted) {
+                (CmpOp::In | CmpOp::NotIn, Value::Array(items)) => ValueSet::for_list(items),
+                _ => None,
+            },
             op,
             value: converted,
             time,
@@ -621,6 +625,7 @@ impl Lowerer {
             time: Some(threshold),
             regex: None,
             required_pattern: None,
+            in_set: None,
         })))
     }
 

@@ -190,6 +190,72 @@ pub struct Comparison {
     pub regex: Option<Regex>,
     /// For `covers`: the required filter pattern text.
     pub required_pattern: Option<String>,
+    /// For `in`/`not in` with a long list: the list hashed, so a lookup does not scan it.
+    pub in_set: Option<ValueSet>,
+}
+
+/// The values of an `in [...]` list, hashed for lookups with the evaluator's loose equality
+/// (a number equals a string holding that number). Built only for lists longer than
+/// [`ValueSet::MIN_LEN`]; shorter lists are scanned.
+#[derive(Debug, Clone, Default)]
+pub struct ValueSet {
+    strings: std::collections::HashSet<Box<str>>,
+    /// Numbers, and strings of the list that hold a number, by their `f64` bits.
+    numbers: std::collections::HashSet<u64>,
+    /// Strings of the list that hold a number, for a number value.
+    numeric_strings: std::collections::HashSet<u64>,
+    /// Everything else (null, booleans, arrays, objects), compared one by one.
+    others: Vec<Value>,
+}
+
+impl ValueSet {
+    /// Lists up to this long are scanned, which is as fast as hashing for so few.
+    pub const MIN_LEN: usize = 16;
+
+    /// The set for `items`, or `None` when the list is short enough to scan.
+    pub fn for_list(items: &[Value]) -> Option<ValueSet> {
+        if items.len() <= Self::MIN_LEN {
+            return None;
+        }
+        let mut set = ValueSet::default();
+        for item in items {
+            match item {
+                Value::String(s) => {
+                    if let Ok(n) = s.trim().parse::<f64>() {
+                        set.numeric_strings.insert(number_key(n));
+                    }
+                    set.strings.insert(Box::from(&**s));
+                }
+                Value::Number(n) => {
+                    set.numbers.insert(number_key(n.as_f64()));
+                }
+                other => set.others.push(other.clone()),
+            }
+        }
+        Some(set)
+    }
+
+    /// Whether `value` equals one of the list's values; `others` are compared with `equal`.
+    pub fn contains(&self, value: &Value, equal: impl Fn(&Value, &Value) -> bool) -> bool {
+        match value {
+            Value::String(s) => {
+                self.strings.contains(&**s)
+                    || s.trim()
+                        .parse::<f64>()
+                        .is_ok_and(|n| self.numbers.contains(&number_key(n)))
+            }
+            Value::Number(n) => {
+                let key = number_key(n.as_f64());
+                self.numbers.contains(&key) || self.numeric_strings.contains(&key)
+            }
+            other => self.others.iter().any(|item| equal(other, item)),
+        }
+    }
+}
+
+/// `f64` bits with `-0.0` and `0.0` as one key.
+fn number_key(n: f64) -> u64 {
+    if n == 0.0 { 0 } else { n.to_bits() }
 }
 
 /// A property path rooted in a node section.
