@@ -116,10 +116,14 @@ fn span_offset() -> usize {
 /// deep, which printing, lowering and dropping walk recursively.
 pub const MAX_OPERATORS: usize = 500;
 
+fn too_many_operators() -> String {
+    format!("the query combines too many terms (more than {MAX_OPERATORS} 'and'/'or')")
+}
+
 /// Rejects input nested deeper than [`MAX_NESTING`] before the recursive parser sees it, in one
 /// linear pass, so hostile input gets an error and never a stack overflow.
 ///
-/// A level is a `(`, `[` or `{`, or a `not` that wraps the term after it without parentheses
+/// A level is a `(` or `[` (a `{` counts two), or a `not` that wraps the term after it without parentheses
 /// (`not not x`): `not(x)` and `not x` both count one level, so a query nested to the limit
 /// still parses after it is printed (the printer writes `not(...)`). The `not`s of a term are
 /// forgotten at the next `and`, `or`, `,` or navigation arrow, where that term has ended.
@@ -134,9 +138,12 @@ fn check_nesting(source: &str) -> Result<(), ParseError> {
     };
     // `not`s counted in each open bracket level, the outermost first.
     let mut nots: Vec<usize> = vec![0];
+    // How many levels each open bracket counts.
+    let mut weights: Vec<usize> = Vec::new();
     let mut depth = 0usize;
     // A `not` just read, counted once the next token shows it is not `not(` or `not in`.
     let mut pending_not: Option<usize> = None;
+    let mut operators = 0usize;
     let mut word = String::new();
     let mut word_start = 0;
     let mut previous = ' ';
@@ -179,10 +186,25 @@ fn check_nesting(source: &str) -> Result<(), ParseError> {
         let mut forget = false;
         match (token, c) {
             ("not", _) => pending_not = Some(word_start),
-            ("and" | "or", _) => forget = true,
+            ("and" | "or", _) => {
+                forget = true;
+                operators += 1;
+                // Counted here too, so a huge chain is refused before pest builds its tokens.
+                if operators > MAX_OPERATORS {
+                    return Err(ParseError::custom(
+                        offset + word_start..offset + word_start + token.len(),
+                        source,
+                        too_many_operators(),
+                    ));
+                }
+            }
             (_, '(' | '[' | '{') if !word_char => {
-                depth += 1;
+                // A `{` opens a merge, a context term or an object, whose parse takes about
+                // twice the stack of a parenthesis.
+                let weight = if c == '{' { 2 } else { 1 };
+                depth += weight;
                 nots.push(0);
+                weights.push(weight);
                 if depth > MAX_NESTING {
                     return Err(too_deep(i, 1));
                 }
@@ -190,7 +212,8 @@ fn check_nesting(source: &str) -> Result<(), ParseError> {
             (_, ')' | ']' | '}') if !word_char => {
                 if nots.len() > 1 {
                     let inner = nots.pop().unwrap_or(0);
-                    depth = depth.saturating_sub(inner + 1);
+                    let weight = weights.pop().unwrap_or(1);
+                    depth = depth.saturating_sub(inner + weight);
                 }
             }
             (_, ',') => forget = true,
@@ -731,11 +754,7 @@ fn parse_term(pair: Pair<'_, Rule>) -> Result<Spanned<Term>, ParseError> {
             n
         });
         if count > MAX_OPERATORS {
-            return Err(ParseError::custom(
-                span_of(&op),
-                "",
-                format!("the query combines too many terms (more than {MAX_OPERATORS} 'and'/'or')"),
-            ));
+            return Err(ParseError::custom(span_of(&op), "", too_many_operators()));
         }
         let op = if op.as_str() == "and" {
             BoolOp::And
@@ -1419,7 +1438,7 @@ mod tests {
         let n = MAX_NESTING;
         let deepest = [
             format!("{}a==1{}", "(".repeat(n), ")".repeat(n)),
-            format!("{}a==1{}", "a.{".repeat(n), "}".repeat(n)),
+            format!("{}a==1{}", "a.{".repeat(n / 2), "}".repeat(n / 2)),
             format!("x == {}1{}", "[".repeat(n), "]".repeat(n)),
             format!("is(a) {}{}", "with(any, --> ".repeat(n), ")".repeat(n)),
             format!("{}a==1{}", "not(".repeat(n), ")".repeat(n)),
