@@ -167,7 +167,8 @@ pub enum Filter {
     InSubnet(PathPlan, u32, u32),
     /// `has_desired_change(path)`: always false, trailgraph has no desired section.
     HasDesiredChange(PathPlan),
-    /// Full-text: a case-insensitive regex over all string values.
+    /// Full-text: a case-insensitive phrase search over all string values (the words escaped
+    /// and joined by a separator class into a regex).
     FullText(Regex),
 }
 
@@ -452,15 +453,31 @@ impl Display for KindSet {
     }
 }
 
+/// `["a", "b"]`, quoted as the query language quotes strings (not as Rust debug text).
+fn write_quoted_list<'s>(
+    f: &mut Formatter<'_>,
+    items: impl IntoIterator<Item = &'s str>,
+) -> fmt::Result {
+    f.write_str("[")?;
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_quoted(f, item)?;
+    }
+    f.write_str("]")
+}
+
 impl Display for Filter {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Filter::All => f.write_str("all"),
             Filter::Kinds(k) => write!(f, "kind in {k}"),
             Filter::Ids(ids) => {
-                let mut ids: Vec<&String> = ids.iter().collect();
-                ids.sort();
-                write!(f, "id in {ids:?}")
+                let mut ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                ids.sort_unstable();
+                f.write_str("id in ")?;
+                write_quoted_list(f, ids)
             }
             Filter::Not(inner) => write!(f, "not({inner})"),
             Filter::And(items) | Filter::Or(items) => {
@@ -494,7 +511,11 @@ impl Display for Filter {
                 Ok(())
             }
             Filter::Context(path, inner) => write!(f, "{path}.{{{inner}}}"),
-            Filter::HasKey(path, keys) => write!(f, "has_key({path}, {keys:?})"),
+            Filter::HasKey(path, keys) => {
+                write!(f, "has_key({path}, ")?;
+                write_quoted_list(f, keys.iter().map(|k| k.as_ref()))?;
+                f.write_str(")")
+            }
             Filter::InSubnet(path, net, prefix) => {
                 let [a, b, c, d] = net.to_be_bytes();
                 write!(f, "in_subnet({path}, \"{a}.{b}.{c}.{d}/{prefix}\")")
