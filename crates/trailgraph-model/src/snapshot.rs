@@ -174,13 +174,24 @@ pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
         path: path.to_owned(),
         source,
     })?;
-    read_from(BufReader::with_capacity(1 << 20, file), path)
+    // The size bounds what the counts in the header may reserve (None: a pipe, unknown).
+    let size = file
+        .metadata()
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .map(|m| m.len());
+    read_from(BufReader::with_capacity(1 << 20, file), path, size)
 }
 
 /// Reads a snapshot from bytes; `path` is only used in messages.
 pub fn read_from_bytes(bytes: &[u8], path: &Path) -> Result<Inventory, SnapshotError> {
-    read_from(bytes, path)
+    read_from(bytes, path, Some(bytes.len() as u64))
 }
+
+/// The shortest node line (`{"id":"","kind":"aws_region","ancestors":[null,null,null],"reported":{}}`)
+/// and edge line (`[0,1,"iam"]`) with their newlines, rounded down.
+const MIN_NODE_LINE: u64 = 64;
+const MIN_EDGE_LINE: u64 = 12;
 
 /// Node lines per unit of work handed to a parser thread.
 const CHUNK_LINES: usize = 4096;
@@ -221,7 +232,11 @@ fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<bo
     Ok(true)
 }
 
-fn read_from(mut reader: impl BufRead, path: &Path) -> Result<Inventory, SnapshotError> {
+fn read_from(
+    mut reader: impl BufRead,
+    path: &Path,
+    size: Option<u64>,
+) -> Result<Inventory, SnapshotError> {
     let io = |source| SnapshotError::Io {
         path: path.to_owned(),
         source,
@@ -275,9 +290,16 @@ fn read_from(mut reader: impl BufRead, path: &Path) -> Result<Inventory, Snapsho
         lines: lines_seen,
     };
     let mut inventory = Inventory::new(meta);
-    // Counts come from the file; cap the reservation so a forged header cannot exhaust memory.
-    inventory.reserve(header.nodes.min(1 << 24), header.edges.min(1 << 25));
-    let mut ancestors: Vec<[Option<u32>; 3]> = Vec::with_capacity(header.nodes.min(1 << 24));
+    // Counts come from the file; reserve no more than the file's size can hold, so a forged
+    // header in a small file cannot make a large allocation.
+    let fits = |per_line: u64| -> usize {
+        let lines = size.map_or(1 << 16, |bytes| bytes / per_line);
+        usize::try_from(lines).unwrap_or(usize::MAX)
+    };
+    let node_reserve = header.nodes.min(1 << 24).min(fits(MIN_NODE_LINE));
+    let edge_reserve = header.edges.min(1 << 25).min(fits(MIN_EDGE_LINE));
+    inventory.reserve(node_reserve, edge_reserve);
+    let mut ancestors: Vec<[Option<u32>; 3]> = Vec::with_capacity(node_reserve);
 
     // Node lines: the main thread reads chunks and inserts parsed nodes in file order; two
     // workers parse. Channels are bounded, so at most a few chunks are in memory at once.
