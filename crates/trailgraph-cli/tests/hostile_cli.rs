@@ -270,7 +270,8 @@ fn damaged_check_directories_are_errors_never_panics() {
             }
         }
         std::fs::write(dir.join("checks.yaml"), damaged.join("\n")).unwrap();
-        let result = std::panic::catch_unwind(|| trailgraph_check::load_catalog(&[dir.clone()]));
+        let result =
+            std::panic::catch_unwind(|| trailgraph_check::load_catalog(std::slice::from_ref(&dir)));
         let Ok(result) = result else {
             panic!("case {case} panicked");
         };

@@ -209,12 +209,10 @@ fn check_nesting(source: &str) -> Result<(), ParseError> {
                     return Err(too_deep(i, 1));
                 }
             }
-            (_, ')' | ']' | '}') if !word_char => {
-                if nots.len() > 1 {
-                    let inner = nots.pop().unwrap_or(0);
-                    let weight = weights.pop().unwrap_or(1);
-                    depth = depth.saturating_sub(inner + weight);
-                }
+            (_, ')' | ']' | '}') if !word_char && nots.len() > 1 => {
+                let inner = nots.pop().unwrap_or(0);
+                let weight = weights.pop().unwrap_or(1);
+                depth = depth.saturating_sub(inner + weight);
             }
             (_, ',') => forget = true,
             (_, '>') if previous == '-' => forget = true,
