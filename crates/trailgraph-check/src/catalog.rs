@@ -372,29 +372,6 @@ fn role_of(relative: &Path, text: &str) -> FileRole {
     }
 }
 
-fn io_error(path: &Path, e: &std::io::Error) -> CheckFileError {
-    CheckFileError::Io {
-        path: path.to_owned(),
-        message: e.to_string(),
-    }
-}
-
-fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, CheckFileError> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| io_error(dir, &e))? {
-        let path = entry.map_err(|e| io_error(dir, &e))?.path();
-        let is_yaml = matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        );
-        if is_yaml && path.is_file() {
-            out.push(path);
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 /// Reads the YAML files of a user directory.
 pub fn read_dir_sources(dir: &Path) -> Result<Vec<SourceFile>, CheckFileError> {
     if !dir.is_dir() {
@@ -403,17 +380,17 @@ pub fn read_dir_sources(dir: &Path) -> Result<Vec<SourceFile>, CheckFileError> {
             message: "not a directory".to_owned(),
         });
     }
-    let mut paths = yaml_files(dir)?;
+    let mut paths = crate::files::yaml_files(dir)?;
     for sub in ["checks", "benchmarks"] {
         let d = dir.join(sub);
         if d.is_dir() {
-            paths.extend(yaml_files(&d)?);
+            paths.extend(crate::files::yaml_files(&d)?);
         }
     }
     paths
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
+            let text = crate::files::read_check_file(&path)?;
             let relative = path.strip_prefix(dir).unwrap_or(&path).to_owned();
             Ok(SourceFile {
                 role: role_of(&relative, &text),

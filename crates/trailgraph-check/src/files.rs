@@ -1,6 +1,11 @@
-//! The YAML file formats, as written (see `docs/checks.md`). Unknown fields are errors.
+//! The YAML file formats, as written (see `docs/checks.md`), and reading them from a check
+//! directory. Unknown fields are errors.
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::CheckFileError;
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -124,4 +129,97 @@ pub(crate) struct PhraseDoc {
     pub fails: Option<String>,
     #[serde(default)]
     pub holds: Option<String>,
+}
+
+/// Largest check, benchmark or phrase file read (the built-in ones are below 100 KiB).
+pub const MAX_CHECK_FILE_BYTES: u64 = 4 << 20;
+
+fn io_error(path: &Path, message: impl Into<String>) -> CheckFileError {
+    CheckFileError::Io {
+        path: path.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The `*.yaml` / `*.yml` entries of `dir`, sorted. An entry of that name that is not a
+/// readable regular file (a dangling symbolic link, a directory, a pipe, a device) is an
+/// error naming it, never skipped: a check the operator meant to run must not silently vanish.
+pub(crate) fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, CheckFileError> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| io_error(dir, e.to_string()))? {
+        let path = entry.map_err(|e| io_error(dir, e.to_string()))?.path();
+        let is_yaml = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
+        if !is_yaml {
+            continue;
+        }
+        check_regular_file(&path)?;
+        out.push(path);
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn check_regular_file(path: &Path) -> Result<std::fs::Metadata, CheckFileError> {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(io_error(
+                path,
+                "cannot read the check file: it is a symbolic link to a file that does not exist",
+            ));
+        }
+        Err(e) => return Err(io_error(path, format!("cannot read the check file: {e}"))),
+    };
+    if meta.is_dir() {
+        return Err(io_error(
+            path,
+            "is a directory, not a check file (rename it or move it out of the check directory)",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(io_error(
+            path,
+            "is not a regular file (a pipe, socket or device); check files must be regular files",
+        ));
+    }
+    if meta.len() > MAX_CHECK_FILE_BYTES {
+        return Err(io_error(
+            path,
+            format!(
+                "is {} bytes; check files are at most {MAX_CHECK_FILE_BYTES} bytes",
+                meta.len()
+            ),
+        ));
+    }
+    Ok(meta)
+}
+
+/// Reads one check file: a regular file of at most [`MAX_CHECK_FILE_BYTES`] in UTF-8.
+pub(crate) fn read_check_file(path: &Path) -> Result<String, CheckFileError> {
+    check_regular_file(path)?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| io_error(path, format!("cannot read the check file: {e}")))?;
+    let mut bytes = Vec::new();
+    // The file may grow after the size check; read one byte past the limit to notice.
+    file.take(MAX_CHECK_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, format!("cannot read the check file: {e}")))?;
+    if bytes.len() as u64 > MAX_CHECK_FILE_BYTES {
+        return Err(io_error(
+            path,
+            format!("grew beyond {MAX_CHECK_FILE_BYTES} bytes while it was read"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io_error(
+            path,
+            format!(
+                "is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
 }

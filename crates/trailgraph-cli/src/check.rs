@@ -15,6 +15,11 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Ok(f) => f,
         Err(e) => return Outcome::usage(format!("--format: {e}")),
     };
+    if let Some(path) = &args.output
+        && let Err(outcome) = crate::output::prepare(path)
+    {
+        return outcome;
+    }
     let catalog = match load_catalog(&args.checks_dirs) {
         Ok(c) => c,
         Err(e) => return Outcome::usage(e.to_string()),
@@ -57,6 +62,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
             let mut buffer = Vec::new();
             write_report(&report, format, &mut buffer, false)
                 .and_then(|()| write_atomically(path, |out| out.write_all(&buffer)))
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
         }
         None => {
             let stdout = io::stdout();

@@ -11,6 +11,10 @@ use crate::exit::{INCOMPLETE, Outcome, SUCCESS};
 
 /// Collects from the AWS APIs into a snapshot.
 pub fn collect(args: &CollectArgs) -> Outcome {
+    // Found out before collecting for minutes, not after.
+    if let Err(outcome) = crate::output::prepare(&args.output) {
+        return outcome;
+    }
     let regions: RegionSelection = match args.regions.parse() {
         Ok(r) => r,
         Err(e) => return Outcome::usage(format!("--regions: {e}")),
@@ -40,10 +44,14 @@ pub fn collect(args: &CollectArgs) -> Outcome {
 /// Imports AWS CLI evidence into a snapshot.
 pub fn import(command: ImportCommand) -> Outcome {
     match command {
-        ImportCommand::AwsCli { dir, output } => match trailgraph_collect::import_aws_cli(&dir) {
-            Ok(evidence) => finish(&evidence, &output),
-            Err(e) => Outcome::usage(e.to_string()),
-        },
+        ImportCommand::AwsCli { dir, output } => {
+            match crate::output::prepare(&output).and_then(|()| {
+                trailgraph_collect::import_aws_cli(&dir).map_err(|e| Outcome::usage(e.to_string()))
+            }) {
+                Ok(evidence) => finish(&evidence, &output),
+                Err(outcome) => outcome,
+            }
+        }
     }
 }
 

@@ -12,6 +12,9 @@ use crate::{check, collect, parse, pattern, shell};
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Demo(DemoCommand::Export { output }) => {
+            if let Err(outcome) = crate::output::prepare(&output) {
+                return outcome;
+            }
             match write_snapshot(&trailgraph_model::demo_inventory(), &output) {
                 Ok(()) => Outcome::Code(SUCCESS),
                 Err(e) => Outcome::usage(e.to_string()),
@@ -22,6 +25,9 @@ pub fn run(cli: Cli) -> Outcome {
             regions,
             output,
         }) => {
+            if let Err(outcome) = crate::output::prepare(&output) {
+                return outcome;
+            }
             let inventory =
                 trailgraph_model::generate::generate_inventory(accounts, usize::from(regions));
             match write_snapshot(&inventory, &output) {

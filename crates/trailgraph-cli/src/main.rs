@@ -11,6 +11,7 @@ mod check;
 mod collect;
 mod commands;
 mod exit;
+mod output;
 mod parse;
 mod pattern;
 mod repl;

@@ -7,7 +7,6 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudwatch::types::AlarmType;
 use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
@@ -325,10 +324,79 @@ where
             .err()
             .message()
             .map(str::to_owned)
-            .unwrap_or_else(|| DisplayErrorContext(err).to_string()),
-        _ => DisplayErrorContext(err).to_string(),
+            .unwrap_or_else(|| chain_text(err.to_string(), std::error::Error::source(err))),
+        _ => chain_text(err.to_string(), std::error::Error::source(err)),
     };
-    (code, message)
+    (code, redact_credential_process_output(&message))
+}
+
+/// An error and its sources as `outer: inner: innermost`, without Rust debug text. Repeated
+/// links (a wrapper that prints its source) are shown once.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    chain_text(err.to_string(), err.source())
+}
+
+fn chain_text(mut out: String, mut source: Option<&(dyn std::error::Error + 'static)>) -> String {
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !text.is_empty() && !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = inner.source();
+    }
+    out
+}
+
+/// What a failed `credential_process` printed (on stderr, or an unparsable stdout) can hold
+/// tokens or keys, and the SDK copies it into its error message. The message keeps the fact,
+/// the exit status and which step failed; the process's output is replaced by a note.
+/// Messages that do not come from a credential process are returned unchanged.
+///
+/// ```
+/// let message = "an error occurred while loading credentials: Error retrieving credentials: \
+///     external process exited with code exit status: 1. Stderr: token=AKIAIOSFODNN7EXAMPLE";
+/// let redacted = trailgraph_collect::redact_credential_process_output(message);
+/// assert!(!redacted.contains("AKIA"));
+/// assert!(redacted.contains("credential_process"));
+/// assert!(redacted.contains("exit status: 1"));
+/// ```
+pub fn redact_credential_process_output(message: &str) -> String {
+    const MARKERS: [&str; 2] = ["external process", "credential_process"];
+    let Some(at) = MARKERS.iter().filter_map(|m| message.find(m)).min() else {
+        return message.to_owned();
+    };
+    // Everything before the credential step is the SDK's own context (no process output).
+    let context = message[..at]
+        .trim_end()
+        .trim_end_matches("Error retrieving credentials from")
+        .trim_end_matches("Error retrieving credentials:")
+        .trim_end()
+        .trim_end_matches(':')
+        .trim_end();
+    let rest = &message[at..];
+    let what = if let Some(code) = rest
+        .split_once("exited with code ")
+        .map(|(_, after)| after.split(". Stderr").next().unwrap_or(after))
+    {
+        let code: String = code.chars().take(40).collect();
+        format!(
+            "the credential_process command exited with {}",
+            code.trim_end_matches('.')
+        )
+    } else if rest.contains("could not parse response") {
+        "the credential_process command printed something that is not credentials JSON".to_owned()
+    } else if rest.contains("could not decode output") {
+        "the credential_process command printed output that is not UTF-8".to_owned()
+    } else {
+        "the credential_process command could not be run".to_owned()
+    };
+    let what = format!("{what} (its output is not shown: it may contain secrets)");
+    if context.is_empty() {
+        what
+    } else {
+        format!("{context}: {what}")
+    }
 }
 
 /// Context for recording failures in one account and region.

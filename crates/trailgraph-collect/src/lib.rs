@@ -19,7 +19,8 @@
 //! options.regions = "us-east-1,eu-west-1".parse()?;
 //! let evidence = collect(&options, &NoProgress).await?;
 //! for error in &evidence.meta.errors {
-//!     eprintln!("{} {:?} {} {}: {}", error.account, error.region, error.service, error.operation, error.code);
+//!     let region = error.region.as_deref().unwrap_or("global");
+//!     eprintln!("{} {region} {} {}: {}", error.account, error.service, error.operation, error.code);
 //! }
 //! # Ok(())
 //! # }
@@ -35,7 +36,10 @@ mod options;
 mod progress;
 
 pub use cli_files::{MAX_FILE_BYTES, UNREADABLE_EVIDENCE, export_aws_cli, import_aws_cli};
-pub use collect::{SERVICES, Source, assume_roles, collect, collect_from, load_sources};
+pub use collect::{
+    SERVICES, Source, assume_roles, collect, collect_from, error_chain, load_sources,
+    redact_credential_process_output,
+};
 pub use convert::cli_timestamp;
 pub use error::{CollectError, ImportError};
 pub use options::{

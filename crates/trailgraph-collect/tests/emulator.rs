@@ -679,3 +679,44 @@ async fn opt_in_region_that_is_not_enabled_is_skipped_and_noted() {
     );
     assert_eq!(trailgraph_collect::exit_code(&evidence), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credential_process_output_is_not_copied_into_errors() {
+    let Some(emulator) =
+        support::Emulator::start("credential_process_output_is_not_copied_into_errors")
+    else {
+        return;
+    };
+    // A credential process that fails and prints a token on stderr, and one that prints a
+    // secret that is not credentials JSON on stdout.
+    let failing = "echo 'token=AKIASECRETSTDERR0001 sessionsecret' >&2; exit 3";
+    let garbage = "echo 'not json AKIASECRETSTDOUT0002'";
+    for (command, expected) in [(failing, "exited with"), (garbage, "not credentials JSON")] {
+        let provider =
+            aws_config::credential_process::CredentialProcessProvider::new(command.to_owned());
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(emulator.endpoint())
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .load()
+            .await;
+        let sources = vec![trailgraph_collect::Source {
+            label: "profile:leaky".into(),
+            config,
+        }];
+        let mut options = support::test_options(&emulator);
+        options.max_attempts = 1;
+        let evidence =
+            trailgraph_collect::collect_from(sources, &options, &trailgraph_collect::NoProgress)
+                .await
+                .unwrap();
+        assert!(!evidence.meta.errors.is_empty(), "the failure is recorded");
+        let text = serde_json::to_string(&evidence.meta.errors).unwrap();
+        assert!(!text.contains("AKIASECRET"), "{text}");
+        assert!(!text.contains("sessionsecret"), "{text}");
+        assert!(text.contains("credential_process"), "{text}");
+        assert!(text.contains(expected), "{text}");
+    }
+}

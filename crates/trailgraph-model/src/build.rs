@@ -922,17 +922,31 @@ pub fn arn_region(arn: &str) -> Option<&str> {
 
 /// Keeps the scheme and host of URL endpoints and hides path and query, which often carry
 /// tokens (`https://hooks.example.com/services/T0/B0/secret` → `https://hooks.example.com/…`).
+/// User name and password are dropped; the user information ends at the *last* `@`, because a
+/// password written unencoded may hold `/ ? # @ :` (`https://u:p/a?s#s@host/x` →
+/// `https://host/…`). A URL spelled without `//` (`https:u:p@host`) keeps only its scheme.
 /// Other endpoints (e-mail addresses, ARNs, phone numbers) are kept as they are.
 pub fn redact_endpoint(endpoint: &str) -> String {
     let Some((scheme, rest)) = endpoint.split_once("://") else {
-        return endpoint.to_owned();
+        return match endpoint.split_once(':') {
+            Some((scheme, _))
+                if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+            {
+                format!("{scheme}:…")
+            }
+            _ => endpoint.to_owned(),
+        };
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    // Credentials in the authority (`user:pass@host`) are dropped as well.
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    let remainder = &rest[authority_end..];
-    if remainder.is_empty() || remainder == "/" {
+    let (after_userinfo, had_userinfo) = match rest.rfind('@') {
+        Some(at) => (&rest[at + 1..], true),
+        None => (rest, false),
+    };
+    let host_end = after_userinfo
+        .find(['/', '?', '#'])
+        .unwrap_or(after_userinfo.len());
+    let host = &after_userinfo[..host_end];
+    let remainder = &after_userinfo[host_end..];
+    if remainder.is_empty() || remainder == "/" && !had_userinfo {
         format!("{scheme}://{host}{remainder}")
     } else {
         format!("{scheme}://{host}/…")
@@ -1063,6 +1077,64 @@ mod tests {
             "https://example.com"
         );
         assert_eq!(redact_endpoint("ops@example.com"), "ops@example.com");
+    }
+
+    #[test]
+    fn redaction_table_of_endpoint_forms() {
+        let secret_free = |out: &str| {
+            ["user", "pass", "p/w", "s3cr", "tok"]
+                .iter()
+                .all(|s| !out.contains(s))
+        };
+        let cases = [
+            ("https://user:pass@example.com/p", "https://example.com/…"),
+            ("http://user:pass@example.com", "http://example.com"),
+            ("https://user:p/w@example.com/hook", "https://example.com/…"),
+            (
+                "https://user:pa?ss@example.com/hook",
+                "https://example.com/…",
+            ),
+            ("https://user:pa#ss@example.com", "https://example.com"),
+            (
+                "https://user:p@ss:s3cr@example.com:8443/x",
+                "https://example.com:8443/…",
+            ),
+            (
+                "https://user:a/b?c#d@e:f@example.com/tok?tok=1",
+                "https://example.com/…",
+            ),
+            ("https://user@example.com/", "https://example.com/…"),
+            ("https://example.com/", "https://example.com/"),
+            ("https://example.com?tok=1", "https://example.com/…"),
+            ("https://example.com#tok", "https://example.com/…"),
+            ("HTTPS://user:pass@EXAMPLE.com/tok", "HTTPS://EXAMPLE.com/…"),
+            ("https:user:pass@example.com/tok", "https:…"),
+            ("http:/user:pass@example.com", "http:…"),
+            ("https://", "https://"),
+            ("https://@", "https://"),
+            ("ops@example.com", "ops@example.com"),
+            ("+15555550100", "+15555550100"),
+            (
+                "arn:aws:sqs:us-east-1:111122223333:queue",
+                "arn:aws:sqs:us-east-1:111122223333:queue",
+            ),
+            (
+                "arn:aws:lambda:us-east-1:111122223333:function:f",
+                "arn:aws:lambda:us-east-1:111122223333:function:f",
+            ),
+            (
+                "arn:aws:sns:us-east-1:111122223333:endpoint/GCM/app/0f1e",
+                "arn:aws:sns:us-east-1:111122223333:endpoint/GCM/app/0f1e",
+            ),
+            ("", ""),
+        ];
+        for (input, expected) in cases {
+            let out = redact_endpoint(input);
+            assert_eq!(out, expected, "{input}");
+            if input.contains("://") || input.starts_with("http") {
+                assert!(secret_free(&out), "{input} → {out}");
+            }
+        }
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod meta;
 pub mod snapshot;
 pub mod value;
 pub mod vocabulary;
+pub mod write;
 
 pub use build::build_inventory;
 pub use demo::demo_inventory;

@@ -10,11 +10,12 @@
 //! ```
 //!
 //! Nodes are numbered by their line order (0-based); ancestors and edges refer to those numbers.
-//! The trailer makes a truncated file detectable. Files are written to a temporary file in the
-//! same directory with mode 0600 and renamed into place, so a reader never sees half a file.
+//! The trailer makes a truncated file detectable. Files are written with
+//! [`write_atomically`](crate::write::write_atomically): to a temporary file in the same
+//! directory with mode 0600, renamed into place, so a reader never sees half a file.
 
 use std::fs;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ use crate::inventory::{Ancestors, EdgeType, Inventory, Node, NodeId};
 use crate::kind::Kind;
 use crate::meta::SnapshotMeta;
 use crate::value::Object;
+pub use crate::write::write_atomically;
 
 /// The value of `format` in the header line.
 pub const FORMAT_NAME: &str = "trailgraph-snapshot";
@@ -119,7 +121,9 @@ struct Trailer {
     edges: usize,
 }
 
-/// Writes `inventory` to `path` atomically with mode 0600.
+/// Writes `inventory` to `path` with [`write_atomically`]: atomically with mode 0600, or
+/// straight through to `-`, `/dev/stdout` or `/dev/null`; directories, pipes and devices other
+/// than those are refused.
 pub fn write_snapshot(inventory: &Inventory, path: &Path) -> Result<(), SnapshotError> {
     write_atomically(path, |out| write_to(inventory, out)).map_err(|source| SnapshotError::Io {
         path: path.to_owned(),
@@ -127,33 +131,8 @@ pub fn write_snapshot(inventory: &Inventory, path: &Path) -> Result<(), Snapshot
     })
 }
 
-/// Writes a file the way every file of trailgraph's is written: `write` fills a temporary file
-/// in the same directory (created with mode 0600), which is flushed to disk and renamed over
-/// `path`. A reader never sees half a file, and a failed write leaves the old file as it was.
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<&fs::File>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".trailgraph-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
-    {
-        let mut out = BufWriter::with_capacity(1 << 20, temp.as_file());
-        write(&mut out)?;
-        out.flush()?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 /// Writes the snapshot text to any writer.
-pub fn write_to(inventory: &Inventory, out: &mut impl Write) -> std::io::Result<()> {
+pub fn write_to(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
     let header = Header {
         format: FORMAT_NAME.to_owned(),
         version: FORMAT_VERSION,
@@ -195,13 +174,24 @@ pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
         path: path.to_owned(),
         source,
     })?;
-    read_from(BufReader::with_capacity(1 << 20, file), path)
+    // The size bounds what the counts in the header may reserve (None: a pipe, unknown).
+    let size = file
+        .metadata()
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .map(|m| m.len());
+    read_from(BufReader::with_capacity(1 << 20, file), path, size)
 }
 
 /// Reads a snapshot from bytes; `path` is only used in messages.
 pub fn read_from_bytes(bytes: &[u8], path: &Path) -> Result<Inventory, SnapshotError> {
-    read_from(bytes, path)
+    read_from(bytes, path, Some(bytes.len() as u64))
 }
+
+/// The shortest node line (`{"id":"","kind":"aws_region","ancestors":[null,null,null],"reported":{}}`)
+/// and edge line (`[0,1,"iam"]`) with their newlines, rounded down.
+const MIN_NODE_LINE: u64 = 64;
+const MIN_EDGE_LINE: u64 = 12;
 
 /// Node lines per unit of work handed to a parser thread.
 const CHUNK_LINES: usize = 4096;
@@ -242,7 +232,11 @@ fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<bo
     Ok(true)
 }
 
-fn read_from(mut reader: impl BufRead, path: &Path) -> Result<Inventory, SnapshotError> {
+fn read_from(
+    mut reader: impl BufRead,
+    path: &Path,
+    size: Option<u64>,
+) -> Result<Inventory, SnapshotError> {
     let io = |source| SnapshotError::Io {
         path: path.to_owned(),
         source,
@@ -296,9 +290,16 @@ fn read_from(mut reader: impl BufRead, path: &Path) -> Result<Inventory, Snapsho
         lines: lines_seen,
     };
     let mut inventory = Inventory::new(meta);
-    // Counts come from the file; cap the reservation so a forged header cannot exhaust memory.
-    inventory.reserve(header.nodes.min(1 << 24), header.edges.min(1 << 25));
-    let mut ancestors: Vec<[Option<u32>; 3]> = Vec::with_capacity(header.nodes.min(1 << 24));
+    // Counts come from the file; reserve no more than the file's size can hold, so a forged
+    // header in a small file cannot make a large allocation.
+    let fits = |per_line: u64| -> usize {
+        let lines = size.map_or(1 << 16, |bytes| bytes / per_line);
+        usize::try_from(lines).unwrap_or(usize::MAX)
+    };
+    let node_reserve = header.nodes.min(1 << 24).min(fits(MIN_NODE_LINE));
+    let edge_reserve = header.edges.min(1 << 25).min(fits(MIN_EDGE_LINE));
+    inventory.reserve(node_reserve, edge_reserve);
+    let mut ancestors: Vec<[Option<u32>; 3]> = Vec::with_capacity(node_reserve);
 
     // Node lines: the main thread reads chunks and inserts parsed nodes in file order; two
     // workers parse. Channels are bounded, so at most a few chunks are in memory at once.

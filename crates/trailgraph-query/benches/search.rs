@@ -70,3 +70,49 @@ fn nested_with_four_levels() -> Vec<u8> {
 fn is_kind() -> Vec<u8> {
     run(IS_KIND)
 }
+
+/// A small inventory (one generated account, about a thousand nodes) for the hostile-input
+/// cases, whose cost is in the query text, not in the graph.
+static SMALL: LazyLock<Inventory> =
+    LazyLock::new(|| trailgraph_model::generate::generate_inventory(1, 17));
+
+fn run_small(line: &str) -> usize {
+    let mut out = Vec::new();
+    if let Err(e) = run_command_line(line, &SMALL, &Context::now(), &mut out) {
+        eprintln!("{}…: {e}", &line[..line.len().min(60)]);
+    }
+    out.len()
+}
+
+/// 5,000 `;`-separated command lines in one line.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn hostile_many_command_lines(bencher: divan::Bencher) {
+    let line = vec!["search is(aws_cloud_trail) | count"; 5_000].join("; ");
+    bencher.bench(|| run_small(&line));
+}
+
+/// `format` with 20,000 placeholders.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn hostile_format_placeholders(bencher: divan::Bencher) {
+    let line = format!(
+        "search is(aws_account) | format {}",
+        "{name} ".repeat(20_000)
+    );
+    bencher.bench(|| run_small(&line));
+}
+
+/// `list` with 20,000 different columns.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn hostile_list_columns(bencher: divan::Bencher) {
+    let columns: Vec<String> = (0..20_000).map(|i| format!("c{i}")).collect();
+    let line = format!("search is(aws_account) | list {}", columns.join(", "));
+    bencher.bench(|| run_small(&line));
+}
+
+/// `in [...]` with a million values, over every node of the small inventory.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn hostile_in_million_values(bencher: divan::Bencher) {
+    let values: Vec<String> = (0..1_000_000).map(|i| format!("v{i}")).collect();
+    let line = format!("search name in [{}] | count", values.join(", "));
+    bencher.bench(|| run_small(&line));
+}

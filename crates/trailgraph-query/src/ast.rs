@@ -580,12 +580,25 @@ impl Display for Term {
             Term::Is(names) => write_names(f, "is", names),
             Term::Id(names) => write_names(f, "id", names),
             Term::Not(inner) => write!(f, "not({inner})"),
-            Term::Combined { left, op, right } => {
-                let op = match op {
-                    BoolOp::And => "and",
-                    BoolOp::Or => "or",
-                };
-                write!(f, "({left} {op} {right})")
+            Term::Combined { .. } => {
+                // `and`/`or` associate to the left with one precedence, so the left spine of a
+                // chain prints flat: `(a or b and c)`, walked in a loop, so a long chain needs
+                // neither deep recursion here nor deep parentheses when it is parsed again.
+                let mut rights = Vec::new();
+                let mut current = self;
+                while let Term::Combined { left, op, right } = current {
+                    rights.push((op, right));
+                    current = &left.node;
+                }
+                write!(f, "({current}")?;
+                for (op, right) in rights.iter().rev() {
+                    let op = match op {
+                        BoolOp::And => "and",
+                        BoolOp::Or => "or",
+                    };
+                    write!(f, " {op} {right}")?;
+                }
+                f.write_char(')')
             }
             Term::Predicate(p) => p.fmt(f),
             Term::Context { path, term } => write!(f, "{path}.{{{term}}}"),

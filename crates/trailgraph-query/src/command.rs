@@ -13,7 +13,7 @@ use crate::ast::{BoolOp, Part, Path, Query, Spanned, Term};
 use crate::eval::{EvalOptions, Merged, evaluate, explain};
 use crate::lower::{Context, LowerError, lower};
 use crate::output::{self, Column, Item};
-use crate::parser::{ParseError, parse};
+use crate::parser::{ParseError, parse_with_offset};
 use crate::shell::{split_command_lines, split_pipeline};
 
 /// A command line that could not run. Spans are byte ranges into the whole line.
@@ -167,8 +167,7 @@ fn commands_of(line: &str, range: Range<usize>) -> Vec<Command<'_>> {
 
 /// Parses `text` found at byte `offset` of the line so that spans are line positions.
 fn parse_at(text: &str, offset: usize) -> Result<Query, CommandError> {
-    let padded = format!("{}{text}", " ".repeat(offset));
-    parse(&padded).map_err(|error| CommandError::Parse { error })
+    parse_with_offset(text, offset).map_err(|error| CommandError::Parse { error })
 }
 
 fn usage(message: impl Into<String>, span: Range<usize>) -> CommandError {
@@ -342,7 +341,10 @@ fn add_to_search(spec: &mut SearchSpec, cmd: &Command<'_>) -> Result<(), Command
                     let trimmed = rest.trim_start();
                     offset += args.len() - trimmed.len();
                     args = trimmed;
-                } else if args.starts_with("--") {
+                } else if args.starts_with("--")
+                    && args[2..].starts_with(|c: char| c.is_ascii_alphabetic())
+                {
+                    // `--explain` is an option; `-->` and `--[1]->` are navigations.
                     let flag = args.split_whitespace().next().unwrap_or(args);
                     return Err(usage(
                         format!("unknown search option `{flag}`"),

@@ -38,6 +38,15 @@ const UNITS: &[(&str, i64)] = &[
 /// `3 days and 2 hours`, `1d, 2h`, or ISO 8601 (`P1D`, `PT2H`). A year is 365 days and a month
 /// 31 days, as in Fix.
 pub fn parse_duration(text: &str) -> Option<i64> {
+    scan_duration(text).and_then(Result::ok)
+}
+
+/// A duration that is written correctly but does not fit in ±292 billion years of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationOutOfRange;
+
+/// `None` when `text` is not a duration; `Some(Err)` when it is one that is out of range.
+fn scan_duration(text: &str) -> Option<Result<i64, DurationOutOfRange>> {
     let text = text.trim();
     let (sign, body) = match text.as_bytes().first() {
         Some(b'-') => (-1, &text[1..]),
@@ -53,22 +62,29 @@ pub fn parse_duration(text: &str) -> Option<i64> {
             + i64::from(span.get_hours()) * HOUR
             + span.get_minutes() * MINUTE
             + span.get_seconds();
-        return Some(sign * seconds);
+        return Some(Ok(sign * seconds));
     }
     let mut rest = body.trim_start();
     let mut total: i64 = 0;
     let mut pieces = 0;
+    let mut overflow = false;
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
             return None;
         }
-        let amount: i64 = rest[..digits].parse().ok()?;
+        let amount: Option<i64> = rest[..digits].parse().ok();
         rest = rest[digits..].trim_start();
         let (unit, seconds) = UNITS.iter().find(|(u, _)| {
             rest.starts_with(u) && !rest[u.len()..].starts_with(|c: char| c.is_ascii_alphabetic())
         })?;
-        total = total.checked_add(amount.checked_mul(*seconds)?)?;
+        match amount
+            .and_then(|a| a.checked_mul(*seconds))
+            .and_then(|s| total.checked_add(s))
+        {
+            Some(t) => total = t,
+            None => overflow = true,
+        }
         pieces += 1;
         rest = rest[unit.len()..].trim_start();
         rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
@@ -76,7 +92,11 @@ pub fn parse_duration(text: &str) -> Option<i64> {
             rest = after.trim_start();
         }
     }
-    (pieces > 0).then_some(sign * total)
+    (pieces > 0).then_some(if overflow {
+        Err(DurationOutOfRange)
+    } else {
+        Ok(sign * total)
+    })
 }
 
 /// Parses an absolute time: RFC 3339 (`2024-01-01T00:00:00Z`), a civil date-time taken as UTC
@@ -102,10 +122,24 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
 
 /// `now + duration` for a duration, or the time itself for an absolute time.
 pub fn time_value(text: &str, now: Timestamp) -> Option<Timestamp> {
-    if let Some(seconds) = parse_duration(text) {
-        return now.checked_add(SignedDuration::from_secs(seconds)).ok();
+    checked_time_value(text, now).ok().flatten()
+}
+
+/// Like [`time_value`], but a duration that reaches outside the years -9999 to 9999 (or does
+/// not fit in seconds at all) is an error instead of "not a time", so `ctime > 10000yr` is
+/// refused rather than compared as text.
+pub fn checked_time_value(
+    text: &str,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, DurationOutOfRange> {
+    match scan_duration(text) {
+        Some(Ok(seconds)) => now
+            .checked_add(SignedDuration::from_secs(seconds))
+            .map(Some)
+            .map_err(|_| DurationOutOfRange),
+        Some(Err(e)) => Err(e),
+        None => Ok(parse_time(text)),
     }
-    parse_time(text)
 }
 
 /// Renders a duration as Fix does for `age`: at most two units from yr, mo, d, h, min, s

@@ -1182,8 +1182,8 @@ impl<'a> Evaluator<'a> {
                 .regex
                 .as_ref()
                 .is_some_and(|r| !r.is_match(&as_text(value))),
-            CmpOp::In => in_list(value, &c.value),
-            CmpOp::NotIn => !value.is_null() && !in_list(value, &c.value),
+            CmpOp::In => in_comparison(value, c),
+            CmpOp::NotIn => !value.is_null() && !in_comparison(value, c),
             CmpOp::Covers => match (value, &c.required_pattern) {
                 (Value::String(actual), Some(required)) => {
                     self.shared.covers.covers(required, actual)
@@ -1399,6 +1399,13 @@ fn ordering_matches(op: CmpOp, ordering: Ordering) -> bool {
         CmpOp::Gt => ordering == Ordering::Greater,
         CmpOp::Ge => ordering != Ordering::Less,
         _ => false,
+    }
+}
+
+fn in_comparison(value: &Value, c: &Comparison) -> bool {
+    match &c.in_set {
+        Some(set) => set.contains(value, loosely_equal),
+        None => in_list(value, &c.value),
     }
 }
 

@@ -9,11 +9,11 @@ use crate::ast::{
     Literal, MAX_DEPTH, Merge, Navigation, Part, Path, Query, Span, Spanned, Term, WithClause,
     WithFilter,
 };
-use crate::duration::{parse_duration, time_value};
+use crate::duration::{checked_time_value, parse_duration};
 use crate::plan::{
     AggregateFunctionKind, AggregateFunctionPlan, AggregatePlan, Comparison, Filter, GroupValue,
     KindSet, MergeItemPlan, MergePlan, NavigationPlan, Operand, PartPlan, PathPlan, Plan, Root,
-    SortPlan, Source, Step, TemplatePart, WithCount, WithPlan,
+    SortPlan, Source, Step, TemplatePart, ValueSet, WithCount, WithPlan,
 };
 
 /// What lowering needs besides the query: the current time.
@@ -554,7 +554,13 @@ impl Lowerer {
             _ => {}
         }
         let time = match &value.node {
-            Literal::String(s) if op_orders_or_equals(op) => time_value(s, self.now),
+            Literal::String(s) if op_orders_or_equals(op) => checked_time_value(s, self.now)
+                .map_err(|_| LowerError::InvalidValue {
+                    message: format!(
+                        "the duration `{s}` is out of range (times go from year -9999 to 9999)"
+                    ),
+                    span: value.span.clone(),
+                })?,
             _ => None,
         };
         let has_each = path_plan.has_each();
@@ -567,6 +573,10 @@ impl Lowerer {
                 None
             }),
             path: path_plan,
+            in_set: match (op, &converted) {
+                (CmpOp::In | CmpOp::NotIn, Value::Array(items)) => ValueSet::for_list(items),
+                _ => None,
+            },
             op,
             value: converted,
             time,
@@ -621,6 +631,7 @@ impl Lowerer {
             time: Some(threshold),
             regex: None,
             required_pattern: None,
+            in_set: None,
         })))
     }
 

@@ -171,17 +171,21 @@ pub(crate) fn default_columns(paths: &[Spanned<Path>]) -> Result<Vec<Column>, Co
 
 /// Drops repeated columns and renames clashing names by joining more of the path.
 fn dedupe(columns: Vec<Column>) -> Vec<Column> {
+    // Hashed by their printed form, so a list of many columns is not compared pairwise.
+    let mut sources: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut out: Vec<Column> = Vec::new();
     for mut column in columns {
-        if out.iter().any(|c| c.source == column.source) {
+        if !sources.insert(format!("{:?}", column.source)) {
             continue;
         }
         let mut take = 1;
-        while out.iter().any(|c| c.name == column.name) && take < column.path_names.len() {
+        while names.contains(&column.name) && take < column.path_names.len() {
             take += 1;
             let start = column.path_names.len() - take;
             column.name = column.path_names[start..].join("_");
         }
+        names.insert(column.name.clone());
         out.push(column);
     }
     out

@@ -58,12 +58,13 @@ impl ParseError {
         format!("expected {expected}, found {}", self.found)
     }
 
+    /// An error at `span`, a position in the line (already shifted by the span offset).
     fn custom(span: Span, source: &str, detail: String) -> ParseError {
         ParseError {
             found: if source.is_empty() {
                 String::new()
             } else {
-                found_at(source, span.start)
+                found_at(source, span.start.saturating_sub(span_offset()))
             },
             span,
             expected: Vec::new(),
@@ -81,39 +82,151 @@ impl ParseError {
 /// # Ok::<(), trailgraph_query::ParseError>(())
 /// ```
 pub fn parse(source: &str) -> Result<Query, ParseError> {
-    check_nesting(source)?;
+    parse_with_offset(source, 0)
+}
+
+/// Parses `source` that stands at byte `offset` of a longer line: every span in the tree and
+/// in an error is a position in that line. Costs nothing per byte before `offset`, so a line
+/// of many commands is parsed in linear time.
+pub(crate) fn parse_with_offset(source: &str, offset: usize) -> Result<Query, ParseError> {
+    SPAN_OFFSET.with(|c| c.set(offset));
     OPERATORS.with(|c| c.set(0));
+    let result = parse_source(source);
+    SPAN_OFFSET.with(|c| c.set(0));
+    result
+}
+
+fn parse_source(source: &str) -> Result<Query, ParseError> {
+    check_nesting(source)?;
     let mut pairs =
         QueryParser::parse(Rule::query, source).map_err(|e| convert_error(source, e))?;
+    let at = span_offset();
     let pair = pairs
         .next()
-        .ok_or_else(|| ParseError::custom(0..0, source, "empty query".into()))?;
+        .ok_or_else(|| ParseError::custom(at..at, source, "empty query".into()))?;
     parse_query(pair, source)
+}
+
+/// Where the text being parsed starts in the line its spans refer to.
+fn span_offset() -> usize {
+    SPAN_OFFSET.with(std::cell::Cell::get)
 }
 
 /// Most `and`/`or` operators one query may hold. A chain of N operators is a tree N levels
 /// deep, which printing, lowering and dropping walk recursively.
 pub const MAX_OPERATORS: usize = 500;
 
+fn too_many_operators() -> String {
+    format!("the query combines too many terms (more than {MAX_OPERATORS} 'and'/'or')")
+}
+
 /// Rejects input nested deeper than [`MAX_NESTING`] before the recursive parser sees it, in one
 /// linear pass, so hostile input gets an error and never a stack overflow.
+///
+/// A level is a `(` or `[` (a `{` counts two), or a `not` that wraps the term after it without parentheses
+/// (`not not x`): `not(x)` and `not x` both count one level, so a query nested to the limit
+/// still parses after it is printed (the printer writes `not(...)`). The `not`s of a term are
+/// forgotten at the next `and`, `or`, `,` or navigation arrow, where that term has ended.
 fn check_nesting(source: &str) -> Result<(), ParseError> {
+    let offset = span_offset();
+    let too_deep = |at: usize, len: usize| {
+        ParseError::custom(
+            offset + at..offset + at + len,
+            source,
+            format!("the query is nested too deeply (limit {MAX_NESTING})"),
+        )
+    };
+    // `not`s counted in each open bracket level, the outermost first.
+    let mut nots: Vec<usize> = vec![0];
+    // How many levels each open bracket counts.
+    let mut weights: Vec<usize> = Vec::new();
     let mut depth = 0usize;
-    for (i, c) in structural_chars(source) {
-        match c {
-            '(' | '[' | '{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
+    // A `not` just read, counted once the next token shows it is not `not(` or `not in`.
+    let mut pending_not: Option<usize> = None;
+    let mut operators = 0usize;
+    let mut word = String::new();
+    let mut word_start = 0;
+    let mut previous = ' ';
+    let mut chars = structural_chars(source).peekable();
+    while let Some((i, c)) = chars.next() {
+        let word_char = c.is_ascii_alphanumeric() || c == '_' || c == '-' && !word.is_empty();
+        if word_char {
+            if word.is_empty() {
+                word_start = i;
+            }
+            if word.len() < 8 {
+                word.push(c);
+            }
+            let ends = chars
+                .peek()
+                .is_none_or(|&(_, n)| !(n.is_ascii_alphanumeric() || n == '_' || n == '-'));
+            if !ends {
+                previous = c;
+                continue;
+            }
+        }
+        let token = if word_char { word.as_str() } else { "" };
+        if c.is_whitespace() {
+            previous = c;
+            continue;
+        }
+        // Decide a pending `not` by the token that follows it.
+        if let Some(at) = pending_not.take()
+            && c != '('
+            && token != "in"
+        {
+            if let Some(count) = nots.last_mut() {
+                *count += 1;
+            }
+            depth += 1;
+            if depth > MAX_NESTING {
+                return Err(too_deep(at, 3));
+            }
+        }
+        let mut forget = false;
+        match (token, c) {
+            ("not", _) => pending_not = Some(word_start),
+            ("and" | "or", _) => {
+                forget = true;
+                operators += 1;
+                // Counted here too, so a huge chain is refused before pest builds its tokens.
+                if operators > MAX_OPERATORS {
                     return Err(ParseError::custom(
-                        i..i + 1,
+                        offset + word_start..offset + word_start + token.len(),
                         source,
-                        format!("the query is nested too deeply (more than {MAX_NESTING} levels)"),
+                        too_many_operators(),
                     ));
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            (_, '(' | '[' | '{') if !word_char => {
+                // A `{` opens a merge, a context term or an object, whose parse takes about
+                // twice the stack of a parenthesis.
+                let weight = if c == '{' { 2 } else { 1 };
+                depth += weight;
+                nots.push(0);
+                weights.push(weight);
+                if depth > MAX_NESTING {
+                    return Err(too_deep(i, 1));
+                }
+            }
+            (_, ')' | ']' | '}') if !word_char && nots.len() > 1 => {
+                let inner = nots.pop().unwrap_or(0);
+                let weight = weights.pop().unwrap_or(1);
+                depth = depth.saturating_sub(inner + weight);
+            }
+            (_, ',') => forget = true,
+            (_, '>') if previous == '-' => forget = true,
+            (_, '-') if previous == '<' => forget = true,
             _ => {}
         }
+        if forget && let Some(count) = nots.last_mut() {
+            depth = depth.saturating_sub(*count);
+            *count = 0;
+        }
+        if word_char {
+            word.clear();
+        }
+        previous = c;
     }
     Ok(())
 }
@@ -150,6 +263,8 @@ fn structural_chars(source: &str) -> impl Iterator<Item = (usize, char)> + '_ {
 thread_local! {
     // `and`/`or` operators seen by the running parse (see [`MAX_OPERATORS`]).
     static OPERATORS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    // Added to every span of the running parse (see [`parse_with_offset`]).
+    static SPAN_OFFSET: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 fn found_at(source: &str, pos: usize) -> String {
@@ -284,12 +399,13 @@ fn convert_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
         .strip_prefix('\'')
         .and_then(|f| f.strip_suffix('\''))
         .map_or(0, str::len);
+    let offset = span_offset();
     ParseError {
-        span: start..start + token_len,
+        span: offset + start..offset + start + token_len,
         found,
         expected,
         detail: None,
-        unclosed,
+        unclosed: unclosed.map(|u| offset + u.start..offset + u.end),
     }
 }
 
@@ -310,7 +426,8 @@ fn last_unclosed_paren(source: &str, pos: usize) -> Option<Span> {
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    s.start()..s.end()
+    let offset = span_offset();
+    offset + s.start()..offset + s.end()
 }
 
 fn parse_query(pair: Pair<'_, Rule>, source: &str) -> Result<Query, ParseError> {
@@ -334,8 +451,9 @@ fn parse_query(pair: Pair<'_, Rule>, source: &str) -> Result<Query, ParseError> 
     }
     if query.parts.is_empty() {
         let end = source.len();
+        let at = span_offset() + end;
         return Err(ParseError {
-            span: end..end,
+            span: at..at,
             expected: vec!["a term".into()],
             found: found_at(source, end),
             detail: None,
@@ -634,11 +752,7 @@ fn parse_term(pair: Pair<'_, Rule>) -> Result<Spanned<Term>, ParseError> {
             n
         });
         if count > MAX_OPERATORS {
-            return Err(ParseError::custom(
-                span_of(&op),
-                "",
-                format!("the query combines too many terms (more than {MAX_OPERATORS} 'and'/'or')"),
-            ));
+            return Err(ParseError::custom(span_of(&op), "", too_many_operators()));
         }
         let op = if op.as_str() == "and" {
             BoolOp::And
@@ -836,37 +950,62 @@ fn parse_value(pair: Pair<'_, Rule>) -> Result<Spanned<Literal>, ParseError> {
     } else {
         pair
     };
-    Ok(Spanned::new(parse_literal(inner), span))
+    Ok(Spanned::new(parse_literal(inner)?, span))
 }
 
-fn parse_literal(pair: Pair<'_, Rule>) -> Literal {
-    match pair.as_rule() {
+fn parse_literal(pair: Pair<'_, Rule>) -> Result<Literal, ParseError> {
+    Ok(match pair.as_rule() {
         Rule::dq_string => Literal::String(text_of_name(pair)),
         Rule::v_true => Literal::Bool(true),
         Rule::v_false => Literal::Bool(false),
         Rule::v_null => Literal::Null,
-        Rule::integer => match pair.as_str().trim_start_matches('+').parse::<i64>() {
-            Ok(i) => Literal::Int(i),
-            Err(_) => Literal::Float(pair.as_str().parse().unwrap_or(f64::MAX)),
-        },
-        Rule::float => Literal::Float(pair.as_str().parse().unwrap_or(0.0)),
-        Rule::json_array => Literal::Array(pair.into_inner().map(parse_literal).collect()),
-        Rule::json_object => Literal::Object(
+        Rule::integer | Rule::float => {
+            let text = pair.as_str();
+            match text.trim_start_matches('+').parse::<i64>() {
+                Ok(i) if pair.as_rule() == Rule::integer => Literal::Int(i),
+                _ => match text.parse::<f64>() {
+                    // Beyond ±1.8e308 a number would become `inf`, which prints as a word and
+                    // parses back as a string.
+                    Ok(x) if x.is_finite() => Literal::Float(x),
+                    _ => {
+                        return Err(ParseError::custom(
+                            span_of(&pair),
+                            "",
+                            format!(
+                                "the number {}… is out of range (at most about 1.8e308)",
+                                text.chars().take(20).collect::<String>()
+                            ),
+                        ));
+                    }
+                },
+            }
+        }
+        Rule::json_array => Literal::Array(
             pair.into_inner()
-                .filter_map(|p| {
-                    let mut inner = p.into_inner();
-                    let key = inner.next()?;
-                    let key = match key.into_inner().next() {
-                        Some(k) => text_of_name(k),
-                        None => String::new(),
-                    };
-                    let value = inner.next().map_or(Literal::Null, parse_literal);
-                    Some((key, value))
-                })
-                .collect(),
+                .map(parse_literal)
+                .collect::<Result<_, _>>()?,
         ),
+        Rule::json_object => {
+            let mut pairs = Vec::new();
+            for p in pair.into_inner() {
+                let mut inner = p.into_inner();
+                let Some(key) = inner.next() else {
+                    continue;
+                };
+                let key = match key.into_inner().next() {
+                    Some(k) => text_of_name(k),
+                    None => String::new(),
+                };
+                let value = match inner.next() {
+                    Some(v) => parse_literal(v)?,
+                    None => Literal::Null,
+                };
+                pairs.push((key, value));
+            }
+            Literal::Object(pairs)
+        }
         _ => Literal::String(pair.as_str().to_owned()),
-    }
+    })
 }
 
 fn parse_edge_types(pair: Pair<'_, Rule>) -> Vec<EdgeType> {
@@ -882,7 +1021,11 @@ fn parse_navigation(
 ) -> Result<Navigation, ParseError> {
     debug_assert_eq!(pair.as_rule(), Rule::navigation);
     let Some(nav) = pair.into_inner().next() else {
-        return Err(ParseError::custom(0..0, source, "empty navigation".into()));
+        return Err(ParseError::custom(
+            span_offset()..span_offset(),
+            source,
+            "empty navigation".into(),
+        ));
     };
     let direction = match nav.as_rule() {
         Rule::nav_out => Direction::Out,
@@ -1046,8 +1189,13 @@ fn parse_with_clause(
             _ => {}
         }
     }
-    let navigation = navigation
-        .ok_or_else(|| ParseError::custom(0..0, source, "with needs a navigation".into()))?;
+    let navigation = navigation.ok_or_else(|| {
+        ParseError::custom(
+            span_offset()..span_offset(),
+            source,
+            "with needs a navigation".into(),
+        )
+    })?;
     Ok(WithClause {
         filter,
         navigation,
@@ -1118,7 +1266,7 @@ fn parse_aggregate(pair: Pair<'_, Rule>) -> Result<Aggregate, ParseError> {
                             };
                             let operand = match o.as_rule() {
                                 Rule::path => AggregateOperand::Path(parse_path(o.as_str())),
-                                _ => AggregateOperand::Number(parse_literal(o)),
+                                _ => AggregateOperand::Number(parse_literal(o)?),
                             };
                             operands.push((pending_op.take(), operand));
                         }
@@ -1171,7 +1319,8 @@ mod tests {
         let cases = [
             ("is(a)", r#"is("a")"#),
             ("is(a, b)", r#"is(["a", "b"])"#),
-            ("a==1 or b==2 and c==3", "((a == 1 or b == 2) and c == 3)"),
+            ("a==1 or b==2 and c==3", "(a == 1 or b == 2 and c == 3)"),
+            ("a==1 or (b==2 and c==3)", "(a == 1 or (b == 2 and c == 3))"),
             ("not a==b and b==c", r#"(not(a == "b") and b == "c")"#),
             ("x ~ foo", r#"x =~ "foo""#),
             ("mem any < 23", "mem any < 23"),
@@ -1226,6 +1375,60 @@ mod tests {
     }
 
     #[test]
+    fn not_chains_count_as_nesting() {
+        let n = MAX_NESTING;
+        let deepest = format!("{}a==1", "not ".repeat(n));
+        let parsed = parse(&deepest).unwrap();
+        let printed = parsed.to_string();
+        assert_eq!(printed.matches("not(").count(), n);
+        assert_eq!(
+            parse(&printed).unwrap(),
+            parsed,
+            "the printed form parses back"
+        );
+        let err = parse(&format!("{}a==1", "not ".repeat(n + 1))).unwrap_err();
+        assert!(
+            err.message().contains("nested too deeply (limit 64)"),
+            "{err}"
+        );
+        assert_eq!(
+            err.span,
+            4 * n..4 * n + 3,
+            "the caret is on the first `not` too many"
+        );
+        let err = parse(&format!(
+            "{}a==1{}",
+            "not(".repeat(n + 1),
+            ")".repeat(n + 1)
+        ))
+        .unwrap_err();
+        assert!(err.message().contains("nested too deeply"), "{err}");
+        // `not in` is an operator, and `not`s of finished terms do not add up.
+        let flat = vec!["not a==1"; 200].join(" and ");
+        assert!(parse(&flat).is_ok());
+        assert!(parse(&format!("{}x not in [1]", "not ".repeat(n - 1))).is_ok());
+        let parts = vec!["not a==1"; 100].join(" --> ");
+        assert!(parse(&parts).is_ok());
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_rejected() {
+        let huge = format!("x == {}", "9".repeat(400));
+        let err = parse(&huge).unwrap_err();
+        assert!(err.message().contains("out of range"), "{err}");
+        assert_eq!(err.span, 5..405);
+        assert!(parse(&format!("x == [1, {}.5]", "9".repeat(400))).is_err());
+        let max = parse("x == 179769313486231570000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000").unwrap();
+        let printed = max.to_string();
+        assert!(!printed.contains("inf"), "{printed}");
+        assert_eq!(parse(&printed).unwrap(), max);
+        assert!(
+            parse("x == 99999999999999999999").is_ok(),
+            "beyond i64 is a float"
+        );
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let hostile = "(".repeat(100_000);
         let err = parse(&hostile).err();
@@ -1233,7 +1436,7 @@ mod tests {
         let n = MAX_NESTING;
         let deepest = [
             format!("{}a==1{}", "(".repeat(n), ")".repeat(n)),
-            format!("{}a==1{}", "a.{".repeat(n), "}".repeat(n)),
+            format!("{}a==1{}", "a.{".repeat(n / 2), "}".repeat(n / 2)),
             format!("x == {}1{}", "[".repeat(n), "]".repeat(n)),
             format!("is(a) {}{}", "with(any, --> ".repeat(n), ")".repeat(n)),
             format!("{}a==1{}", "not(".repeat(n), ")".repeat(n)),

@@ -167,7 +167,8 @@ pub enum Filter {
     InSubnet(PathPlan, u32, u32),
     /// `has_desired_change(path)`: always false, trailgraph has no desired section.
     HasDesiredChange(PathPlan),
-    /// Full-text: a case-insensitive regex over all string values.
+    /// Full-text: a case-insensitive phrase search over all string values (the words escaped
+    /// and joined by a separator class into a regex).
     FullText(Regex),
 }
 
@@ -190,6 +191,72 @@ pub struct Comparison {
     pub regex: Option<Regex>,
     /// For `covers`: the required filter pattern text.
     pub required_pattern: Option<String>,
+    /// For `in`/`not in` with a long list: the list hashed, so a lookup does not scan it.
+    pub in_set: Option<ValueSet>,
+}
+
+/// The values of an `in [...]` list, hashed for lookups with the evaluator's loose equality
+/// (a number equals a string holding that number). Built only for lists longer than
+/// [`ValueSet::MIN_LEN`]; shorter lists are scanned.
+#[derive(Debug, Clone, Default)]
+pub struct ValueSet {
+    strings: std::collections::HashSet<Box<str>>,
+    /// Numbers, and strings of the list that hold a number, by their `f64` bits.
+    numbers: std::collections::HashSet<u64>,
+    /// Strings of the list that hold a number, for a number value.
+    numeric_strings: std::collections::HashSet<u64>,
+    /// Everything else (null, booleans, arrays, objects), compared one by one.
+    others: Vec<Value>,
+}
+
+impl ValueSet {
+    /// Lists up to this long are scanned, which is as fast as hashing for so few.
+    pub const MIN_LEN: usize = 16;
+
+    /// The set for `items`, or `None` when the list is short enough to scan.
+    pub fn for_list(items: &[Value]) -> Option<ValueSet> {
+        if items.len() <= Self::MIN_LEN {
+            return None;
+        }
+        let mut set = ValueSet::default();
+        for item in items {
+            match item {
+                Value::String(s) => {
+                    if let Ok(n) = s.trim().parse::<f64>() {
+                        set.numeric_strings.insert(number_key(n));
+                    }
+                    set.strings.insert(Box::from(&**s));
+                }
+                Value::Number(n) => {
+                    set.numbers.insert(number_key(n.as_f64()));
+                }
+                other => set.others.push(other.clone()),
+            }
+        }
+        Some(set)
+    }
+
+    /// Whether `value` equals one of the list's values; `others` are compared with `equal`.
+    pub fn contains(&self, value: &Value, equal: impl Fn(&Value, &Value) -> bool) -> bool {
+        match value {
+            Value::String(s) => {
+                self.strings.contains(&**s)
+                    || s.trim()
+                        .parse::<f64>()
+                        .is_ok_and(|n| self.numbers.contains(&number_key(n)))
+            }
+            Value::Number(n) => {
+                let key = number_key(n.as_f64());
+                self.numbers.contains(&key) || self.numeric_strings.contains(&key)
+            }
+            other => self.others.iter().any(|item| equal(other, item)),
+        }
+    }
+}
+
+/// `f64` bits with `-0.0` and `0.0` as one key.
+fn number_key(n: f64) -> u64 {
+    if n == 0.0 { 0 } else { n.to_bits() }
 }
 
 /// A property path rooted in a node section.
@@ -386,15 +453,31 @@ impl Display for KindSet {
     }
 }
 
+/// `["a", "b"]`, quoted as the query language quotes strings (not as Rust debug text).
+fn write_quoted_list<'s>(
+    f: &mut Formatter<'_>,
+    items: impl IntoIterator<Item = &'s str>,
+) -> fmt::Result {
+    f.write_str("[")?;
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_quoted(f, item)?;
+    }
+    f.write_str("]")
+}
+
 impl Display for Filter {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Filter::All => f.write_str("all"),
             Filter::Kinds(k) => write!(f, "kind in {k}"),
             Filter::Ids(ids) => {
-                let mut ids: Vec<&String> = ids.iter().collect();
-                ids.sort();
-                write!(f, "id in {ids:?}")
+                let mut ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                ids.sort_unstable();
+                f.write_str("id in ")?;
+                write_quoted_list(f, ids)
             }
             Filter::Not(inner) => write!(f, "not({inner})"),
             Filter::And(items) | Filter::Or(items) => {
@@ -428,7 +511,11 @@ impl Display for Filter {
                 Ok(())
             }
             Filter::Context(path, inner) => write!(f, "{path}.{{{inner}}}"),
-            Filter::HasKey(path, keys) => write!(f, "has_key({path}, {keys:?})"),
+            Filter::HasKey(path, keys) => {
+                write!(f, "has_key({path}, ")?;
+                write_quoted_list(f, keys.iter().map(|k| k.as_ref()))?;
+                f.write_str(")")
+            }
             Filter::InSubnet(path, net, prefix) => {
                 let [a, b, c, d] = net.to_be_bytes();
                 write!(f, "in_subnet({path}, \"{a}.{b}.{c}.{d}/{prefix}\")")
