@@ -28,7 +28,6 @@ pub(crate) struct Engine<'a> {
     pub judgement: Judgement<'static>,
     searcher: Searcher<'a>,
     selections: Mutex<HashMap<String, Arc<HashSet<NodeId>>>>,
-    comparisons: Mutex<HashMap<String, HashMap<String, Arc<Assessment>>>>,
     samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
     candidates: Mutex<Candidates>,
     steps: Mutex<HashMap<String, usize>>,
@@ -90,7 +89,6 @@ impl<'a> Engine<'a> {
                 .remembering_walks()
                 .judging_filters(judgement),
             selections: Mutex::default(),
-            comparisons: Mutex::default(),
             samples: Mutex::default(),
             candidates: Mutex::default(),
             steps: Mutex::default(),
@@ -202,21 +200,10 @@ impl<'a> Engine<'a> {
         value
     }
 
-    /// Assesses an actual filter pattern against a required one under the run's judgement, as
-    /// `covers` does (cached by both texts).
+    /// The assessment of an actual filter pattern against a required one that `covers` uses
+    /// (the searcher's, so each pair is judged once per report).
     pub(crate) fn compare(&self, required: &str, actual: &str) -> Option<Arc<Assessment>> {
-        if let Some(hit) = lock(&self.comparisons)
-            .get(required)
-            .and_then(|m| m.get(actual))
-        {
-            return Some(Arc::clone(hit));
-        }
-        let a = Arc::new(trailgraph_pattern::assess_text(required, actual, self.judgement).ok()?);
-        lock(&self.comparisons)
-            .entry(required.to_owned())
-            .or_default()
-            .insert(actual.to_owned(), Arc::clone(&a));
-        Some(a)
+        self.searcher.assessment(required, actual)
     }
 
     /// Whether `actual` matches at least one example event of `required`: a filter meant for

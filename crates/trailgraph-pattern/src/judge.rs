@@ -332,14 +332,20 @@ impl Assessment {
 /// # Ok::<(), trailgraph_pattern::ParseError>(())
 /// ```
 pub fn assess(required: &Pattern, actual: &Pattern, judgement: Judgement) -> Assessment {
+    let mut assessment = assess_verdict(required, actual, judgement);
+    if let Judgement::CloudTrail(_) = judgement {
+        let l = compare_with(required, actual, None);
+        assessment.language = (l.verdict() != assessment.comparison.verdict()).then_some(l);
+    }
+    assessment
+}
+
+/// [`assess`] without the language-only verdict (`language` is always `None`): for callers,
+/// such as the checks, that need only the verdict under `judgement`, the catch-all findings
+/// and the missed events.
+pub fn assess_verdict(required: &Pattern, actual: &Pattern, judgement: Judgement) -> Assessment {
     let comparison = compare_judged(required, actual, judgement);
-    let language = match judgement {
-        Judgement::CloudTrail(_) => {
-            let l = compare_with(required, actual, None);
-            (l.verdict() != comparison.verdict()).then_some(l)
-        }
-        Judgement::Language => None,
-    };
+    let language = None;
     let missed_absent = comparison
         .missed_events()
         .iter()
@@ -368,6 +374,15 @@ pub fn assess_text(
     })?;
     Ok(match parse(actual) {
         Ok(a) => assess(&required_pattern, &a, judgement),
+        Err(_) => assess_actual_text(&required_pattern, actual, judgement),
+    })
+}
+
+/// [`assess_verdict`] of a parsed required pattern and an actual filter's text; a filter that
+/// does not parse gives [`Comparison::Invalid`] (and no catch-all finding).
+pub fn assess_actual_text(required: &Pattern, actual: &str, judgement: Judgement) -> Assessment {
+    match parse(actual) {
+        Ok(a) => assess_verdict(required, &a, judgement),
         Err(error) => Assessment {
             comparison: Comparison::Invalid {
                 pattern: actual.to_owned(),
@@ -375,8 +390,8 @@ pub fn assess_text(
             },
             language: None,
             actual_catch_all: None,
-            required_catch_all: catch_all(&required_pattern),
+            required_catch_all: catch_all(required),
             missed_absent: Vec::new(),
         },
-    })
+    }
 }

@@ -45,7 +45,8 @@ pub use compare::{
 };
 pub use eval::{Event, resolve, split_fields};
 pub use judge::{
-    Assessment, CatchAll, absent_fields, assess, assess_text, catch_all, compare_judged,
+    Assessment, CatchAll, absent_fields, assess, assess_actual_text, assess_text, assess_verdict,
+    catch_all, compare_judged,
 };
 pub use output::{
     EventFileError, assessment_to_json, comparison_to_json, read_events, write_assessment_text,

@@ -362,3 +362,29 @@ fn language_judgement_is_compare() {
         assert_eq!(compare_judged(&r, &a, Judgement::Language), compare(&r, &a));
     }
 }
+
+#[test]
+fn the_verdict_alone_agrees_with_the_full_assessment() {
+    let filters = [
+        "{ $.eventName = * }",
+        "{ $.eventName = *Policy* }",
+        MFA_NO,
+        ROUTES_PARENTHESISED,
+        UNAUTHORIZED_V1_3,
+        "",
+        "{ $.eventSource = s3.amazonaws.com }",
+        "{ $.eventName = }",
+    ];
+    for required in [IAM, MFA, ROUTES_V3_0, UNAUTHORIZED_V1_3, UNAUTHORIZED_V4_0] {
+        let r = trailgraph_pattern::parse(required).unwrap();
+        for actual in filters {
+            for judgement in [Judgement::cloudtrail(), Judgement::Language] {
+                let short = trailgraph_pattern::assess_actual_text(&r, actual, judgement);
+                let full = assess_text(required, actual, judgement).unwrap();
+                assert_eq!(short.comparison, full.comparison, "{required} / {actual}");
+                assert_eq!(short.counts(), full.counts(), "{required} / {actual}");
+                assert_eq!(short.language, None);
+            }
+        }
+    }
+}

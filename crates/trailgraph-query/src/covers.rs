@@ -5,9 +5,9 @@
 //! and it is not a catch-all filter unless the given pattern is catch-all too.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
-use trailgraph_pattern::{Judgement, Pattern, assess, parse};
+use trailgraph_pattern::{Assessment, Judgement, Pattern, assess_actual_text, parse};
 
 use crate::eval::FastHash;
 
@@ -22,8 +22,11 @@ pub(crate) fn check_required(text: &str) -> Result<(), String> {
 pub(crate) struct CoversCache {
     judgement: Judgement<'static>,
     required: Mutex<HashMap<String, Option<Pattern>>>,
-    results: RwLock<HashMap<String, HashMap<String, bool, FastHash>, FastHash>>,
+    results: RwLock<Assessments>,
 }
+
+/// Assessments by required pattern text, then actual pattern text.
+type Assessments = HashMap<String, HashMap<String, Arc<Assessment>, FastHash>, FastHash>;
 
 impl Default for CoversCache {
     fn default() -> Self {
@@ -43,6 +46,13 @@ impl CoversCache {
 
     /// Whether `actual` covers `required`. An actual pattern that does not parse covers nothing.
     pub(crate) fn covers(&self, required: &str, actual: &str) -> bool {
+        self.assessment(required, actual)
+            .is_some_and(|a| a.counts())
+    }
+
+    /// The assessment of `actual` against `required` under this cache's judgement (computed
+    /// once per pair); `None` when `required` does not parse.
+    pub(crate) fn assessment(&self, required: &str, actual: &str) -> Option<Arc<Assessment>> {
         // A poisoned lock only means another thread panicked while inserting; the maps are
         // valid.
         let hit = self
@@ -50,8 +60,8 @@ impl CoversCache {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(required)
-            .and_then(|by_actual| by_actual.get(actual).copied());
-        if let Some(hit) = hit {
+            .and_then(|by_actual| by_actual.get(actual).cloned());
+        if hit.is_some() {
             return hit;
         }
         let required_pattern = {
@@ -60,17 +70,18 @@ impl CoversCache {
                 .entry(required.to_owned())
                 .or_insert_with(|| parse(required).ok())
                 .clone()
-        };
-        let verdict = match (required_pattern.as_ref(), parse(actual)) {
-            (Some(r), Ok(a)) => assess(r, &a, self.judgement).counts(),
-            _ => false,
-        };
+        }?;
+        let assessment = Arc::new(assess_actual_text(
+            &required_pattern,
+            actual,
+            self.judgement,
+        ));
         self.results
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .entry(required.to_owned())
             .or_default()
-            .insert(actual.to_owned(), verdict);
-        verdict
+            .insert(actual.to_owned(), Arc::clone(&assessment));
+        Some(assessment)
     }
 }

@@ -140,6 +140,17 @@ impl<'a> Searcher<'a> {
         self
     }
 
+    /// The assessment `covers` relies on for a filter pattern against a required one (the
+    /// searcher's judgement, computed once per pair and shared with every evaluation);
+    /// `None` when `required` does not parse.
+    pub fn assessment(
+        &self,
+        required: &str,
+        actual: &str,
+    ) -> Option<std::sync::Arc<trailgraph_pattern::Assessment>> {
+        self.shared.covers.assessment(required, actual)
+    }
+
     /// The inventory searched.
     pub fn inventory(&self) -> &'a Inventory {
         self.inventory
