@@ -457,16 +457,18 @@ fn import_region(
     Ok(evidence)
 }
 
+/// The files of a region folder that hold one whole list each.
+const SINGLE_FILES: [&str; 6] = [
+    DESCRIBE_TRAILS_FILE,
+    LOG_GROUPS_FILE,
+    METRIC_FILTERS_FILE,
+    ALARMS_FILE,
+    TOPICS_FILE,
+    SUBSCRIPTIONS_FILE,
+];
+
 fn is_known_single(file: &str) -> bool {
-    [
-        DESCRIBE_TRAILS_FILE,
-        LOG_GROUPS_FILE,
-        METRIC_FILTERS_FILE,
-        ALARMS_FILE,
-        TOPICS_FILE,
-        SUBSCRIPTIONS_FILE,
-    ]
-    .contains(&file)
+    SINGLE_FILES.contains(&file)
 }
 
 fn write_json(path: &Path, value: &Value) -> Result<(), ImportError> {
@@ -607,14 +609,7 @@ mod tests {
     fn a_damaged_shape_makes_the_import_incomplete() {
         let dir = tempfile::tempdir().unwrap();
         let region = dir.path().join("111122223333/us-east-1");
-        for file in [
-            DESCRIBE_TRAILS_FILE,
-            LOG_GROUPS_FILE,
-            METRIC_FILTERS_FILE,
-            ALARMS_FILE,
-            TOPICS_FILE,
-            SUBSCRIPTIONS_FILE,
-        ] {
+        for file in SINGLE_FILES {
             write(&region.join(file), "{}");
         }
         let evidence = import_aws_cli(dir.path()).unwrap();
