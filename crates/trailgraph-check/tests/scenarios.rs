@@ -35,16 +35,7 @@ fn monitoring_checks(catalog: &Catalog) -> Vec<(String, String, String)> {
 }
 
 fn region(name: &str) -> RegionEvidence {
-    RegionEvidence {
-        region: name.to_owned(),
-        describe_trails: Some(json!({"trailList": []})),
-        log_groups: Some(json!({"logGroups": []})),
-        metric_filters: Some(json!({"metricFilters": []})),
-        alarms: Some(json!({"MetricAlarms": [], "CompositeAlarms": []})),
-        topics: Some(json!({"Topics": []})),
-        subscriptions: Some(json!({"Subscriptions": []})),
-        ..RegionEvidence::default()
-    }
+    RegionEvidence::empty(name)
 }
 
 fn push(doc: &mut Option<Json>, key: &str, item: Json) {

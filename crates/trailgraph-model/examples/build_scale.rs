@@ -15,16 +15,7 @@ const ACCOUNT: &str = "111122223333";
 const REGION: &str = "us-east-1";
 
 fn region() -> RegionEvidence {
-    RegionEvidence {
-        region: REGION.to_owned(),
-        describe_trails: Some(json!({"trailList": []})),
-        log_groups: Some(json!({"logGroups": []})),
-        metric_filters: Some(json!({"metricFilters": []})),
-        alarms: Some(json!({"MetricAlarms": [], "CompositeAlarms": []})),
-        topics: Some(json!({"Topics": []})),
-        subscriptions: Some(json!({"Subscriptions": []})),
-        ..RegionEvidence::default()
-    }
+    RegionEvidence::empty(REGION)
 }
 
 fn evidence(region: RegionEvidence) -> Evidence {

@@ -118,16 +118,7 @@ pub fn demo_evidence() -> Evidence {
 }
 
 fn region(name: &str) -> RegionEvidence {
-    RegionEvidence {
-        region: name.to_owned(),
-        describe_trails: Some(json!({"trailList": []})),
-        log_groups: Some(json!({"logGroups": []})),
-        metric_filters: Some(json!({"metricFilters": []})),
-        alarms: Some(json!({"MetricAlarms": [], "CompositeAlarms": []})),
-        topics: Some(json!({"Topics": []})),
-        subscriptions: Some(json!({"Subscriptions": []})),
-        ..RegionEvidence::default()
-    }
+    RegionEvidence::empty(name)
 }
 
 fn push(doc: &mut Option<Json>, key: &str, item: Json) {

@@ -94,3 +94,20 @@ pub struct RegionEvidence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<serde_json::Value>,
 }
+
+impl RegionEvidence {
+    /// A region in which every list was read and is empty: no trail, log group, filter, alarm,
+    /// topic or subscription (unlike [`RegionEvidence::default`], where nothing was collected).
+    pub fn empty(region: &str) -> Self {
+        RegionEvidence {
+            region: region.to_owned(),
+            describe_trails: Some(serde_json::json!({"trailList": []})),
+            log_groups: Some(serde_json::json!({"logGroups": []})),
+            metric_filters: Some(serde_json::json!({"metricFilters": []})),
+            alarms: Some(serde_json::json!({"MetricAlarms": [], "CompositeAlarms": []})),
+            topics: Some(serde_json::json!({"Topics": []})),
+            subscriptions: Some(serde_json::json!({"Subscriptions": []})),
+            ..RegionEvidence::default()
+        }
+    }
+}
