@@ -446,11 +446,12 @@ fn unreached_sources(inventory: &Inventory, wanted: &[String]) -> Vec<Unreached>
                 .push(error);
         }
     }
-    let is_account_id = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
     let mut out: Vec<Unreached> = by_source
         .into_iter()
         .filter(|(source, _)| {
-            wanted.is_empty() || !is_account_id(source) || wanted.iter().any(|w| w == source)
+            wanted.is_empty()
+                || !trailgraph_model::build::is_account_id(source)
+                || wanted.iter().any(|w| w == source)
         })
         .map(|(source, errors)| Unreached {
             source: source.to_owned(),

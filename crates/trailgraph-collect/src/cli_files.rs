@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use trailgraph_model::build::is_account_id;
 use trailgraph_model::evidence::{AccountEvidence, Evidence, INVALID_EVIDENCE, RegionEvidence};
 use trailgraph_model::{CollectionError, SnapshotMeta};
 
@@ -112,10 +113,6 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
     }
     out.sort();
     Ok(out)
-}
-
-fn is_account_id(name: &str) -> bool {
-    name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Region-shaped: two lowercase letters, one or more lowercase words, a number

@@ -25,6 +25,11 @@ use crate::value::{Object, Value};
 /// The node id of the single cloud node.
 pub const CLOUD_ID: &str = "aws";
 
+/// Whether `text` has the shape of an AWS account id: twelve ASCII digits.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Node id of an account.
 pub fn account_node_id(account_id: &str) -> String {
     account_id.to_owned()
