@@ -86,6 +86,18 @@ fn run_line(
         }
     };
     vet_line(line, vocabulary, &mut io::stderr().lock()).map_err(Outcome::usage)?;
+    // `explain [--node ID] QUERY` is the shell's own command, here as in the interactive shell.
+    let trimmed = line.trim_start();
+    if let Some(rest) = trimmed.strip_prefix("explain")
+        && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+    {
+        let start = line.len() - trimmed.len() + "explain".len();
+        let mut text = Vec::new();
+        crate::repl::commands::explain_query(line, start, inventory, context, &mut text)
+            .map_err(Outcome::usage)?;
+        let mut stdout = io::stdout().lock();
+        return stdout.write_all(&text).map_err(Outcome::from);
+    }
     let mut out = io::BufWriter::new(io::stdout().lock());
     let result = run_command_line(line, inventory, context, &mut out);
     let flushed = out.flush();

@@ -21,6 +21,8 @@ pub(crate) fn check_required(text: &str) -> Result<(), String> {
 /// comparison is far dearer than a lookup. A hit allocates nothing.
 pub(crate) struct CoversCache {
     judgement: Judgement<'static>,
+    /// Judge by text (see [`crate::Searcher::comparing_text`]).
+    pub(crate) strict: bool,
     required: Mutex<HashMap<String, Option<Pattern>>>,
     results: RwLock<Assessments>,
 }
@@ -39,6 +41,7 @@ impl CoversCache {
     pub(crate) fn new(judgement: Judgement<'static>) -> Self {
         CoversCache {
             judgement,
+            strict: false,
             required: Mutex::default(),
             results: RwLock::default(),
         }
@@ -46,6 +49,9 @@ impl CoversCache {
 
     /// Whether `actual` covers `required`. An actual pattern that does not parse covers nothing.
     pub(crate) fn covers(&self, required: &str, actual: &str) -> bool {
+        if self.strict {
+            return parse(actual).is_ok() && strict_normalise(actual) == strict_normalise(required);
+        }
         self.assessment(required, actual)
             .is_some_and(|a| a.counts())
     }
@@ -83,5 +89,64 @@ impl CoversCache {
             .or_default()
             .insert(actual.to_owned(), Arc::clone(&assessment));
         Some(assessment)
+    }
+}
+
+/// A filter pattern as textual comparison sees it: whitespace outside double-quoted strings
+/// removed, everything else kept as written (case included).
+pub fn strict_normalise(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut in_quotes = false;
+    let mut escaped = false;
+    for c in pattern.chars() {
+        if in_quotes {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_quotes = false;
+            }
+        } else if !c.is_whitespace() {
+            out.push(c);
+            in_quotes = c == '"';
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn textual_comparison_ignores_whitespace_outside_quotes_only() {
+        let required = r#"{ ($.errorMessage = "Failed authentication") }"#;
+        let cache = CoversCache {
+            strict: true,
+            ..CoversCache::default()
+        };
+        assert!(cache.covers(required, r#"{($.errorMessage="Failed authentication")}"#));
+        assert!(cache.covers(
+            required,
+            "{ ($.errorMessage = \"Failed authentication\")\n}"
+        ));
+        assert!(!cache.covers(
+            required,
+            r#"{ ($.errorMessage = "Failed  authentication") }"#
+        ));
+        assert!(!cache.covers(
+            required,
+            r#"{ ($.errormessage = "Failed authentication") }"#
+        ));
+        assert!(!cache.covers(
+            required,
+            r#"{ (($.errorMessage = "Failed authentication")) }"#
+        ));
+        assert_eq!(
+            strict_normalise(required),
+            r#"{($.errorMessage="Failed authentication")}"#
+        );
     }
 }

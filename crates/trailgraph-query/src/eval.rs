@@ -140,6 +140,38 @@ impl<'a> Searcher<'a> {
         self
     }
 
+    /// Judges `covers` by text instead of meaning: a filter pattern covers a required one when
+    /// both are the same after removing whitespace outside double-quoted strings (compared
+    /// case-sensitively; see [`crate::covers::strict_normalise`]). The assessments stay available, so an
+    /// explanation can still say what the filter matches.
+    #[must_use]
+    pub fn comparing_text(mut self) -> Self {
+        self.shared.covers.strict = true;
+        self
+    }
+
+    /// Traces `node` through the first part of `plan` (see [`crate::trace`]): the evaluator's
+    /// verdict for the node, and for every level the candidates it reached and the conditions
+    /// each of them met.
+    pub fn trace(
+        &self,
+        plan: &crate::trace::TracePlan,
+        node: NodeId,
+        options: &crate::trace::TraceOptions,
+    ) -> crate::trace::NodeTrace {
+        let evaluator = self.evaluator();
+        let part = plan.plan.parts.first();
+        let filter = part.map_or(&Filter::All, |p| &p.filter);
+        let with = part.and_then(|p| p.with.as_ref());
+        let mut run = crate::trace::Run {
+            tracer: &evaluator,
+            plan,
+            options,
+            budget: options.max_nodes.max(1),
+        };
+        run.node(filter, with, 0, node)
+    }
+
     /// The assessment `covers` relies on for a filter pattern against a required one (the
     /// searcher's judgement, computed once per pair and shared with every evaluation);
     /// `None` when `required` does not parse.
@@ -180,6 +212,13 @@ impl<'a> Searcher<'a> {
             merged,
             stats,
         }
+    }
+
+    /// Whether `node` passes the first part's filter (its term, not its `with` clause).
+    pub fn matches_term(&self, plan: &Plan, node: NodeId) -> bool {
+        plan.parts
+            .first()
+            .is_some_and(|p| self.evaluator().node_matches(node, &p.filter))
     }
 
     /// Whether `node` is in the result of `plan` evaluated from `[node]`: for a plan of one
@@ -579,6 +618,51 @@ struct Evaluator<'a> {
     inventory: &'a Inventory,
     shared: &'a Shared,
     walk_count: Cell<usize>,
+}
+
+impl crate::trace::Tracer for Evaluator<'_> {
+    fn passes(&self, node: NodeId, filter: &Filter) -> bool {
+        self.node_matches(node, filter)
+    }
+
+    fn with_holds(&self, with: &WithPlan, node: NodeId) -> bool {
+        self.eval_with(with, node)
+    }
+
+    fn reached(&self, with: &WithPlan, node: NodeId) -> Vec<NodeId> {
+        let kinds = crate::lower::index_kinds(&with.filter);
+        let mut out = Vec::new();
+        let _ = self.reach_kinds(node, &with.navigation, kinds, &mut |n| {
+            out.push(n);
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    fn string_at(&self, path: &PathPlan, node: NodeId) -> Option<String> {
+        let subject = self.subject(node)?;
+        let mut values = Vec::new();
+        self.resolve(path, subject, &mut values);
+        values
+            .into_iter()
+            .find_map(|v| v.as_str().map(str::to_owned))
+    }
+
+    fn covers(&self, required: &str, actual: &str) -> bool {
+        self.shared.covers.covers(required, actual)
+    }
+
+    fn assessment(
+        &self,
+        required: &str,
+        actual: &str,
+    ) -> Option<Arc<trailgraph_pattern::Assessment>> {
+        self.shared.covers.assessment(required, actual)
+    }
+
+    fn inventory(&self) -> &Inventory {
+        self.inventory
+    }
 }
 
 impl<'a> Evaluator<'a> {

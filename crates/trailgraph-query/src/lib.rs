@@ -18,7 +18,7 @@
 
 pub mod ast;
 pub mod command;
-mod covers;
+pub mod covers;
 pub mod duration;
 pub mod eval;
 pub mod lower;
@@ -27,6 +27,7 @@ pub mod parser;
 pub mod plan;
 pub mod render;
 pub mod shell;
+pub mod trace;
 pub mod vocabulary;
 
 pub use command::{CommandError, run_command_line, search_nodes};
@@ -35,6 +36,7 @@ pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};
 pub use plan::Plan;
 pub use render::{render_error, render_error_with_label};
+pub use trace::{NodeTrace, TraceOptions, TracePlan, lower_traced};
 pub use vocabulary::{UnknownProperty, Vocabulary};
 
 /// Parses `query` and returns its canonical rendering (for `trailgraph parse`).

@@ -120,6 +120,12 @@ pub fn lower(query: &Query, context: &Context) -> Result<Plan, LowerError> {
     Ok(Plan { parts, aggregate })
 }
 
+/// Lowers one term of a node's filter (for the conditions of a [`crate::trace::TracePlan`]).
+pub(crate) fn lower_filter(term: &Spanned<Term>, context: &Context) -> Result<Filter, LowerError> {
+    let lowerer = Lowerer { now: context.now };
+    Ok(simplify(lowerer.lower_term(term, Scope::Node)?))
+}
+
 /// Lowers a path as a node property path (for `list`, `count` and `format` columns).
 pub(crate) fn lower_node_path(path: &Spanned<Path>) -> Result<PathPlan, LowerError> {
     Lowerer {

@@ -7,7 +7,9 @@ use std::ops::Range;
 
 use trailgraph_check::{CheckError, Format, RunOptions, write_report};
 use trailgraph_model::Kind;
-use trailgraph_query::{CommandError, explain, lower, parse, run_command_line};
+use trailgraph_query::{
+    CommandError, Searcher, TraceOptions, explain, lower_traced, parse, run_command_line,
+};
 
 use super::Session;
 use super::vocabulary::property_paths;
@@ -62,8 +64,8 @@ pub(crate) const COMMANDS: &[CommandHelp] = &[
     },
     CommandHelp {
         name: "explain",
-        usage: "explain QUERY",
-        summary: "the plan of QUERY and the number of nodes after each step",
+        usage: "explain [--node ID|NAME] QUERY",
+        summary: "the plan of QUERY with node counts per step; with --node, why that node matches QUERY or not, level by level",
     },
     CommandHelp {
         name: "quit",
@@ -151,7 +153,13 @@ pub(crate) fn run(line: &str, session: &Session, out: &mut Vec<u8>) -> Result<()
             benchmarks(session, out)
         }
         "check" | "benchmark" => run_checks(line, first, first_span, args, session, out),
-        "explain" => explain_query(line, first_span.end, session, out),
+        "explain" => explain_query(
+            line,
+            first_span.end,
+            &session.inventory,
+            &session.context,
+            out,
+        ),
         _ => {
             crate::shell::vet_line(line, session.vocabulary(), &mut std::io::stderr().lock())?;
             run_command_line(line, &session.inventory, &session.context, out)
@@ -445,15 +453,37 @@ fn run_checks(
     write_report(&report, Format::Text, out, session.color).map_err(io_error)
 }
 
-/// `explain QUERY`: parse and lower as `search` does, then run the plan with counts per step.
-fn explain_query(
+/// `explain [--node ID] QUERY`: parse and lower as `search` does, then run the plan with
+/// counts per step; for a query with `with` clauses, also trace one node (the one asked for,
+/// or the first candidate that matches and the first that does not) level by level.
+pub(crate) fn explain_query(
     line: &str,
     query_start: usize,
-    session: &Session,
+    inventory: &trailgraph_model::Inventory,
+    context: &trailgraph_query::Context,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
     let after = &line[query_start..];
     let mut offset = query_start + (after.len() - after.trim_start().len());
+    let mut wanted: Option<(Range<usize>, String)> = None;
+    if let Some(rest) = line[offset..].strip_prefix("--node") {
+        let value_start = offset + "--node".len() + (rest.len() - rest.trim_start().len());
+        let value: String = line[value_start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect();
+        if value.is_empty() {
+            return Err(error_at(
+                line,
+                offset..offset + "--node".len(),
+                "--node needs a node id or name",
+            ));
+        }
+        let end = value_start + value.len();
+        wanted = Some((value_start..end, value));
+        let rest = &line[end..];
+        offset = end + (rest.len() - rest.trim_start().len());
+    }
     if let Some(rest) = line[offset..].strip_prefix("search")
         && (rest.is_empty() || rest.starts_with(char::is_whitespace))
     {
@@ -465,13 +495,61 @@ fn explain_query(
     let padded = format!("{}{query}", " ".repeat(offset));
     let parsed = parse(&padded)
         .map_err(|error| render_command_error(line, &CommandError::Parse { error }))?;
-    let plan = lower(&parsed, &session.context)
+    let traced = lower_traced(&parsed, context)
         .map_err(|error| render_command_error(line, &CommandError::Lower { error }))?;
-    let explained = explain(&plan, &session.inventory);
-    out.write_all(explained.as_bytes()).map_err(io_error)?;
+    let mut explained = explain(&traced.plan, inventory);
     if !explained.ends_with('\n') {
-        out.push(b'\n');
+        explained.push('\n');
     }
+    let searcher = Searcher::new(inventory);
+    let options = TraceOptions::default();
+    let trace_of = |node, heading: &str, text: &mut String| {
+        let trace = searcher.trace(&traced, node, &options);
+        text.push_str(heading);
+        text.push('\n');
+        let _ = trace.write_tree(&traced, inventory, text);
+    };
+    if let Some((span, id)) = wanted {
+        let node = inventory.find(&id).or_else(|| {
+            inventory
+                .node_ids()
+                .find(|n| inventory.node(*n).is_some_and(|x| x.name() == id))
+        });
+        let Some(node) = node else {
+            return Err(error_at(line, span, "no node has this id or name"));
+        };
+        trace_of(node, "\ntrace:", &mut explained);
+    } else if traced.levels.len() > 1 && traced.plan.parts.len() == 1 {
+        // Without --node: one candidate of the first part that matches and one that does not.
+        let part = &traced.plan.parts[0];
+        let candidates: Vec<_> = match &part.source {
+            trailgraph_query::plan::Source::Kinds(kinds) => kinds
+                .kinds()
+                .flat_map(|k| inventory.nodes_of_kind(k).iter().copied())
+                .collect(),
+            trailgraph_query::plan::Source::All => inventory.node_ids().collect(),
+        };
+        let mut shown_match = false;
+        let mut shown_miss = false;
+        for node in candidates.into_iter().take(10_000) {
+            let matched = searcher.matches(&traced.plan, node);
+            if matched && !shown_match {
+                shown_match = true;
+                trace_of(node, "\ntrace of the first match:", &mut explained);
+            } else if !matched && !shown_miss && searcher.matches_term(&traced.plan, node) {
+                shown_miss = true;
+                trace_of(
+                    node,
+                    "\ntrace of the first candidate that does not match:",
+                    &mut explained,
+                );
+            }
+            if shown_match && shown_miss {
+                break;
+            }
+        }
+    }
+    out.write_all(explained.as_bytes()).map_err(io_error)?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@
 //! waiting, prints `interrupted` and returns to the prompt; the query crate cannot be cancelled,
 //! so the abandoned evaluation finishes in the background and its output is dropped.
 
-mod commands;
+pub(crate) mod commands;
 mod helper;
 mod history;
 mod pager;

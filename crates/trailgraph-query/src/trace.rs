@@ -1,0 +1,528 @@
+//! Traced evaluation: why a node is, or is not, in the result of a query whose first part is a
+//! term with nested `with(...)` clauses.
+//!
+//! [`lower_traced`] lowers a query once into a [`TracePlan`]: the [`Plan`] the evaluator runs
+//! (the same plan a verdict uses) and, beside it, the *levels* of the first part: the part's own
+//! term, then one level per nested `with` clause. Each level's term is split into its kinds (the
+//! `is(...)` conjuncts) and its *conditions* (every other top-level `and` conjunct, as written,
+//! lowered on its own). [`Searcher::trace`](crate::Searcher::trace) then walks the levels from
+//! one node with the evaluator that gives verdicts (the same walks, edge filters, depths,
+//! `any`/`empty`/`count` and `covers` judgements) and returns a [`NodeTrace`]: for every node it
+//! reached, whether it met each condition of its level, and whether it matched, which is the
+//! evaluator's own answer (never recomputed from the conditions).
+
+use std::fmt;
+use std::sync::Arc;
+
+use trailgraph_model::{Inventory, NodeId};
+use trailgraph_pattern::Assessment;
+
+use crate::ast::{BoolOp, CmpOp, Literal, Query, Span, Spanned, Term, WithFilter};
+use crate::plan::{Filter, KindSet, PathPlan, Plan, WithCount, WithPlan};
+
+/// A query lowered for tracing: the evaluator's plan and the levels of its first part.
+#[derive(Debug, Clone)]
+pub struct TracePlan {
+    /// The plan verdicts are computed with.
+    pub plan: Plan,
+    /// Level 0 is the first part's term; level `n` is the `n`-th nested `with` clause.
+    pub levels: Vec<LevelPlan>,
+}
+
+/// One level: the kinds its nodes must be, its conditions, and (below level 0) how its `with`
+/// clause counts and walks.
+#[derive(Debug, Clone)]
+pub struct LevelPlan {
+    /// The kinds named by the level's `is(...)` conjuncts (`None`: any kind).
+    pub kinds: Option<KindSet>,
+    /// The kind names as written in `is(...)`, in order.
+    pub kind_names: Vec<String>,
+    /// Every other top-level `and` conjunct, in order.
+    pub conditions: Vec<ConditionPlan>,
+    /// `with(any, -->` ... as written (`None` for level 0).
+    pub clause: Option<String>,
+    /// How the level's `with` clause counts (`None` for level 0).
+    pub count: Option<WithCount>,
+}
+
+/// One condition of a level.
+#[derive(Debug, Clone)]
+pub struct ConditionPlan {
+    /// The condition as written, in canonical form (`trail_status.is_logging == true`).
+    pub text: String,
+    /// Where it is in the query text.
+    pub span: Span,
+    /// The condition lowered on its own.
+    pub filter: Filter,
+    /// For a condition that is an `or` of several terms: each term, so a trace can say which
+    /// of them hold.
+    pub alternatives: Vec<ConditionPlan>,
+    /// The `covers` predicates in the condition, so a trace can carry their assessments.
+    pub covers: Vec<CoversPlan>,
+}
+
+/// A `path covers "pattern"` predicate of a condition.
+#[derive(Debug, Clone)]
+pub struct CoversPlan {
+    /// The property as written (`filter_pattern`).
+    pub property: String,
+    /// The property lowered.
+    pub path: PathPlan,
+    /// The required filter pattern.
+    pub required: String,
+}
+
+/// How much a trace explores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceOptions {
+    /// At a level whose `with` clause is satisfied by `any` match, keep only the first
+    /// matching candidate (the witness) instead of every candidate.
+    pub witness_only: bool,
+    /// Also trace the levels below a candidate that does not meet its own conditions (so a
+    /// reader sees how far the chain would reach once that node is fixed).
+    pub below_unmet: bool,
+    /// At most this many candidates are traced per level (the others are counted).
+    pub max_candidates: usize,
+    /// At most this many nodes are traced in all (the others are counted).
+    pub max_nodes: usize,
+}
+
+impl Default for TraceOptions {
+    fn default() -> Self {
+        TraceOptions {
+            witness_only: true,
+            below_unmet: false,
+            max_candidates: 64,
+            max_nodes: 10_000,
+        }
+    }
+}
+
+/// What a trace found at one node.
+#[derive(Debug, Clone)]
+pub struct NodeTrace {
+    /// The node.
+    pub node: NodeId,
+    /// The level it was reached at (0: the start node).
+    pub level: usize,
+    /// Whether the node is of the level's kinds and meets its term (all conditions), as the
+    /// evaluator decides.
+    pub meets: bool,
+    /// Whether the node matches: it meets its term and every `with` clause below it holds
+    /// (the evaluator's answer).
+    pub matched: bool,
+    /// One outcome per condition of the level, in order.
+    pub conditions: Vec<ConditionOutcome>,
+    /// The next level's `with` clause from this node, when traced.
+    pub next: Option<LevelTrace>,
+}
+
+/// One condition tested on one node.
+#[derive(Debug, Clone)]
+pub struct ConditionOutcome {
+    /// Whether it holds.
+    pub holds: bool,
+    /// For an `or` condition: whether each alternative holds.
+    pub alternatives: Vec<bool>,
+    /// The `covers` predicates of the condition, judged on this node.
+    pub covers: Vec<CoversOutcome>,
+}
+
+/// A `covers` predicate judged on one node.
+#[derive(Debug, Clone)]
+pub struct CoversOutcome {
+    /// The actual pattern (the node's property), when it has one.
+    pub actual: Option<String>,
+    /// The assessment `covers` relied on (`None` without an actual pattern).
+    pub assessment: Option<Arc<Assessment>>,
+    /// Whether the predicate holds.
+    pub holds: bool,
+}
+
+/// A `with` clause evaluated from one node.
+#[derive(Debug, Clone)]
+pub struct LevelTrace {
+    /// The level (1 for the outermost `with`).
+    pub level: usize,
+    /// Whether the clause holds (the evaluator's answer).
+    pub holds: bool,
+    /// Reached nodes of the level's kinds.
+    pub reached: usize,
+    /// How many of them match (counting stops where the evaluator stops: see
+    /// [`WithCount::stop_after`]; exact when every candidate was traced).
+    pub matching: usize,
+    /// The candidates traced, sorted by name then id.
+    pub candidates: Vec<NodeTrace>,
+    /// Candidates not traced (limits of [`TraceOptions`], or a witness was enough).
+    pub omitted: usize,
+}
+
+/// Lowers `query` for tracing (see the module documentation).
+pub fn lower_traced(
+    query: &Query,
+    context: &crate::Context,
+) -> Result<TracePlan, crate::LowerError> {
+    let plan = crate::lower(query, context)?;
+    let mut levels = Vec::new();
+    if let Some(part) = query.parts.first() {
+        levels.push(level_plan(part.term.as_ref(), None, None, context)?);
+        let mut with = part.with.as_ref();
+        while let Some(w) = with {
+            let count = match w.node.filter {
+                WithFilter::Empty => WithCount::Empty,
+                WithFilter::Any => WithCount::Any,
+                WithFilter::Count(op, n) => WithCount::Count(op, n),
+            };
+            let clause = clause_text(&w.node);
+            levels.push(level_plan(
+                w.node.term.as_ref(),
+                Some(clause),
+                Some(count),
+                context,
+            )?);
+            with = w.node.nested.as_deref();
+        }
+    }
+    Ok(TracePlan { plan, levels })
+}
+
+/// `with(any, -[2]->` for a clause.
+fn clause_text(w: &crate::ast::WithClause) -> String {
+    let count = match w.filter {
+        WithFilter::Empty => "empty".to_owned(),
+        WithFilter::Any => "any".to_owned(),
+        WithFilter::Count(op, n) => format!("count {} {n}", op.as_str()),
+    };
+    format!("with({count}, {}", w.navigation.node)
+}
+
+fn level_plan(
+    term: Option<&Spanned<Term>>,
+    clause: Option<String>,
+    count: Option<WithCount>,
+    context: &crate::Context,
+) -> Result<LevelPlan, crate::LowerError> {
+    let mut kinds: Option<KindSet> = None;
+    let mut kind_names = Vec::new();
+    let mut conditions = Vec::new();
+    if let Some(term) = term {
+        for c in split(term, BoolOp::And) {
+            if let Term::Is(names) = &c.node {
+                if let Filter::Kinds(k) = crate::lower::lower_filter(c, context)? {
+                    kinds = Some(kinds.map_or(k, |known| known.and(k)));
+                }
+                kind_names.extend(names.iter().map(|n| n.node.clone()));
+                continue;
+            }
+            conditions.push(condition_plan(c, context, true)?);
+        }
+    }
+    Ok(LevelPlan {
+        kinds,
+        kind_names,
+        conditions,
+        clause,
+        count,
+    })
+}
+
+fn condition_plan(
+    term: &Spanned<Term>,
+    context: &crate::Context,
+    split_or: bool,
+) -> Result<ConditionPlan, crate::LowerError> {
+    let mut alternatives = Vec::new();
+    if split_or {
+        let parts = split(term, BoolOp::Or);
+        if parts.len() > 1 {
+            for p in parts {
+                alternatives.push(condition_plan(p, context, false)?);
+            }
+        }
+    }
+    let mut covers = Vec::new();
+    collect_covers(term, &mut covers)?;
+    Ok(ConditionPlan {
+        text: term.node.to_string(),
+        span: term.span.clone(),
+        filter: crate::lower::lower_filter(term, context)?,
+        alternatives,
+        covers,
+    })
+}
+
+/// The terms of a chain of one operator, left to right (`a and b and c`); a term of another
+/// shape is a chain of one.
+fn split(term: &Spanned<Term>, op: BoolOp) -> Vec<&Spanned<Term>> {
+    let mut rights = Vec::new();
+    let mut current = term;
+    while let Term::Combined {
+        left,
+        op: found,
+        right,
+    } = &current.node
+    {
+        if *found != op {
+            break;
+        }
+        rights.push(right.as_ref());
+        current = left;
+    }
+    let mut out = vec![current];
+    out.extend(rights.into_iter().rev());
+    out
+}
+
+fn collect_covers(
+    term: &Spanned<Term>,
+    out: &mut Vec<CoversPlan>,
+) -> Result<(), crate::LowerError> {
+    // Iterative: an `and` chain may be hundreds of terms long.
+    let mut stack = vec![term];
+    while let Some(t) = stack.pop() {
+        match &t.node {
+            Term::Predicate(p) => {
+                if p.op.node == CmpOp::Covers
+                    && let Literal::String(required) = &p.value.node
+                {
+                    out.push(CoversPlan {
+                        property: p.path.node.to_string(),
+                        path: crate::lower::lower_node_path(&p.path)?,
+                        required: required.clone(),
+                    });
+                }
+            }
+            Term::Not(inner) => stack.push(inner),
+            Term::Combined { left, right, .. } => {
+                stack.push(right);
+                stack.push(left);
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// One trace under way: the evaluator, the plan, the limits and what may still be visited.
+pub(crate) struct Run<'t> {
+    pub(crate) tracer: &'t dyn Tracer,
+    pub(crate) plan: &'t TracePlan,
+    pub(crate) options: &'t TraceOptions,
+    /// Nodes that may still be traced.
+    pub(crate) budget: usize,
+}
+
+/// The evaluator side of a trace, implemented in [`crate::eval`].
+pub(crate) trait Tracer {
+    /// Whether `node` passes `filter`.
+    fn passes(&self, node: NodeId, filter: &Filter) -> bool;
+    /// Whether the `with` clause holds from `node`.
+    fn with_holds(&self, with: &WithPlan, node: NodeId) -> bool;
+    /// The nodes the clause's walk reaches from `node` (in walk order).
+    fn reached(&self, with: &WithPlan, node: NodeId) -> Vec<NodeId>;
+    /// The string at `path` on `node`.
+    fn string_at(&self, path: &PathPlan, node: NodeId) -> Option<String>;
+    /// Whether `actual` covers `required` (as the `covers` operator decides).
+    fn covers(&self, required: &str, actual: &str) -> bool;
+    /// The assessment `covers` relied on.
+    fn assessment(&self, required: &str, actual: &str) -> Option<Arc<Assessment>>;
+    /// The inventory.
+    fn inventory(&self) -> &Inventory;
+}
+
+impl Run<'_> {
+    /// Traces `node` at `level`, with `with` the clause of the next level.
+    pub(crate) fn node(
+        &mut self,
+        filter: &Filter,
+        with: Option<&WithPlan>,
+        level: usize,
+        node: NodeId,
+    ) -> NodeTrace {
+        self.budget = self.budget.saturating_sub(1);
+        let conditions: Vec<ConditionOutcome> = self
+            .plan
+            .levels
+            .get(level)
+            .map(|l| {
+                l.conditions
+                    .iter()
+                    .map(|c| outcome(self.tracer, c, node))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let meets = self.tracer.passes(node, filter);
+        let next = with
+            .filter(|_| meets || self.options.below_unmet)
+            .map(|w| self.level(w, level + 1, node));
+        let matched = meets
+            && match (&next, with) {
+                (Some(n), _) => n.holds,
+                (None, Some(w)) => self.tracer.with_holds(w, node),
+                (None, None) => true,
+            };
+        NodeTrace {
+            node,
+            level,
+            meets,
+            matched,
+            conditions,
+            next,
+        }
+    }
+
+    fn level(&mut self, with: &WithPlan, level: usize, from: NodeId) -> LevelTrace {
+        let holds = self.tracer.with_holds(with, from);
+        let inventory = self.tracer.inventory();
+        let kinds = self.plan.levels.get(level).and_then(|l| l.kinds);
+        let mut reached: Vec<NodeId> = self
+            .tracer
+            .reached(with, from)
+            .into_iter()
+            .filter(|n| {
+                kinds.is_none_or(|k| inventory.node(*n).is_some_and(|node| k.contains(node.kind)))
+            })
+            .collect();
+        reached.sort_by(|a, b| {
+            let key = |n: &NodeId| inventory.node(*n).map(|x| (x.name(), &x.id));
+            key(a).cmp(&key(b))
+        });
+        let total = reached.len();
+        let witness = self.options.witness_only && holds && with.count == WithCount::Any;
+        let mut candidates = Vec::new();
+        let mut matching = 0usize;
+        for &n in &reached {
+            if candidates.len() >= self.options.max_candidates || self.budget == 0 {
+                break;
+            }
+            let t = self.node(&with.filter, with.nested.as_deref(), level, n);
+            if t.matched {
+                matching += 1;
+            }
+            if !witness || t.matched {
+                let done = witness;
+                candidates.push(t);
+                if done {
+                    break;
+                }
+            }
+        }
+        LevelTrace {
+            level,
+            holds,
+            reached: total,
+            matching,
+            omitted: total - candidates.len(),
+            candidates,
+        }
+    }
+}
+
+fn outcome(tracer: &dyn Tracer, condition: &ConditionPlan, node: NodeId) -> ConditionOutcome {
+    let holds = tracer.passes(node, &condition.filter);
+    let alternatives = condition
+        .alternatives
+        .iter()
+        .map(|a| tracer.passes(node, &a.filter))
+        .collect();
+    let covers = condition
+        .covers
+        .iter()
+        .map(|c| {
+            let actual = tracer.string_at(&c.path, node);
+            let assessment = actual
+                .as_deref()
+                .and_then(|a| tracer.assessment(&c.required, a));
+            let holds = actual
+                .as_deref()
+                .is_some_and(|a| tracer.covers(&c.required, a));
+            CoversOutcome {
+                actual,
+                assessment,
+                holds,
+            }
+        })
+        .collect();
+    ConditionOutcome {
+        holds,
+        alternatives,
+        covers,
+    }
+}
+
+impl NodeTrace {
+    /// Writes the trace as an indented tree (for the shell's `explain --node`).
+    pub fn write_tree(
+        &self,
+        plan: &TracePlan,
+        inventory: &Inventory,
+        out: &mut impl fmt::Write,
+    ) -> fmt::Result {
+        self.write_at(plan, inventory, 0, out)
+    }
+
+    fn write_at(
+        &self,
+        plan: &TracePlan,
+        inventory: &Inventory,
+        indent: usize,
+        out: &mut impl fmt::Write,
+    ) -> fmt::Result {
+        let pad = "  ".repeat(indent);
+        let (kind, name, id) = inventory.node(self.node).map_or(("?", "?", ""), |n| {
+            (n.kind.as_str(), n.name(), n.id.as_ref())
+        });
+        let verdict = match (self.matched, self.meets) {
+            (true, _) => "matches",
+            (false, true) => "meets its term; a `with` below fails",
+            (false, false) => "does not meet its term",
+        };
+        writeln!(out, "{pad}{kind} {name} ({id}): {verdict}")?;
+        if let Some(level) = plan.levels.get(self.level) {
+            for (c, o) in level.conditions.iter().zip(&self.conditions) {
+                let mark = if o.holds { "✓" } else { "✗" };
+                write!(out, "{pad}  {mark} {}", c.text)?;
+                for (a, holds) in c.alternatives.iter().zip(&o.alternatives) {
+                    write!(
+                        out,
+                        " [{}: {}]",
+                        a.text,
+                        if *holds { "holds" } else { "fails" }
+                    )?;
+                }
+                for cov in &o.covers {
+                    if let Some(a) = &cov.assessment {
+                        write!(out, " [{}]", a.comparison.verdict().as_str())?;
+                        if let Some(reason) = a.not_counted_reason() {
+                            write!(out, " ({reason})")?;
+                        }
+                    } else if cov.actual.is_none() {
+                        out.write_str(" [no pattern]")?;
+                    }
+                }
+                out.write_char('\n')?;
+            }
+        }
+        if let Some(next) = &self.next {
+            let clause = plan
+                .levels
+                .get(next.level)
+                .and_then(|l| l.clause.as_deref())
+                .unwrap_or("with(");
+            let holds = if next.holds { "holds" } else { "fails" };
+            writeln!(
+                out,
+                "{pad}  {clause} ...): {holds}, {} reached, {} traced",
+                next.reached,
+                next.candidates.len()
+            )?;
+            for c in &next.candidates {
+                c.write_at(plan, inventory, indent + 2, out)?;
+            }
+            if next.omitted > 0 {
+                writeln!(out, "{pad}    ... {} more not traced", next.omitted)?;
+            }
+        }
+        Ok(())
+    }
+}
