@@ -1,16 +1,26 @@
-//! Loading and validating check, benchmark and phrase files into a [`Catalog`].
+//! Loading and validating vocabulary, check and benchmark files into a [`Catalog`].
+//!
+//! Every query is parsed once, here. Its placeholders stay in the syntax tree (each fills a
+//! whole string literal) and are bound per benchmark control when a report runs; at load each
+//! query is bound with the check's defaults and lowered by the lowering the evaluator uses, so a
+//! bad kind, pattern, regular expression, duration or network is an error naming the file, line
+//! and check, never a failure half-way through a report.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde_saphyr::{Location, Spanned};
-use trailgraph_model::Kind;
-use trailgraph_query::ast::{CmpOp, Literal, Query, Term, WithClause};
+use trailgraph_model::{AncestorKind, Kind};
+use trailgraph_query::LowerError;
+use trailgraph_query::ast::{Query, Span};
 
 use crate::error::{CheckFileError, FileLocation};
-use crate::files::{BenchmarkDoc, CheckDoc, CheckFileDoc, ExplainDoc};
-use crate::template::{self, Placeholder};
+use crate::files::{
+    BenchmarkDoc, CheckDoc, CheckFileDoc, FixDoc, RemediationDoc, ReuseDoc, VocabularyDoc,
+};
+use crate::template::{self, BindError};
+use crate::vocabulary::{Hint, KindWords, Link, Vocabulary};
 
 /// The files under `queries/`, compiled into the binary so that `trailgraph check --demo` works
 /// anywhere: (path relative to `queries/`, contents).
@@ -56,39 +66,9 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../../queries/benchmarks/cis_aws_v6_0.yaml"),
     ),
     (
-        "explain.yaml",
-        include_str!("../../../queries/explain.yaml"),
+        "vocabulary.yaml",
+        include_str!("../../../queries/vocabulary.yaml"),
     ),
-];
-
-/// Values the report fills into remediation commands from the account's resources (a check's
-/// parameter of the same name is the fallback).
-pub const REPORT_VALUES: &[&str] = &[
-    "account_id",
-    "account_name",
-    "trail_name",
-    "trail_region",
-    "trail_arn",
-    "log_group_name",
-    "log_group_region",
-    "log_group_arn",
-    "filter_name",
-    "metric_name",
-    "metric_namespace",
-    "alarm_name",
-    "topic_arn",
-    "topic_name",
-];
-
-/// What `unless_exists` may name: a remediation command is left out when the account already
-/// has this.
-pub const EXISTS_KEYS: &[&str] = &[
-    "trail",
-    "log_group",
-    "filter",
-    "alarm",
-    "topic_arn",
-    "confirmed_subscription",
 ];
 
 /// How bad a failure is.
@@ -131,13 +111,17 @@ impl Severity {
     }
 }
 
-/// A query as written in a check file, placeholders unfilled.
+/// A query as written in a check or vocabulary file: parsed once, placeholders unbound.
 #[derive(Debug, Clone, PartialEq)]
-pub struct QueryTemplate {
+pub struct CheckQuery {
     /// The query text with `{{placeholders}}`.
     pub text: String,
     /// Where the query starts in its file.
     pub location: FileLocation,
+    /// The syntax tree (placeholders are string literals such as `"{{pattern}}"`).
+    pub query: Query,
+    /// Placeholder name → the span of the literal it fills (the first one of that name).
+    pub placeholders: BTreeMap<String, Span>,
 }
 
 /// One way a check's verdict can be `not_evaluable`.
@@ -145,28 +129,60 @@ pub struct QueryTemplate {
 pub struct NotEvaluable {
     /// Why, for people.
     pub reason: String,
-    /// The accounts it concerns.
-    pub query: QueryTemplate,
+    /// The results it concerns: nodes of the check's result kind, or (for a check about
+    /// other kinds) accounts, when the query starts with the accounts' kind.
+    pub query: CheckQuery,
 }
 
-/// One remediation command.
+/// When a fix applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixWhen {
+    /// No node of the level's kind is on the chain: the fix creates one.
+    Missing,
+    /// No node of the level's kind is on the chain: the fix joins one (created, or reused) to
+    /// the level before it (a trail to its log group, an alarm to its topic).
+    Link,
+    /// A node of the level's kind is on the chain but broken, and no fix names one of the
+    /// conditions it fails.
+    Broken,
+    /// A node of the level's kind fails this condition (or, in a query that describes a
+    /// defect, meets it). The condition's canonical text, placeholders unfilled.
+    Condition(String),
+}
+
+/// One fix of a check: templates for each remediation kind.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Command {
-    /// The command with placeholders.
-    pub template: String,
-    /// Left out when the account already has this (one of [`EXISTS_KEYS`]).
-    pub unless_exists: Option<String>,
+pub struct Fix {
+    /// The kind of the level it repairs.
+    pub at: String,
+    /// When it applies.
+    pub when: FixWhen,
+    /// The AWS CLI form.
+    pub cli: Option<String>,
+    /// The Terraform form.
+    pub terraform: Option<String>,
+}
+
+/// A resource that can stand in for a missing level and every level after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reuse {
+    /// The kind of the level.
+    pub at: String,
+    /// The query that finds it (placeholders filled with the chain's values).
+    pub query: CheckQuery,
 }
 
 /// What to do about a failure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Remediation {
-    /// In words.
+    /// In words (placeholders filled with the control's parameters).
     pub text: String,
     /// Documentation.
     pub url: Option<String>,
-    /// AWS CLI commands.
-    pub commands: Vec<Command>,
+    /// Fixes, the check's own before its template's.
+    pub fixes: Vec<Fix>,
+    /// Stand-ins for missing levels.
+    pub reuse: Vec<Reuse>,
 }
 
 /// A loaded, validated check.
@@ -174,9 +190,12 @@ pub struct Remediation {
 pub struct Check {
     /// The stable id.
     pub id: String,
+    /// The template it uses, if any.
+    pub uses: Option<String>,
     /// Title.
     pub title: String,
-    /// The kind a verdict is about (`aws_account`).
+    /// The kind a verdict is about: one result per node of this kind (per account for
+    /// `aws_account`).
     pub result_kind: Kind,
     /// Severity.
     pub severity: Severity,
@@ -184,12 +203,12 @@ pub struct Check {
     pub risk: String,
     /// Default parameter values.
     pub parameters: BTreeMap<String, String>,
-    /// The accounts that pass.
-    pub passed: QueryTemplate,
-    /// Accounts that fail whatever else holds. A check with a `failed` query is a "for every"
+    /// The results that pass.
+    pub passed: CheckQuery,
+    /// Results that fail whatever else holds. A check with a `failed` query is a "for every"
     /// check: evidence of a failure wins, then unknowns (`not_evaluable`), then `passed`.
-    /// Without it, `passed` wins, then `not_evaluable`; every other account fails.
-    pub failed: Option<QueryTemplate>,
+    /// Without it, `passed` wins, then `not_evaluable`; every other result fails.
+    pub failed: Option<CheckQuery>,
     /// Reasons a verdict cannot be given.
     pub not_evaluable: Vec<NotEvaluable>,
     /// Remediation.
@@ -251,31 +270,12 @@ impl Benchmark {
     }
 }
 
-/// Phrases for conditions (keyed by canonical query text) and kinds.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Phrases {
-    /// Canonical condition → what to say when a resource does not meet it.
-    pub fails: BTreeMap<String, String>,
-    /// Canonical condition → what to say when a resource meets it (used for `failed` queries,
-    /// whose conditions describe a defect). An empty phrase means "say nothing".
-    pub holds: BTreeMap<String, String>,
-    /// Kind name → word (`aws_cloudwatch_log_group` → `log group`).
-    pub kinds: BTreeMap<String, String>,
-}
-
-impl Phrases {
-    /// The word for a kind.
-    pub fn kind<'a>(&'a self, kind: &'a str) -> &'a str {
-        self.kinds.get(kind).map_or(kind, String::as_str)
-    }
-}
-
-/// Every loaded check, benchmark and phrase, validated.
+/// Every loaded vocabulary, template, check and benchmark, validated.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     checks: Vec<Check>,
     benchmarks: Vec<Benchmark>,
-    phrases: Phrases,
+    vocabulary: Vocabulary,
 }
 
 impl Catalog {
@@ -304,9 +304,9 @@ impl Catalog {
         self.benchmarks.last()
     }
 
-    /// The explanation phrases.
-    pub fn phrases(&self) -> &Phrases {
-        &self.phrases
+    /// The words of explanations and remediation.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
     }
 }
 
@@ -328,12 +328,12 @@ pub enum FileRole {
     Checks,
     /// One benchmark.
     Benchmark,
-    /// Explanation phrases.
-    Phrases,
+    /// Words for explanations and remediation (`vocabulary.yaml`).
+    Vocabulary,
 }
 
 /// Loads the built-in files and every YAML file under `extra_dirs` (a directory laid out like
-/// `queries/`: `checks/*.yaml`, `benchmarks/*.yaml`, optionally `explain.yaml`; YAML files
+/// `queries/`: `checks/*.yaml`, `benchmarks/*.yaml`, optionally `vocabulary.yaml`; YAML files
 /// directly in the directory count as check files, or as a benchmark when they have no
 /// `checks:` key), and validates them all.
 pub fn load_catalog(extra_dirs: &[PathBuf]) -> Result<Catalog, CheckFileError> {
@@ -361,11 +361,15 @@ fn role_of(relative: &Path, text: &str) -> FileRole {
         .parent()
         .and_then(Path::file_name)
         .and_then(|n| n.to_str());
-    if relative.file_name().and_then(|n| n.to_str()) == Some("explain.yaml") {
-        FileRole::Phrases
+    if relative.file_name().and_then(|n| n.to_str()) == Some("vocabulary.yaml") {
+        FileRole::Vocabulary
     } else if parent == Some("benchmarks") {
         FileRole::Benchmark
-    } else if parent == Some("checks") || text.lines().any(|l| l.starts_with("checks:")) {
+    } else if parent == Some("checks")
+        || text
+            .lines()
+            .any(|l| l.starts_with("checks:") || l.starts_with("templates:"))
+    {
         FileRole::Checks
     } else {
         FileRole::Benchmark
@@ -401,14 +405,42 @@ pub fn read_dir_sources(dir: &Path) -> Result<Vec<SourceFile>, CheckFileError> {
         .collect()
 }
 
-/// Loads and validates the given files (phrase files first, then checks, then benchmarks).
+/// Loads and validates the given files (vocabulary files first, then the templates of every
+/// check file, then checks, then benchmarks).
 pub fn load_sources(files: &[SourceFile]) -> Result<Catalog, CheckFileError> {
     let mut catalog = Catalog::default();
-    for f in files.iter().filter(|f| f.role == FileRole::Phrases) {
-        load_phrases(f, &mut catalog.phrases)?;
+    for f in files.iter().filter(|f| f.role == FileRole::Vocabulary) {
+        load_vocabulary(f, &mut catalog.vocabulary)?;
     }
+    let mut docs = Vec::new();
     for f in files.iter().filter(|f| f.role == FileRole::Checks) {
-        load_checks(f, &mut catalog)?;
+        docs.push((f, parse_check_file(f)?));
+    }
+    let mut templates: HashMap<&str, (&SourceFile, &CheckDoc)> = HashMap::new();
+    for (f, doc) in &docs {
+        for t in &doc.templates {
+            let id = t.value.id.value.as_str();
+            if templates.insert(id, (*f, &t.value)).is_some() {
+                return Err(CheckFileError::Invalid {
+                    location: located(f, &t.value.id.referenced),
+                    check: Some(id.to_owned()),
+                    message: "a template with this id is already loaded".to_owned(),
+                });
+            }
+        }
+    }
+    for (f, doc) in &docs {
+        for entry in &doc.checks {
+            let check = build_check(f, &entry.value, &templates, &catalog.vocabulary)?;
+            if catalog.check(&check.id).is_some() {
+                return Err(CheckFileError::Invalid {
+                    location: located(f, &entry.value.id.referenced),
+                    check: Some(check.id.clone()),
+                    message: "a check with this id is already loaded".to_owned(),
+                });
+            }
+            catalog.checks.push(check);
+        }
     }
     for f in files.iter().filter(|f| f.role == FileRole::Benchmark) {
         load_benchmark(f, &mut catalog)?;
@@ -508,11 +540,49 @@ fn check_id_near(text: &str, line: u64) -> Option<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Phrases
+// Vocabulary
 
-fn load_phrases(file: &SourceFile, phrases: &mut Phrases) -> Result<(), CheckFileError> {
-    let doc: ExplainDoc =
+fn load_vocabulary(file: &SourceFile, vocabulary: &mut Vocabulary) -> Result<(), CheckFileError> {
+    let doc: VocabularyDoc =
         serde_saphyr::from_str(&file.text).map_err(|e| format_error(file, &e, None))?;
+    let known_kind = |name: &Spanned<String>| -> Result<(), CheckFileError> {
+        match name.value.parse::<Kind>() {
+            Ok(_) => Ok(()),
+            Err(_) => Err(CheckFileError::UnknownKind {
+                location: located(file, &name.referenced),
+                check: None,
+                kind: name.value.clone(),
+            }),
+        }
+    };
+    for (kind, words) in doc.kinds {
+        if kind.parse::<Kind>().is_err() {
+            return Err(CheckFileError::UnknownKind {
+                location: located(file, &words.referenced),
+                check: None,
+                kind,
+            });
+        }
+        let words = words.value;
+        if let Some(label) = &words.label {
+            check_fields(file, label, None)?;
+        }
+        for template in words.values.values() {
+            check_fields(file, template, None)?;
+        }
+        vocabulary.kinds.insert(
+            kind,
+            KindWords {
+                word: words.word,
+                label: words.label.map(|l| l.value),
+                values: words
+                    .values
+                    .into_iter()
+                    .map(|(k, v)| (k, v.value))
+                    .collect(),
+            },
+        );
+    }
     for p in doc.conditions {
         let text = &p.condition.value;
         let canonical =
@@ -522,13 +592,89 @@ fn load_phrases(file: &SourceFile, phrases: &mut Phrases) -> Result<(), CheckFil
                 message,
             })?;
         if let Some(f) = p.fails {
-            phrases.fails.insert(canonical.clone(), f);
+            vocabulary.fails.insert(canonical.clone(), f);
         }
         if let Some(h) = p.holds {
-            phrases.holds.insert(canonical, h);
+            vocabulary.holds.insert(canonical, h);
         }
     }
-    phrases.kinds.extend(doc.kinds);
+    for link in doc.links {
+        known_kind(&link.from)?;
+        known_kind(&link.to)?;
+        let mut hints = Vec::new();
+        for h in link.hints {
+            let when = match &h.when {
+                Some(w) => {
+                    let text = format!("all and ({})", w.value);
+                    let query =
+                        trailgraph_query::parse(&text).map_err(|e| CheckFileError::Query {
+                            location: position_in_scalar(
+                                file,
+                                &w.referenced,
+                                &w.value,
+                                e.span.start.saturating_sub("all and (".len()),
+                            ),
+                            check: None,
+                            message: e.message(),
+                        })?;
+                    check_properties(file, w, &query, None, "all and (".len())?;
+                    Some(query)
+                }
+                None => None,
+            };
+            check_fields(file, &h.say, None)?;
+            let near = match h.near {
+                Some(n) => {
+                    let query = parse_located(file, &n.query, None)?;
+                    check_properties(file, &n.query, &query, None, 0)?;
+                    check_fields(file, &n.say, None)?;
+                    Some((query, n.say.value))
+                }
+                None => None,
+            };
+            hints.push(Hint {
+                when,
+                say: h.say.value,
+                near,
+            });
+        }
+        vocabulary.links.push(Link {
+            from: link.from.value,
+            to: link.to.value,
+            hints,
+        });
+    }
+    Ok(())
+}
+
+/// Checks the `{field}` references of a label or hint: each a node field or a property some
+/// kind has.
+fn check_fields(
+    file: &SourceFile,
+    template: &Spanned<String>,
+    check: Option<&str>,
+) -> Result<(), CheckFileError> {
+    for (range, name) in crate::vocabulary::fields(&template.value) {
+        if crate::vocabulary::NODE_FIELDS.contains(&name) {
+            continue;
+        }
+        let first = name.split(['.', '[']).next().unwrap_or(name).trim();
+        if !trailgraph_query::Vocabulary::builtin().knows(first) {
+            return Err(CheckFileError::UnknownProperty {
+                location: position_in_scalar(
+                    file,
+                    &template.referenced,
+                    &template.value,
+                    range.start,
+                ),
+                check: check.map(str::to_owned),
+                message: format!(
+                    "`{{{name}}}` names no property of any kind (node fields: {})",
+                    crate::vocabulary::NODE_FIELDS.join(", ")
+                ),
+            });
+        }
+    }
     Ok(())
 }
 
@@ -545,154 +691,365 @@ pub fn canonical_condition(text: &str) -> Result<String, (Range<usize>, String)>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Checks
+// Checks and templates
 
-struct CheckContext<'a> {
-    file: &'a SourceFile,
-    check: &'a str,
-}
-
-impl CheckContext<'_> {
-    fn id(&self) -> Option<String> {
-        Some(self.check.to_owned())
-    }
-}
-
-fn load_checks(file: &SourceFile, catalog: &mut Catalog) -> Result<(), CheckFileError> {
-    let doc: CheckFileDoc = serde_saphyr::from_str(&file.text).map_err(|e| {
+fn parse_check_file(file: &SourceFile) -> Result<CheckFileDoc, CheckFileError> {
+    serde_saphyr::from_str(&file.text).map_err(|e| {
         let check = e
             .location()
             .and_then(|l| check_id_near(&file.text, l.line()));
         format_error(file, &e, check)
-    })?;
-    for entry in doc.checks {
-        let check = build_check(file, &entry.value)?;
-        if catalog.check(&check.id).is_some() {
-            return Err(CheckFileError::Invalid {
-                location: located(file, &entry.value.id.referenced),
-                check: Some(check.id.clone()),
-                message: "a check with this id is already loaded".to_owned(),
-            });
-        }
-        catalog.checks.push(check);
-    }
-    Ok(())
+    })
 }
 
-fn build_check(file: &SourceFile, doc: &CheckDoc) -> Result<Check, CheckFileError> {
+/// A check and the templates it uses, nearest first, each with its file.
+type Layers<'a> = Vec<(&'a SourceFile, &'a CheckDoc)>;
+
+fn layers<'a>(
+    file: &'a SourceFile,
+    doc: &'a CheckDoc,
+    templates: &HashMap<&str, (&'a SourceFile, &'a CheckDoc)>,
+) -> Result<Layers<'a>, CheckFileError> {
+    let mut out: Layers<'a> = vec![(file, doc)];
+    let mut seen = BTreeSet::from([doc.id.value.as_str()]);
+    let mut current = (file, doc);
+    while let Some(uses) = &current.1.uses {
+        let Some(&(tf, t)) = templates.get(uses.value.as_str()) else {
+            return Err(CheckFileError::Invalid {
+                location: located(current.0, &uses.referenced),
+                check: Some(doc.id.value.clone()),
+                message: format!("no template `{}` is loaded", uses.value),
+            });
+        };
+        if !seen.insert(t.id.value.as_str()) {
+            return Err(CheckFileError::Invalid {
+                location: located(current.0, &uses.referenced),
+                check: Some(doc.id.value.clone()),
+                message: format!("template `{}` uses itself", uses.value),
+            });
+        }
+        out.push((tf, t));
+        current = (tf, t);
+    }
+    Ok(out)
+}
+
+/// The nearest layer that has a field.
+fn pick<'a, T>(
+    layers: &Layers<'a>,
+    get: impl Fn(&'a CheckDoc) -> Option<&'a T>,
+) -> Option<(&'a SourceFile, &'a T)> {
+    layers.iter().find_map(|(f, d)| get(d).map(|v| (*f, v)))
+}
+
+fn build_check(
+    file: &SourceFile,
+    doc: &CheckDoc,
+    templates: &HashMap<&str, (&SourceFile, &CheckDoc)>,
+    vocabulary: &Vocabulary,
+) -> Result<Check, CheckFileError> {
     let id = doc.id.value.clone();
-    let cx = CheckContext { file, check: &id };
+    let cx = |f: &SourceFile, loc: &Location, message: String| CheckFileError::Invalid {
+        location: located(f, loc),
+        check: Some(id.clone()),
+        message,
+    };
     if id.is_empty()
         || !id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     {
-        return Err(CheckFileError::Invalid {
-            location: located(file, &doc.id.referenced),
-            check: cx.id(),
-            message: "a check id is lower-case letters, digits and `_`".to_owned(),
-        });
+        return Err(cx(
+            file,
+            &doc.id.referenced,
+            "a check id is lower-case letters, digits and `_`".to_owned(),
+        ));
     }
-    let result_kind: Kind =
-        doc.result_kind
-            .value
-            .parse()
-            .map_err(|_| CheckFileError::UnknownKind {
-                location: located(file, &doc.result_kind.referenced),
-                check: cx.id(),
-                kind: doc.result_kind.value.clone(),
-            })?;
-    if result_kind != Kind::AwsAccount {
-        return Err(CheckFileError::Invalid {
-            location: located(file, &doc.result_kind.referenced),
-            check: cx.id(),
-            message: "verdicts are given per account: result_kind must be aws_account".to_owned(),
-        });
-    }
-    let severity = Severity::parse(&doc.severity.value).ok_or_else(|| CheckFileError::Invalid {
-        location: located(file, &doc.severity.referenced),
-        check: cx.id(),
+    let layers = layers(file, doc, templates)?;
+    let missing = |what: &str| CheckFileError::Invalid {
+        location: located(file, &doc.id.referenced),
+        check: Some(id.clone()),
         message: format!(
-            "unknown severity `{}` (info, low, medium, high, critical)",
-            doc.severity.value
+            "the check has no `{what}`{}",
+            if doc.uses.is_some() {
+                " (neither has its template)"
+            } else {
+                ""
+            }
         ),
+    };
+    let title = pick(&layers, |d| d.title.as_ref()).ok_or_else(|| missing("title"))?;
+    let risk = pick(&layers, |d| d.risk.as_ref()).ok_or_else(|| missing("risk"))?;
+    let (kind_file, kind_doc) =
+        pick(&layers, |d| d.result_kind.as_ref()).ok_or_else(|| missing("result_kind"))?;
+    let result_kind: Kind = kind_doc
+        .value
+        .parse()
+        .map_err(|_| CheckFileError::UnknownKind {
+            location: located(kind_file, &kind_doc.referenced),
+            check: Some(id.clone()),
+            kind: kind_doc.value.clone(),
+        })?;
+    let (sev_file, sev_doc) =
+        pick(&layers, |d| d.severity.as_ref()).ok_or_else(|| missing("severity"))?;
+    let severity = Severity::parse(&sev_doc.value).ok_or_else(|| {
+        cx(
+            sev_file,
+            &sev_doc.referenced,
+            format!(
+                "unknown severity `{}` (info, low, medium, high, critical)",
+                sev_doc.value
+            ),
+        )
     })?;
-    let passed = validated_query(&cx, &doc.detect.passed, &doc.parameters)?;
-    let first_kind = first_is(&passed.0);
-    if !first_kind.iter().any(|k| k == result_kind.as_str()) {
+    let mut parameters = BTreeMap::new();
+    for (_, d) in layers.iter().rev() {
+        for (k, v) in &d.parameters {
+            parameters.insert(k.clone(), v.value.clone());
+        }
+    }
+    let cq = CheckCx {
+        check: &id,
+        parameters: &parameters,
+    };
+    let defaults =
+        |name: &str| template::query_value(&parameters, jiff::Timestamp::UNIX_EPOCH, name);
+    let (passed_file, passed_doc) = pick(&layers, |d| {
+        d.detect.as_ref().and_then(|x| x.passed.as_ref())
+    })
+    .ok_or_else(|| missing("detect.passed"))?;
+    let passed = check_query(&cq, passed_file, passed_doc, &defaults)?;
+    let failed = match pick(&layers, |d| {
+        d.detect.as_ref().and_then(|x| x.failed.as_ref())
+    }) {
+        Some((f, q)) => Some(check_query(&cq, f, q, &defaults)?),
+        None => None,
+    };
+    let mut not_evaluable = Vec::new();
+    if let Some((f, list)) = pick(&layers, |d| {
+        d.detect.as_ref().and_then(|x| x.not_evaluable.as_ref())
+    }) {
+        for ne in list {
+            let (query, _) = check_query(&cq, f, &ne.query, &defaults)?;
+            check_text_placeholders(&cq, f, &ne.reason, &[])?;
+            not_evaluable.push(NotEvaluable {
+                reason: ne.reason.value.clone(),
+                query,
+            });
+        }
+    }
+    if !passed.1.levels[0]
+        .kinds
+        .is_some_and(|k| k.contains(result_kind))
+    {
         return Err(CheckFileError::Invalid {
-            location: passed.1.location.clone(),
-            check: cx.id(),
+            location: passed.0.location.clone(),
+            check: Some(id.clone()),
             message: format!(
                 "the `passed` query must start with is({})",
                 result_kind.as_str()
             ),
         });
     }
-    let failed = match &doc.detect.failed {
-        Some(q) => Some(validated_query(&cx, q, &doc.parameters)?.1),
-        None => None,
-    };
-    let mut not_evaluable = Vec::new();
-    for ne in &doc.detect.not_evaluable {
-        let (_, query) = validated_query(&cx, &ne.query, &doc.parameters)?;
-        check_text_placeholders(&cx, &ne.reason, &doc.parameters, false)?;
-        not_evaluable.push(NotEvaluable {
-            reason: ne.reason.value.clone(),
-            query,
-        });
-    }
-    let mut commands = Vec::new();
-    for c in &doc.remediation.aws_cli {
-        check_text_placeholders(&cx, &c.command, &doc.parameters, true)?;
-        if let Some(u) = &c.unless_exists
-            && !EXISTS_KEYS.contains(&u.value.as_str())
-        {
-            return Err(CheckFileError::Invalid {
-                location: located(file, &u.referenced),
-                check: cx.id(),
-                message: format!("unless_exists must be one of {}", EXISTS_KEYS.join(", ")),
-            });
+    // The remediation: text and url from the nearest layer that has them; fixes and reuse of
+    // every layer, nearest first.
+    let remediations: Vec<(&SourceFile, &RemediationDoc)> = layers
+        .iter()
+        .filter_map(|(f, d)| d.remediation.as_ref().map(|r| (*f, r)))
+        .collect();
+    let (text_file, text) = remediations
+        .iter()
+        .find_map(|(f, r)| r.text.as_ref().map(|t| (*f, t)))
+        .ok_or_else(|| missing("remediation.text"))?;
+    check_text_placeholders(&cq, text_file, text, &[])?;
+    let url = remediations.iter().find_map(|(_, r)| r.url.clone());
+    let mut levels: Vec<(String, Vec<String>)> = Vec::new();
+    for q in std::iter::once(&passed).chain(failed.iter()) {
+        for level in trailgraph_query::level_syntax(&q.0.query) {
+            let kind = level.kind_names.first().cloned().unwrap_or_default();
+            let texts = level
+                .conditions
+                .into_iter()
+                .flat_map(|c| std::iter::once(c.text).chain(c.alternatives))
+                .collect();
+            levels.push((kind, texts));
         }
-        commands.push(Command {
-            template: c.command.value.clone(),
-            unless_exists: c.unless_exists.as_ref().map(|u| u.value.clone()),
-        });
+    }
+    let value_names = value_names(vocabulary);
+    let mut fixes = Vec::new();
+    let mut reuse = Vec::new();
+    for (f, r) in &remediations {
+        for fix in &r.fixes {
+            fixes.push(build_fix(&cq, f, fix, &levels, &value_names)?);
+        }
+        for u in &r.reuse {
+            reuse.push(build_reuse(&cq, f, u, &levels, &value_names)?);
+        }
     }
     Ok(Check {
         id: id.clone(),
-        title: doc.title.clone(),
+        uses: doc.uses.as_ref().map(|u| u.value.clone()),
+        title: title.1.clone(),
         result_kind,
         severity,
-        risk: doc.risk.clone(),
-        parameters: doc.parameters.clone(),
-        passed: passed.1,
-        failed,
+        risk: risk.1.clone(),
+        parameters: parameters.clone(),
+        passed: passed.0,
+        failed: failed.map(|f| f.0),
         not_evaluable,
         remediation: Remediation {
-            text: doc.remediation.text.clone(),
-            url: doc.remediation.url.clone(),
-            commands,
+            text: text.value.clone(),
+            url,
+            fixes,
+            reuse,
         },
     })
 }
 
-/// Placeholders of a reason or command must have a value: a parameter, or (for commands) a
-/// value the report fills in.
+/// What validating a check's queries needs.
+struct CheckCx<'a> {
+    check: &'a str,
+    parameters: &'a BTreeMap<String, String>,
+}
+
+/// Every value a fix template or reuse query may name besides parameters: the values of the
+/// vocabulary's kinds.
+fn value_names(vocabulary: &Vocabulary) -> BTreeSet<String> {
+    vocabulary
+        .kinds
+        .values()
+        .flat_map(|k| k.values.keys().cloned())
+        .collect()
+}
+
+fn build_fix(
+    cx: &CheckCx<'_>,
+    file: &SourceFile,
+    fix: &FixDoc,
+    levels: &[(String, Vec<String>)],
+    value_names: &BTreeSet<String>,
+) -> Result<Fix, CheckFileError> {
+    let invalid = |loc: &Location, message: String| CheckFileError::Invalid {
+        location: located(file, loc),
+        check: Some(cx.check.to_owned()),
+        message,
+    };
+    let at = &fix.at.value;
+    let at_levels: Vec<&(String, Vec<String>)> = levels.iter().filter(|(k, _)| k == at).collect();
+    if at_levels.is_empty() {
+        let known: Vec<&str> = levels
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !k.is_empty())
+            .collect();
+        return Err(invalid(
+            &fix.at.referenced,
+            format!(
+                "no level of the check's queries is of kind `{at}` (levels: {})",
+                known.join(", ")
+            ),
+        ));
+    }
+    let when = match fix.when.value.trim() {
+        "missing" => FixWhen::Missing,
+        "link" => FixWhen::Link,
+        "broken" => FixWhen::Broken,
+        text => {
+            let canonical =
+                canonical_condition(text).map_err(|(span, message)| CheckFileError::Query {
+                    location: position_in_scalar(
+                        file,
+                        &fix.when.referenced,
+                        &fix.when.value,
+                        span.start,
+                    ),
+                    check: Some(cx.check.to_owned()),
+                    message,
+                })?;
+            if !at_levels
+                .iter()
+                .any(|(_, texts)| texts.contains(&canonical))
+            {
+                return Err(invalid(
+                    &fix.when.referenced,
+                    format!(
+                        "no `{at}` level of the check's queries has the condition `{canonical}` \
+                         (write `missing`, `link`, `broken` or a condition of that level as written)"
+                    ),
+                ));
+            }
+            FixWhen::Condition(canonical)
+        }
+    };
+    if fix.cli.is_none() && fix.terraform.is_none() {
+        return Err(invalid(
+            &fix.at.referenced,
+            "a fix needs `cli`, `terraform` or both".to_owned(),
+        ));
+    }
+    for t in [&fix.cli, &fix.terraform].into_iter().flatten() {
+        check_text_placeholders(cx, file, t, &[value_names])?;
+    }
+    Ok(Fix {
+        at: at.clone(),
+        when,
+        cli: fix.cli.as_ref().map(|c| c.value.clone()),
+        terraform: fix.terraform.as_ref().map(|c| c.value.clone()),
+    })
+}
+
+fn build_reuse(
+    cx: &CheckCx<'_>,
+    file: &SourceFile,
+    reuse: &ReuseDoc,
+    levels: &[(String, Vec<String>)],
+    value_names: &BTreeSet<String>,
+) -> Result<Reuse, CheckFileError> {
+    if !levels.iter().any(|(k, _)| k == &reuse.at.value) {
+        return Err(CheckFileError::Invalid {
+            location: located(file, &reuse.at.referenced),
+            check: Some(cx.check.to_owned()),
+            message: format!(
+                "no level of the check's queries is of kind `{}`",
+                reuse.at.value
+            ),
+        });
+    }
+    // Chain values are known only at run time: any text will do to validate.
+    let lookup = |name: &str| {
+        template::resolve_name(name, &|n| {
+            template::query_value(cx.parameters, jiff::Timestamp::UNIX_EPOCH, n)
+                .or_else(|| value_names.contains(n).then(|| "x".to_owned()))
+        })
+    };
+    let (query, _) = check_query(cx, file, &reuse.query, &lookup)?;
+    Ok(Reuse {
+        at: reuse.at.value.clone(),
+        query,
+    })
+}
+
+/// Checks that every placeholder of a text (a reason, a remediation text or a fix template)
+/// has a value: a parameter, a derived value, or one of `extra`.
 fn check_text_placeholders(
-    cx: &CheckContext<'_>,
+    cx: &CheckCx<'_>,
+    file: &SourceFile,
     text: &Spanned<String>,
-    parameters: &BTreeMap<String, String>,
-    report: bool,
+    extra: &[&BTreeSet<String>],
 ) -> Result<(), CheckFileError> {
     for p in template::placeholders(&text.value) {
-        let known = parameters.contains_key(&p.name)
-            || (report && REPORT_VALUES.contains(&p.name.as_str()))
-            || template::query_value(parameters, jiff::Timestamp::UNIX_EPOCH, &p.name).is_some();
-        if !known {
+        let known = template::resolve_name(&p.name, &|n| {
+            template::query_value(cx.parameters, jiff::Timestamp::UNIX_EPOCH, n).or_else(|| {
+                extra
+                    .iter()
+                    .any(|set| set.contains(n))
+                    .then(|| "x".to_owned())
+            })
+        });
+        if known.is_none() {
             return Err(CheckFileError::MissingPlaceholder {
-                location: position_in_scalar(cx.file, &text.referenced, &text.value, p.span.start),
-                check: cx.id(),
+                location: position_in_scalar(file, &text.referenced, &text.value, p.span.start),
+                check: Some(cx.check.to_owned()),
                 name: p.name,
             });
         }
@@ -700,193 +1057,213 @@ fn check_text_placeholders(
     Ok(())
 }
 
-/// Fills a query template with `parameters` and validates it: placeholders, parsing, kinds,
-/// required filter patterns and regular expressions. Returns the parsed query and the template.
-fn validated_query(
-    cx: &CheckContext<'_>,
+fn parse_located(
+    file: &SourceFile,
     text: &Spanned<String>,
-    parameters: &BTreeMap<String, String>,
-) -> Result<(Query, QueryTemplate), CheckFileError> {
-    let template = QueryTemplate {
-        text: text.value.clone(),
-        location: position_in_scalar(cx.file, &text.referenced, &text.value, 0),
-    };
-    let query = validate_filled(cx, text, parameters)?;
-    Ok((query, template))
+    check: Option<&str>,
+) -> Result<Query, CheckFileError> {
+    trailgraph_query::parse(&text.value).map_err(|e| CheckFileError::Query {
+        location: position_in_scalar(file, &text.referenced, &text.value, e.span.start),
+        check: check.map(str::to_owned),
+        message: e.message(),
+    })
 }
 
-fn validate_filled(
-    cx: &CheckContext<'_>,
+/// A query reads only properties some kind has.
+fn check_properties(
+    file: &SourceFile,
     text: &Spanned<String>,
-    parameters: &BTreeMap<String, String>,
-) -> Result<Query, CheckFileError> {
-    let template_text = &text.value;
-    let pos = |offset: usize| position_in_scalar(cx.file, &text.referenced, template_text, offset);
-    let (filled, map) =
-        fill_mapped(template_text, parameters).map_err(|p| CheckFileError::MissingPlaceholder {
-            location: pos(p.span.start),
-            check: cx.id(),
-            name: p.name,
-        })?;
-    let back = |offset: usize| pos(map_back(&map, offset));
-    let query = trailgraph_query::parse(&filled).map_err(|e| CheckFileError::Query {
-        location: back(e.span.start),
-        check: cx.id(),
-        message: e.message(),
-    })?;
-    let mut problem: Option<CheckFileError> = None;
-    visit_terms(&query, &mut |term, span| {
-        if problem.is_some() {
-            return;
-        }
-        match term {
-            Term::Is(names) => {
-                for n in names {
-                    if Kind::matching(&n.node).is_none() {
-                        problem = Some(CheckFileError::UnknownKind {
-                            location: back(n.span.start),
-                            check: cx.id(),
-                            kind: n.node.clone(),
-                        });
-                        return;
-                    }
-                }
-            }
-            Term::Predicate(p) => match (p.op.node, &p.value.node) {
-                (CmpOp::Covers, Literal::String(pattern)) => {
-                    if let Err(e) = trailgraph_pattern::parse(pattern) {
-                        problem = Some(CheckFileError::InvalidPattern {
-                            location: back(p.value.span.start),
-                            check: cx.id(),
-                            message: e.to_string(),
-                        });
-                    }
-                }
-                (CmpOp::Covers, _) => {
-                    problem = Some(CheckFileError::InvalidPattern {
-                        location: back(p.value.span.start),
-                        check: cx.id(),
-                        message: "`covers` needs a quoted filter pattern".to_owned(),
-                    });
-                }
-                (CmpOp::Match | CmpOp::NotMatch, Literal::String(re)) => {
-                    if let Err(e) = regex::Regex::new(re) {
-                        problem = Some(CheckFileError::Query {
-                            location: back(p.value.span.start),
-                            check: cx.id(),
-                            message: format!("invalid regular expression: {e}"),
-                        });
-                    }
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-        let _ = span;
-    });
-    if let Some(p) = problem {
-        return Err(p);
-    }
-    if let Some(unknown) = trailgraph_query::Vocabulary::builtin()
-        .unknown_properties(&query)
+    query: &Query,
+    check: Option<&str>,
+    shift: usize,
+) -> Result<(), CheckFileError> {
+    match trailgraph_query::Vocabulary::builtin()
+        .unknown_properties(query)
         .into_iter()
         .next()
     {
-        return Err(CheckFileError::UnknownProperty {
-            location: back(unknown.span.start),
-            check: cx.id(),
+        Some(unknown) => Err(CheckFileError::UnknownProperty {
+            location: position_in_scalar(
+                file,
+                &text.referenced,
+                &text.value,
+                unknown.span.start.saturating_sub(shift),
+            ),
+            check: check.map(str::to_owned),
             message: unknown.to_string(),
-        });
-    }
-    Ok(query)
-}
-
-/// Pieces of a filled text: (filled range, template range) for each substituted placeholder.
-type FillMap = Vec<(Range<usize>, Range<usize>)>;
-
-fn fill_mapped(
-    text: &str,
-    parameters: &BTreeMap<String, String>,
-) -> Result<(String, FillMap), Placeholder> {
-    let mut out = String::with_capacity(text.len());
-    let mut map = Vec::new();
-    let mut last = 0;
-    for p in template::placeholders(text) {
-        let Some(value) = template::query_value(parameters, jiff::Timestamp::UNIX_EPOCH, &p.name)
-        else {
-            return Err(p);
-        };
-        out.push_str(&text[last..p.span.start]);
-        let start = out.len();
-        out.push_str(&template::escape_query_string(&value));
-        map.push((start..out.len(), p.span.clone()));
-        last = p.span.end;
-    }
-    out.push_str(&text[last..]);
-    Ok((out, map))
-}
-
-fn map_back(map: &FillMap, offset: usize) -> usize {
-    let mut shift: isize = 0;
-    for (filled, original) in map {
-        if offset < filled.start {
-            break;
-        }
-        if offset < filled.end {
-            return original.start;
-        }
-        shift = original.end as isize - filled.end as isize;
-    }
-    usize::try_from(offset as isize + shift).unwrap_or(0)
-}
-
-/// Calls `f` on every term of the query (parts, with clauses, nested terms).
-pub(crate) fn visit_terms(query: &Query, f: &mut dyn FnMut(&Term, &Range<usize>)) {
-    fn term(t: &trailgraph_query::ast::Spanned<Term>, f: &mut dyn FnMut(&Term, &Range<usize>)) {
-        f(&t.node, &t.span);
-        match &t.node {
-            Term::Not(inner) => term(inner, f),
-            Term::Combined { left, right, .. } => {
-                term(left, f);
-                term(right, f);
-            }
-            Term::Context { term: inner, .. } => term(inner, f),
-            _ => {}
-        }
-    }
-    fn with(w: &WithClause, f: &mut dyn FnMut(&Term, &Range<usize>)) {
-        if let Some(t) = &w.term {
-            term(t, f);
-        }
-        if let Some(n) = &w.nested {
-            with(&n.node, f);
-        }
-    }
-    for part in &query.parts {
-        if let Some(t) = &part.term {
-            term(t, f);
-        }
-        if let Some(w) = &part.with {
-            with(&w.node, f);
-        }
+        }),
+        None => Ok(()),
     }
 }
 
-/// The kinds named by `is(...)` among the top-level `and` conjuncts of the first part.
-fn first_is(query: &Query) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(t) = query.parts.first().and_then(|p| p.term.as_ref()) {
-        for c in crate::explain::conjuncts(t) {
-            if let Term::Is(names) = &c.node {
-                out.extend(names.iter().map(|n| n.node.clone()));
-            }
+/// Parses a check query, checks its placeholders (each a whole string literal with a value)
+/// and properties, binds it with `lookup` and lowers it as the evaluator does.
+fn check_query(
+    cx: &CheckCx<'_>,
+    file: &SourceFile,
+    text: &Spanned<String>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(CheckQuery, trailgraph_query::TracePlan), CheckFileError> {
+    let check = Some(cx.check.to_owned());
+    let at = |offset: usize| position_in_scalar(file, &text.referenced, &text.value, offset);
+    let query = parse_located(file, text, Some(cx.check))?;
+    // Placeholders: each inside a string literal, and the whole of it.
+    let mut literal_spans: Vec<Span> = Vec::new();
+    let mut placeholders: BTreeMap<String, Span> = BTreeMap::new();
+    let mut scratch = query.clone();
+    trailgraph_query::ast::visit_string_literals_mut(&mut scratch, &mut |s, span| {
+        if let Some(name) = template::whole_placeholder(s) {
+            placeholders.entry(name).or_insert_with(|| span.clone());
+        }
+        literal_spans.push(span.clone());
+    });
+    for p in template::placeholders(&text.value) {
+        let inside = literal_spans
+            .iter()
+            .any(|l| l.start <= p.span.start && p.span.end <= l.end);
+        if !inside {
+            return Err(CheckFileError::Invalid {
+                location: at(p.span.start),
+                check,
+                message: format!(
+                    "placeholder `{{{{{}}}}}` is outside a string literal: write \"{{{{{}}}}}\"",
+                    p.name, p.name
+                ),
+            });
         }
     }
-    out
+    check_properties(file, text, &query, Some(cx.check), 0)?;
+    // Point at the placeholder inside its literal, not at the opening quote.
+    let inner = |span: &Span| {
+        text.value
+            .get(span.clone())
+            .and_then(|l| l.find("{{"))
+            .map_or(span.start, |i| span.start + i)
+    };
+    let bound = template::bind(&query, lookup).map_err(|e| match e {
+        BindError::Missing { name, span } => CheckFileError::MissingPlaceholder {
+            location: at(inner(&span)),
+            check: check.clone(),
+            name,
+        },
+        BindError::NotWhole { span } => CheckFileError::Invalid {
+            location: at(span.start),
+            check: check.clone(),
+            message: "a placeholder fills a whole string literal: \"{{name}}\", not text around it"
+                .to_owned(),
+        },
+    })?;
+    let traced = lower_located(&bound, &at, cx.check)?;
+    Ok((
+        CheckQuery {
+            text: text.value.clone(),
+            location: located(file, &text.referenced),
+            query,
+            placeholders,
+        },
+        traced,
+    ))
+}
+
+/// Lowers a bound query for tracing; errors are located with `at` (a span of the query text
+/// to a file position).
+fn lower_located(
+    bound: &Query,
+    at: &dyn Fn(usize) -> FileLocation,
+    check: &str,
+) -> Result<trailgraph_query::TracePlan, CheckFileError> {
+    let context = trailgraph_query::Context {
+        now: jiff::Timestamp::UNIX_EPOCH,
+    };
+    trailgraph_query::lower_traced(bound, &context).map_err(|e| lower_error(e, at, check))
+}
+
+fn lower_error(e: LowerError, at: &dyn Fn(usize) -> FileLocation, check: &str) -> CheckFileError {
+    let check = Some(check.to_owned());
+    match e {
+        LowerError::UnknownKind { name, span } => CheckFileError::UnknownKind {
+            location: at(span.start),
+            check,
+            kind: name,
+        },
+        LowerError::InvalidPattern { message, span } => CheckFileError::InvalidPattern {
+            location: at(span.start),
+            check,
+            message,
+        },
+        other => CheckFileError::Query {
+            location: at(other.span().start),
+            check,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// The kind of the accounts (`aws_account`): what a check about other kinds may name first in
+/// a `not_evaluable` query to judge a whole account.
+pub(crate) fn account_kind() -> Kind {
+    AncestorKind::Account.kind()
 }
 
 // ---------------------------------------------------------------------------------------------
 // Benchmarks
+
+/// Binds and lowers every query of `check` with a control's parameters, so a parameter that
+/// makes a query invalid (a pattern that does not parse, a bad duration) is an error at the
+/// parameter in the benchmark file.
+fn validate_control(
+    file: &SourceFile,
+    check: &Check,
+    given: &BTreeMap<String, Spanned<String>>,
+    check_field: &Spanned<String>,
+    parameters: &BTreeMap<String, String>,
+) -> Result<(), CheckFileError> {
+    let lookup = |name: &str| template::query_value(parameters, jiff::Timestamp::UNIX_EPOCH, name);
+    let queries = std::iter::once(&check.passed)
+        .chain(check.failed.iter())
+        .chain(check.not_evaluable.iter().map(|n| &n.query));
+    for q in queries {
+        let located_at = |span: &Span| -> FileLocation {
+            q.placeholders
+                .iter()
+                .find(|(name, s)| {
+                    s.start <= span.start
+                        && span.start < s.end.max(s.start + 1)
+                        && given.contains_key(*name)
+                })
+                .and_then(|(name, _)| given.get(name))
+                .map_or_else(
+                    || located(file, &check_field.referenced),
+                    |v| located(file, &v.referenced),
+                )
+        };
+        let bound = match template::bind(&q.query, &lookup) {
+            Ok(b) => b,
+            Err(BindError::Missing { name, span }) => {
+                return Err(CheckFileError::MissingPlaceholder {
+                    location: located_at(&span),
+                    check: Some(check.id.clone()),
+                    name,
+                });
+            }
+            Err(BindError::NotWhole { span }) => {
+                return Err(CheckFileError::Invalid {
+                    location: located_at(&span),
+                    check: Some(check.id.clone()),
+                    message: "a placeholder fills a whole string literal".to_owned(),
+                });
+            }
+        };
+        let context = trailgraph_query::Context {
+            now: jiff::Timestamp::UNIX_EPOCH,
+        };
+        if let Err(e) = trailgraph_query::lower_traced(&bound, &context) {
+            let span = e.span();
+            return Err(lower_error(e, &|_| located_at(&span), &check.id));
+        }
+    }
+    Ok(())
+}
 
 fn load_benchmark(file: &SourceFile, catalog: &mut Catalog) -> Result<(), CheckFileError> {
     let doc: BenchmarkDoc =
@@ -943,17 +1320,9 @@ fn load_benchmark(file: &SourceFile, catalog: &mut Catalog) -> Result<(), CheckF
                         ),
                     });
                 }
-                if k.starts_with("pattern")
-                    && let Err(e) = trailgraph_pattern::parse(&v.value)
-                {
-                    return Err(CheckFileError::InvalidPattern {
-                        location: located(file, &v.referenced),
-                        check: Some(check_id),
-                        message: e.to_string(),
-                    });
-                }
                 parameters.insert(k.clone(), v.value.clone());
             }
+            validate_control(file, check, &c.parameters, &c.check, &parameters)?;
             controls.push(Control {
                 control: c.control.value,
                 title: c.title,
@@ -1012,8 +1381,10 @@ checks:
             with(any, --> is(aws_cloudwatch_metric_filter) and filter_pattern covers \"{{pattern}}\")))
     remediation:
       text: do it
-      aws_cli:
-        - command: aws logs put-metric-filter --log-group-name {{log_group_name}}
+      fixes:
+        - at: aws_cloudwatch_metric_filter
+          when: missing
+          cli: aws logs put-metric-filter --log-group-name {{log_group_name}}
 ";
 
     #[test]
@@ -1037,7 +1408,7 @@ checks:
         assert_eq!(catalog.default_benchmark().unwrap().id, "cis_aws_v6_0");
         assert!(
             catalog
-                .phrases()
+                .vocabulary()
                 .fails
                 .contains_key("trail_status.is_logging == true")
         );
@@ -1105,7 +1476,7 @@ checks:
             matches!(e, CheckFileError::MissingPlaceholder { .. }),
             "{e}"
         );
-        assert_eq!(e.location().unwrap().line, 19, "{e}");
+        assert_eq!(e.location().unwrap().line, 21, "{e}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::error::CheckFileError;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-/// `queries/checks/*.yaml`: a list of checks.
+/// `queries/checks/*.yaml`: templates and checks.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CheckFileDoc {
@@ -20,62 +20,94 @@ pub(crate) struct CheckFileDoc {
     /// The AWS service the checks are about (documentation only).
     #[allow(dead_code)]
     pub service: String,
+    /// Shared parts of checks: a check (or template) that `uses:` one inherits every field it
+    /// does not give itself.
+    #[serde(default)]
+    pub templates: Vec<Spanned<CheckDoc>>,
     /// The checks.
+    #[serde(default)]
     pub checks: Vec<Spanned<CheckDoc>>,
 }
 
-/// One check.
-#[derive(Debug, Deserialize)]
+/// One check or template. Every field but `id` may come from the template named by `uses`.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CheckDoc {
     pub id: Spanned<String>,
-    pub title: String,
-    pub result_kind: Spanned<String>,
-    pub severity: Spanned<String>,
-    pub risk: String,
     #[serde(default)]
-    pub parameters: BTreeMap<String, String>,
-    pub detect: DetectDoc,
-    pub remediation: RemediationDoc,
+    pub uses: Option<Spanned<String>>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub result_kind: Option<Spanned<String>>,
+    #[serde(default)]
+    pub severity: Option<Spanned<String>>,
+    #[serde(default)]
+    pub risk: Option<String>,
+    #[serde(default)]
+    pub parameters: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub detect: Option<DetectDoc>,
+    #[serde(default)]
+    pub remediation: Option<RemediationDoc>,
 }
 
-/// The queries of a check.
-#[derive(Debug, Deserialize)]
+/// The queries of a check. Each of the three may come from the template the check uses.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DetectDoc {
-    pub passed: Spanned<String>,
+    #[serde(default)]
+    pub passed: Option<Spanned<String>>,
     #[serde(default)]
     pub failed: Option<Spanned<String>>,
     #[serde(default)]
-    pub not_evaluable: Vec<NotEvaluableDoc>,
+    pub not_evaluable: Option<Vec<NotEvaluableDoc>>,
 }
 
 /// One reason for `not_evaluable`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NotEvaluableDoc {
     pub reason: Spanned<String>,
     pub query: Spanned<String>,
 }
 
-/// Remediation text and commands.
-#[derive(Debug, Deserialize)]
+/// Remediation text, fixes and reusable resources. A check that `uses` a template and gives
+/// `remediation` replaces the template's `text` and `url` when it gives them, and puts its
+/// `fixes` and `reuse` before the template's.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RemediationDoc {
-    pub text: String,
+    #[serde(default)]
+    pub text: Option<Spanned<String>>,
     #[serde(default)]
     pub url: Option<String>,
     #[serde(default)]
-    pub aws_cli: Vec<CommandDoc>,
+    pub fixes: Vec<FixDoc>,
+    #[serde(default)]
+    pub reuse: Vec<ReuseDoc>,
 }
 
-/// One remediation command.
-#[derive(Debug, Deserialize)]
+/// One fix: what to run when the chain breaks at a level of kind `at`, in one of the ways
+/// `when` names.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CommandDoc {
-    pub command: Spanned<String>,
+pub(crate) struct FixDoc {
+    pub at: Spanned<String>,
+    pub when: Spanned<String>,
     #[serde(default)]
-    pub unless_exists: Option<Spanned<String>>,
+    pub cli: Option<Spanned<String>>,
+    #[serde(default)]
+    pub terraform: Option<Spanned<String>>,
+}
+
+/// A resource that, where a level is missing from the chain, can stand in for it and every
+/// level after it (an SNS topic that already has a confirmed subscription).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReuseDoc {
+    pub at: Spanned<String>,
+    pub query: Spanned<String>,
 }
 
 /// `queries/benchmarks/<id>.yaml`.
@@ -110,14 +142,28 @@ pub(crate) struct ControlDoc {
     pub parameters: BTreeMap<String, Spanned<String>>,
 }
 
-/// `queries/explain.yaml`: phrases for conditions and kinds.
+/// `queries/vocabulary.yaml`: how explanations and remediation speak of kinds, conditions and
+/// missing links.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ExplainDoc {
+pub(crate) struct VocabularyDoc {
+    #[serde(default)]
+    pub kinds: BTreeMap<String, Spanned<KindDoc>>,
     #[serde(default)]
     pub conditions: Vec<PhraseDoc>,
     #[serde(default)]
-    pub kinds: BTreeMap<String, String>,
+    pub links: Vec<LinkDoc>,
+}
+
+/// Words and values for one kind.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KindDoc {
+    pub word: String,
+    #[serde(default)]
+    pub label: Option<Spanned<String>>,
+    #[serde(default)]
+    pub values: BTreeMap<String, Spanned<String>>,
 }
 
 /// The phrases for one condition.
@@ -129,6 +175,35 @@ pub(crate) struct PhraseDoc {
     pub fails: Option<String>,
     #[serde(default)]
     pub holds: Option<String>,
+}
+
+/// Hints for a link that is missing: no node of kind `to` reached from a node of kind `from`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LinkDoc {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub hints: Vec<HintDoc>,
+}
+
+/// One hint: said when `when` holds on the `from` node (always without `when`); `near` lists
+/// nodes a query finds from it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HintDoc {
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
+    pub say: Spanned<String>,
+    #[serde(default)]
+    pub near: Option<NearDoc>,
+}
+
+/// Nodes close to what is missing.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NearDoc {
+    pub query: Spanned<String>,
+    pub say: Spanned<String>,
 }
 
 /// Largest check, benchmark or phrase file read (the built-in ones are below 100 KiB).

@@ -26,22 +26,27 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod chain;
 mod engine;
 pub mod error;
-mod explain;
 mod files;
+pub mod remedy;
 pub mod report;
 pub mod run;
 pub mod template;
+pub mod vocabulary;
 
 pub use catalog::{
     Benchmark, Catalog, Check, Control, Section, Severity, builtin_sources, load_catalog,
     load_sources,
 };
-pub use engine::{strict_normalise, strict_regex};
+pub use chain::{Chain, ChainStep, NodeRef, StepStatus};
 pub use error::{CheckError, CheckFileError, FileLocation};
+pub use remedy::{FixCommand, RemediationKind};
 pub use report::{Format, to_json, write_report};
 pub use run::{
     BenchmarkInfo, CheckResult, ControlReport, InventoryInfo, Report, Resource, RunOptions,
     SectionReport, Status, Summary, Unreached, run,
 };
+pub use trailgraph_query::covers::strict_normalise;
+pub use vocabulary::Vocabulary;

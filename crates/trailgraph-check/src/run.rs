@@ -1,16 +1,18 @@
 //! The runner: one verdict per (check, account) for a benchmark.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use trailgraph_model::{AncestorKind, Inventory, Kind, NodeId};
+use trailgraph_model::{AncestorKind, Inventory, NodeId};
+use trailgraph_query::TraceOptions;
 
-use crate::catalog::{Benchmark, Catalog, Check, Control, Phrases, Severity};
-use crate::engine::Engine;
+use crate::catalog::{Benchmark, Catalog, Check, CheckQuery, Control, Severity, account_kind};
+use crate::chain::{Chain, ChainStep, Explainer};
+use crate::engine::{Engine, Prepared};
 use crate::error::CheckError;
-use crate::explain::{Chain, Path, describe_node, render_path};
+use crate::remedy::{FixCommand, RemediationKind, Remedy};
 use crate::template;
+use crate::vocabulary::Vocabulary;
 
 /// What to run.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +31,8 @@ pub struct RunOptions {
     pub language_only: bool,
     /// The report's `generated_at`; `None` means now.
     pub generated_at: Option<jiff::Timestamp>,
+    /// The form of remediation: AWS CLI commands or Terraform snippets.
+    pub remediation: RemediationKind,
 }
 
 /// A verdict.
@@ -75,7 +79,7 @@ pub struct Resource {
     pub region: Option<String>,
 }
 
-/// One verdict for one (check, account).
+/// One verdict for one (check, account), or for one resource of a check about another kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckResult {
     /// Check id.
@@ -92,14 +96,30 @@ pub struct CheckResult {
     pub account_name: String,
     /// Verdict.
     pub status: Status,
+    /// The resource the verdict is about, for a check whose result kind is not the account.
+    pub resource: Option<Resource>,
     /// Why, in one paragraph.
     pub reason: String,
-    /// Where the chain stands, one line per first-level resource (trail).
+    /// Where the chain stands, one line per chain.
     pub explanation: Vec<String>,
+    /// The chains behind the verdict: for a pass, the chain that completes it; for a failure,
+    /// the chain closest to passing (for a "for every" check, one per resource with the
+    /// defect).
+    pub chains: Vec<Chain>,
     /// Resources involved.
     pub resources: Vec<Resource>,
-    /// AWS CLI commands that fix it, filled with the account's names (empty when passed).
+    /// The fixes, filled with the account's names (empty when passed), in the remediation
+    /// form the run asked for.
     pub remediation: Vec<String>,
+    /// The same fixes, each with the account it must run in when that is not this result's.
+    pub fixes: Vec<FixCommand>,
+}
+
+impl CheckResult {
+    /// The steps of the first chain (the one the verdict rests on).
+    pub fn chain(&self) -> &[ChainStep] {
+        self.chains.first().map_or(&[], |c| c.steps.as_slice())
+    }
 }
 
 /// A control and its results.
@@ -115,8 +135,26 @@ pub struct ControlReport {
     pub severity: Severity,
     /// The remediation text of the check.
     pub remediation_text: String,
-    /// One result per account.
+    /// One result per account (per resource, and per account that could not be judged, for a
+    /// check about another kind).
     pub results: Vec<CheckResult>,
+}
+
+impl ControlReport {
+    /// The worst status among the results for `account` (failed, then not evaluable, then
+    /// passed); `None` when the control has no result for it (a check about a kind the account
+    /// has no resource of).
+    pub fn status_for(&self, account: &str) -> Option<Status> {
+        self.results
+            .iter()
+            .filter(|r| r.account == account)
+            .map(|r| r.status)
+            .max_by_key(|s| match s {
+                Status::Passed => 0,
+                Status::NotEvaluable => 1,
+                Status::Failed => 2,
+            })
+    }
 }
 
 /// A section and its controls.
@@ -191,6 +229,8 @@ pub struct Report {
     /// How filter patterns were judged: `cloudtrail` (over the events CloudTrail writes) or
     /// `language` (over every JSON event; `--language-only` and `--strict`).
     pub filter_judgement: &'static str,
+    /// The form of remediation.
+    pub remediation: RemediationKind,
     /// The inventory.
     pub inventory: InventoryInfo,
     /// Sections in benchmark order.
@@ -258,8 +298,18 @@ pub fn run(
             }
         }
     }
+    let subjects = Subjects::new(inventory, &accounts);
     let mut outcomes = run_jobs(&jobs, |&(_, control, check)| {
-        run_control(&engine, catalog.phrases(), check, control, &accounts)
+        let cx = ControlRun {
+            engine: &engine,
+            vocabulary: catalog.vocabulary(),
+            check,
+            control,
+            accounts: &accounts,
+            subjects: &subjects,
+            remediation: options.remediation,
+        };
+        cx.run()
     })
     .into_iter();
     let mut summary = Summary::default();
@@ -288,7 +338,10 @@ pub fn run(
                 title: control.title.clone(),
                 check: check.id.clone(),
                 severity: check.severity,
-                remediation_text: check.remediation.text.clone(),
+                remediation_text: template::fill(&check.remediation.text, false, |n| {
+                    template::query_value(&control.parameters, inventory.meta.collected_at, n)
+                })
+                .unwrap_or_else(|_| check.remediation.text.clone()),
                 results,
             });
         }
@@ -308,6 +361,7 @@ pub fn run(
         generated_at: options.generated_at.unwrap_or_else(jiff::Timestamp::now),
         strict: options.strict,
         filter_judgement: engine.judgement.as_str(),
+        remediation: options.remediation,
         inventory: InventoryInfo {
             source: inventory.meta.source.clone(),
             collected_at: inventory.meta.collected_at,
@@ -394,7 +448,7 @@ fn pick_accounts(
     unreached: &[Unreached],
 ) -> Result<Vec<Account>, CheckError> {
     let all: Vec<Account> = inventory
-        .nodes_of_kind(Kind::AwsAccount)
+        .nodes_of_kind(account_kind())
         .iter()
         .filter_map(|n| {
             let node = inventory.node(*n)?;
@@ -427,7 +481,7 @@ fn pick_accounts(
 /// sources whose account is unknown (profiles, roles) are kept.
 fn unreached_sources(inventory: &Inventory, wanted: &[String]) -> Vec<Unreached> {
     let known: HashSet<&str> = inventory
-        .nodes_of_kind(Kind::AwsAccount)
+        .nodes_of_kind(account_kind())
         .iter()
         .filter_map(|n| inventory.node(*n))
         .flat_map(|node| {
@@ -507,240 +561,388 @@ fn unreached_result(check: &Check, control: &Control, unreached: &Unreached) -> 
         account: unreached.source.clone(),
         account_name: unreached.source.clone(),
         status: Status::NotEvaluable,
+        resource: None,
         reason: unreached.reason.clone(),
         explanation: Vec::new(),
+        chains: Vec::new(),
         resources: Vec::new(),
         remediation: Vec::new(),
+        fixes: Vec::new(),
     }
 }
 
-/// Filled query text for a control: parameters of the control, the collection time.
-fn filler<'a>(
-    control: &'a Control,
-    collected_at: jiff::Timestamp,
-    query: bool,
-) -> impl Fn(&str) -> Result<String, String> + 'a {
-    move |text: &str| {
-        template::fill(text, query, |name| {
-            template::query_value(&control.parameters, collected_at, name)
-        })
-        .map_err(|p| format!("placeholder `{{{{{}}}}}` has no value", p.name))
+/// The nodes of each kind under each selected account, for checks about other kinds than the
+/// account (built once per report, per kind, on first use).
+struct Subjects<'i> {
+    inventory: &'i Inventory,
+    accounts: HashMap<NodeId, usize>,
+    by_kind: std::sync::Mutex<HashMap<trailgraph_model::Kind, std::sync::Arc<Vec<Vec<NodeId>>>>>,
+}
+
+impl<'i> Subjects<'i> {
+    fn new(inventory: &'i Inventory, accounts: &[Account]) -> Self {
+        Subjects {
+            inventory,
+            accounts: accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.node, i))
+                .collect(),
+            by_kind: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Per account (in account order), its nodes of `kind`, sorted by name then id.
+    fn of_kind(&self, kind: trailgraph_model::Kind) -> std::sync::Arc<Vec<Vec<NodeId>>> {
+        let mut cache = self.by_kind.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(hit) = cache.get(&kind) {
+            return std::sync::Arc::clone(hit);
+        }
+        let inventory = self.inventory;
+        let mut out: Vec<Vec<NodeId>> = vec![Vec::new(); self.accounts.len()];
+        for &n in inventory.nodes_of_kind(kind) {
+            let Some(node) = inventory.node(n) else {
+                continue;
+            };
+            if let Some(i) = node
+                .ancestors
+                .get(AncestorKind::Account)
+                .and_then(|a| self.accounts.get(&a))
+                && let Some(list) = out.get_mut(*i)
+            {
+                list.push(n);
+            }
+        }
+        for list in &mut out {
+            list.sort_by(|a, b| {
+                let key = |n: &NodeId| inventory.node(*n).map(|x| (x.name(), &x.id));
+                key(a).cmp(&key(b))
+            });
+        }
+        let out = std::sync::Arc::new(out);
+        cache.insert(kind, std::sync::Arc::clone(&out));
+        out
     }
 }
 
-fn run_control(
-    engine: &Engine<'_>,
-    phrases: &Phrases,
-    check: &Check,
-    control: &Control,
-    accounts: &[Account],
-) -> Result<Vec<CheckResult>, CheckError> {
-    let collected_at = engine.inventory.meta.collected_at;
-    let fill = filler(control, collected_at, true);
-    let fill_plain = filler(control, collected_at, false);
-    let query_error = |query: &str, message: String| CheckError::Query {
-        check: check.id.clone(),
-        query: query.to_owned(),
-        message,
-    };
-    let select = |template: &str| -> Result<Arc<HashSet<NodeId>>, CheckError> {
-        let text = fill(template).map_err(|m| query_error(template, m))?;
-        engine.select(&text).map_err(|m| query_error(&text, m))
-    };
-    let passed = select(&check.passed.text)?;
-    let failed = match &check.failed {
-        Some(q) => Some(select(&q.text)?),
-        None => None,
-    };
-    // A `not_evaluable` query only matters for accounts that neither `failed` (checks that
-    // have it) nor `passed` (checks that do not) decided, so it runs from those alone.
-    let undecided: Vec<NodeId> = accounts
-        .iter()
-        .map(|a| a.node)
-        .filter(|n| match &failed {
-            Some(f) => !f.contains(n),
-            None => !passed.contains(n),
-        })
-        .collect();
-    let mut not_evaluable = Vec::new();
-    for ne in &check.not_evaluable {
-        let text = fill(&ne.query.text).map_err(|m| query_error(&ne.query.text, m))?;
-        let nodes = engine
-            .select_among(&text, &undecided)
-            .map_err(|m| query_error(&text, m))?;
-        not_evaluable.push((ne, nodes));
+/// A bound query of a control with what explaining it needs.
+struct Bound<'c> {
+    prepared: std::sync::Arc<Prepared>,
+    template: &'c CheckQuery,
+}
+
+/// One control of a report being run.
+struct ControlRun<'r, 'a> {
+    engine: &'r Engine<'a>,
+    vocabulary: &'r Vocabulary,
+    check: &'r Check,
+    control: &'r Control,
+    accounts: &'r [Account],
+    subjects: &'r Subjects<'a>,
+    remediation: RemediationKind,
+}
+
+/// A node a result is about, with its account.
+struct Subject<'r> {
+    node: NodeId,
+    account: &'r Account,
+    /// Whether the node is the account itself.
+    is_account: bool,
+}
+
+impl ControlRun<'_, '_> {
+    fn lookup(&self, name: &str) -> Option<String> {
+        template::query_value(
+            &self.control.parameters,
+            self.engine.inventory.meta.collected_at,
+            name,
+        )
     }
-    let chain_of = |template: &str| -> Result<Chain, CheckError> {
-        let query =
-            trailgraph_query::parse(template).map_err(|e| query_error(template, e.message()))?;
-        Chain::build(&query, &fill, &fill_plain, engine).map_err(|m| query_error(template, m))
-    };
-    let pass_chain = chain_of(&check.passed.text)?;
-    let fail_chain = match &check.failed {
-        Some(q) => Some(chain_of(&q.text)?),
-        None => None,
-    };
-    let mut results = Vec::new();
-    for account in accounts {
-        let in_failed = failed.as_ref().is_some_and(|f| f.contains(&account.node));
-        let ne_reason = not_evaluable
+
+    fn fill_text(&self, text: &str) -> String {
+        template::fill(text, false, |n| self.lookup(n)).unwrap_or_else(|_| text.to_owned())
+    }
+
+    fn query_error(&self, query: &str, message: String) -> CheckError {
+        CheckError::Query {
+            check: self.check.id.clone(),
+            query: query.to_owned(),
+            message,
+        }
+    }
+
+    fn bind<'c>(&self, template: &'c CheckQuery) -> Result<Bound<'c>, CheckError> {
+        let lookup = |name: &str| self.lookup(name);
+        let bound = template::bind(&template.query, &lookup)
+            .map_err(|e| self.query_error(&template.text, format!("{e:?}")))?;
+        let prepared = self
+            .engine
+            .prepare(&bound)
+            .map_err(|m| self.query_error(&template.text, m))?;
+        Ok(Bound { prepared, template })
+    }
+
+    fn explainer<'e>(
+        &'e self,
+        bound: &'e Bound<'_>,
+        fill: &'e dyn Fn(&str) -> String,
+    ) -> Explainer<'e, 'e> {
+        Explainer {
+            engine: self.engine,
+            vocabulary: self.vocabulary,
+            plan: &bound.prepared.traced,
+            syntax: trailgraph_query::level_syntax(&bound.template.query),
+            fill,
+        }
+    }
+
+    fn subjects(&self) -> Vec<Subject<'_>> {
+        if self.check.result_kind == account_kind() {
+            return self
+                .accounts
+                .iter()
+                .map(|a| Subject {
+                    node: a.node,
+                    account: a,
+                    is_account: true,
+                })
+                .collect();
+        }
+        let by_account = self.subjects.of_kind(self.check.result_kind);
+        self.accounts
             .iter()
-            .find(|(_, set)| set.contains(&account.node))
-            .map(|(ne, _)| ne.reason.clone());
-        let in_passed = passed.contains(&account.node);
-        let status = if failed.is_some() {
-            // "For every" checks: a failure found wins; unknowns block a pass.
-            if in_failed {
-                Status::Failed
-            } else if ne_reason.is_some() {
-                Status::NotEvaluable
+            .zip(by_account.iter())
+            .flat_map(|(a, nodes)| {
+                nodes.iter().map(move |n| Subject {
+                    node: *n,
+                    account: a,
+                    is_account: false,
+                })
+            })
+            .collect()
+    }
+
+    fn run(&self) -> Result<Vec<CheckResult>, CheckError> {
+        let check = self.check;
+        let passed = self.bind(&check.passed)?;
+        let failed = check.failed.as_ref().map(|q| self.bind(q)).transpose()?;
+        let passed_set = self.engine.select(&passed.prepared);
+        let failed_set = failed.as_ref().map(|f| self.engine.select(&f.prepared));
+        let subjects = self.subjects();
+        // A `not_evaluable` query only matters for results that neither `failed` (checks that
+        // have it) nor `passed` (checks that do not) decided, so it runs from those alone. For
+        // a check about another kind, a query that starts with the accounts' kind judges whole
+        // accounts.
+        let undecided: Vec<NodeId> = subjects
+            .iter()
+            .map(|s| s.node)
+            .filter(|n| match &failed_set {
+                Some(f) => !f.contains(n),
+                None => !passed_set.contains(n),
+            })
+            .collect();
+        let account_nodes: Vec<NodeId> = self.accounts.iter().map(|a| a.node).collect();
+        let mut not_evaluable: Vec<(&str, HashSet<NodeId>)> = Vec::new();
+        let mut account_level: Vec<(&str, HashSet<NodeId>)> = Vec::new();
+        for ne in &check.not_evaluable {
+            let bound = self.bind(&ne.query)?;
+            let first = bound.prepared.traced.levels.first().and_then(|l| l.kinds);
+            let judges_accounts = check.result_kind != account_kind()
+                && first.is_some_and(|k| k.contains(account_kind()));
+            if judges_accounts {
+                let found = self.engine.select_from(&bound.prepared, &account_nodes);
+                account_level.push((ne.reason.as_str(), found.into_iter().collect()));
+            } else {
+                let found = self.engine.select_from(&bound.prepared, &undecided);
+                not_evaluable.push((ne.reason.as_str(), found.into_iter().collect()));
+            }
+        }
+        let fill = |t: &str| self.fill_text(t);
+        let passed_explainer = self.explainer(&passed, &fill);
+        let failed_explainer = failed.as_ref().map(|f| self.explainer(f, &fill));
+        let mut results = Vec::new();
+        for subject in &subjects {
+            let node = subject.node;
+            let in_failed = failed_set.as_ref().is_some_and(|f| f.contains(&node));
+            let ne_reason = not_evaluable
+                .iter()
+                .find(|(_, set)| set.contains(&node))
+                .map(|(reason, _)| *reason);
+            let in_passed = passed_set.contains(&node);
+            let status = if failed_set.is_some() {
+                // "For every" checks: a failure found wins; unknowns block a pass.
+                if in_failed {
+                    Status::Failed
+                } else if ne_reason.is_some() {
+                    Status::NotEvaluable
+                } else if in_passed {
+                    Status::Passed
+                } else {
+                    Status::Failed
+                }
             } else if in_passed {
                 Status::Passed
+            } else if ne_reason.is_some() {
+                Status::NotEvaluable
             } else {
                 Status::Failed
-            }
-        } else if in_passed {
-            Status::Passed
-        } else if ne_reason.is_some() {
-            Status::NotEvaluable
-        } else {
-            Status::Failed
-        };
-        let mut result = CheckResult {
-            check: check.id.clone(),
-            control: control.control.clone(),
-            title: control.title.clone(),
-            severity: check.severity,
-            account: account.id.clone(),
-            account_name: account.name.clone(),
-            status,
-            reason: String::new(),
-            explanation: Vec::new(),
-            resources: Vec::new(),
-            remediation: Vec::new(),
-        };
-        let inventory = engine.inventory;
-        let mut nodes: Vec<NodeId> = Vec::new();
-        let best: Option<Path> = match &fail_chain {
-            Some(fc) => {
-                let defects = fc.first_level_meeting(engine, account.node);
-                for d in &defects {
-                    let held: Vec<String> = fc
-                        .held_phrases(engine, phrases, *d)
-                        .iter()
-                        .map(|p| fill_text(p, control, collected_at))
-                        .collect();
-                    result.explanation.push(format!(
-                        "{}: {}",
-                        describe_node(inventory, phrases, *d),
-                        held.join("; ")
-                    ));
-                    nodes.push(*d);
-                }
-                let all = pass_chain.first_level_meeting(engine, account.node);
-                if defects.is_empty() {
-                    for n in &all {
-                        result
-                            .explanation
-                            .push(format!("{}: ok", describe_node(inventory, phrases, *n)));
-                        nodes.push(*n);
+            };
+            let (chains, level_kinds) = match (&failed, &failed_explainer) {
+                (Some(f), Some(fx)) => {
+                    let options = TraceOptions {
+                        witness_only: false,
+                        below_unmet: false,
+                        ..TraceOptions::default()
+                    };
+                    let trace = self.engine.trace(&f.prepared, node, &options);
+                    let mut chains = fx.defects(&trace);
+                    let kinds = level_kinds(&f.prepared);
+                    if chains.is_empty() {
+                        let trace = self.engine.trace(&passed.prepared, node, &options);
+                        chains = passed_explainer.first_level(&trace);
                     }
+                    (chains, kinds)
                 }
-                if all.is_empty() {
-                    result
-                        .explanation
-                        .push(no_first_level(phrases, &pass_chain));
-                }
-                match defects.first() {
-                    // The best path only fills remediation, which a pass does not have.
-                    None if status == Status::Passed => None,
-                    Some(d) => Some(Path {
-                        steps: vec![crate::explain::Step {
-                            node: *d,
-                            met: false,
-                            note: None,
-                        }],
-                        complete: false,
-                        end: None,
-                        depth: 1,
-                    }),
-                    None => pass_chain
-                        .walk(engine, phrases, account.node)
-                        .into_iter()
-                        .next(),
-                }
-            }
-            None if status == Status::Passed => {
-                // Only the first complete path is shown; no remediation needs the best one.
-                match pass_chain.first_complete(engine, phrases, account.node) {
-                    Some(Some(p)) => {
-                        result.explanation.push(render_path(inventory, phrases, &p));
-                        nodes.extend(p.steps.iter().map(|s| s.node));
+                _ => {
+                    let options = if status == Status::Passed {
+                        TraceOptions::default()
+                    } else {
+                        TraceOptions {
+                            witness_only: false,
+                            below_unmet: true,
+                            ..TraceOptions::default()
+                        }
+                    };
+                    let trace = self.engine.trace(&passed.prepared, node, &options);
+                    if (status == Status::Passed) != trace.matched {
+                        return Err(self.query_error(
+                            &passed.prepared.key,
+                            "the trace and the verdict disagree".to_owned(),
+                        ));
                     }
-                    Some(None) => {}
-                    None if !pass_chain.is_empty() => {
-                        result
-                            .explanation
-                            .push(no_first_level(phrases, &pass_chain));
-                    }
-                    None => {}
+                    (
+                        vec![passed_explainer.best(&trace)],
+                        level_kinds(&passed.prepared),
+                    )
                 }
-                None
-            }
-            None => {
-                let paths = pass_chain.walk(engine, phrases, account.node);
-                let shown: Vec<&Path> = match status {
-                    Status::Passed => paths.iter().filter(|p| p.complete).take(1).collect(),
-                    _ => paths.iter().take(8).collect(),
+            };
+            results.push(self.result(subject, status, ne_reason, chains, &level_kinds));
+        }
+        for (reason, set) in &account_level {
+            for a in self.accounts.iter().filter(|a| set.contains(&a.node)) {
+                let subject = Subject {
+                    node: a.node,
+                    account: a,
+                    is_account: true,
                 };
-                for p in &shown {
-                    result.explanation.push(render_path(inventory, phrases, p));
-                    nodes.extend(p.steps.iter().map(|s| s.node));
-                }
-                if paths.is_empty() && !pass_chain.is_empty() {
-                    result
-                        .explanation
-                        .push(no_first_level(phrases, &pass_chain));
-                }
-                paths.into_iter().next()
+                results.push(self.result(
+                    &subject,
+                    Status::NotEvaluable,
+                    Some(reason),
+                    Vec::new(),
+                    &[],
+                ));
             }
-        };
-        result.reason = match (status, &ne_reason) {
+        }
+        Ok(results)
+    }
+
+    fn result(
+        &self,
+        subject: &Subject<'_>,
+        status: Status,
+        ne_reason: Option<&str>,
+        chains: Vec<Chain>,
+        level_kinds: &[String],
+    ) -> CheckResult {
+        let inventory = self.engine.inventory;
+        let subject_word = inventory
+            .node(subject.node)
+            .map_or("resource", |n| self.vocabulary.word(n.kind.as_str()))
+            .to_owned();
+        let explanation: Vec<String> = chains
+            .iter()
+            .map(|c| {
+                let mut line = c.line();
+                // "no trail" from the result's own node reads "no trail in the account".
+                if c.steps.len() == 1
+                    && c.steps[0].level == 1
+                    && c.steps[0].status == crate::chain::StepStatus::Missing
+                    && line.starts_with("no ")
+                    && !line.contains('(')
+                {
+                    line.push_str(&format!(" in the {subject_word}"));
+                }
+                line
+            })
+            .collect();
+        let reason = match (status, ne_reason) {
             (Status::NotEvaluable, Some(r)) => {
-                let r = fill_text(r, control, collected_at);
-                if result.explanation.is_empty() {
+                let r = self.fill_text(r);
+                if explanation.is_empty() {
                     r
                 } else {
-                    format!("{r} Chain: {}", result.explanation.join("; "))
+                    format!("{r} Chain: {}", explanation.join("; "))
                 }
             }
-            (Status::Passed, _) => format!("passed: {}", result.explanation.join("; ")),
-            _ => result.explanation.join("; "),
+            (Status::Passed, _) => format!("passed: {}", explanation.join("; ")),
+            _ => explanation.join("; "),
         };
         let mut seen = HashSet::new();
-        result.resources = nodes
-            .into_iter()
+        let resources: Vec<Resource> = chains
+            .iter()
+            .flat_map(|c| c.steps.iter())
+            .filter_map(|s| s.node_id)
             .filter(|n| seen.insert(*n))
             .filter_map(|n| resource(inventory, n))
             .collect();
-        if status != Status::Passed {
-            result.remediation = remediation(engine, check, control, account, best.as_ref());
+        let fixes = if status == Status::Passed {
+            Vec::new()
+        } else {
+            let parameters = |n: &str| self.lookup(n);
+            Remedy {
+                engine: self.engine,
+                vocabulary: self.vocabulary,
+                check: self.check,
+                parameters: &parameters,
+                kind: self.remediation,
+                subject: subject.node,
+                account: &subject.account.id,
+                level_kinds: level_kinds.to_vec(),
+            }
+            .fixes(&chains)
+        };
+        CheckResult {
+            check: self.check.id.clone(),
+            control: self.control.control.clone(),
+            title: self.control.title.clone(),
+            severity: self.check.severity,
+            account: subject.account.id.clone(),
+            account_name: subject.account.name.clone(),
+            status,
+            resource: if subject.is_account {
+                None
+            } else {
+                resource(inventory, subject.node)
+            },
+            reason,
+            explanation,
+            chains,
+            resources,
+            remediation: fixes.iter().map(|f| f.text.clone()).collect(),
+            fixes,
         }
-        results.push(result);
     }
-    Ok(results)
 }
 
-fn no_first_level(phrases: &Phrases, chain: &Chain) -> String {
-    let _ = chain;
-    format!("no {} in the account", phrases.kind("aws_cloud_trail"))
-}
-
-fn fill_text(text: &str, control: &Control, collected_at: jiff::Timestamp) -> String {
-    template::fill(text, false, |n| {
-        template::query_value(&control.parameters, collected_at, n)
-    })
-    .unwrap_or_else(|_| text.to_owned())
+/// The kind of each level of a prepared query (the first kind its `is(...)` names).
+fn level_kinds(prepared: &Prepared) -> Vec<String> {
+    prepared
+        .traced
+        .levels
+        .iter()
+        .map(|l| l.kind_names.first().cloned().unwrap_or_default())
+        .collect()
 }
 
 fn resource(inventory: &Inventory, node: NodeId) -> Option<Resource> {
@@ -752,131 +954,5 @@ fn resource(inventory: &Inventory, node: NodeId) -> Option<Resource> {
         region: inventory
             .ancestor(node, AncestorKind::Region)
             .map(|r| r.name().to_owned()),
-    })
-}
-
-/// Fills the check's remediation commands with the names found along the best path of the
-/// account (or, for a topic, any topic of the log group's account and region with a confirmed
-/// subscription); `<placeholders>` where nothing exists.
-fn remediation(
-    engine: &Engine<'_>,
-    check: &Check,
-    control: &Control,
-    account: &Account,
-    best: Option<&Path>,
-) -> Vec<String> {
-    let inventory = engine.inventory;
-    let mut values: BTreeMap<&str, String> = BTreeMap::new();
-    let mut exists: HashSet<&str> = HashSet::new();
-    values.insert("account_id", account.id.clone());
-    values.insert("account_name", account.name.clone());
-    let mut log_group: Option<NodeId> = None;
-    let mut topic: Option<NodeId> = None;
-    for step in best.map(|p| p.steps.as_slice()).unwrap_or_default() {
-        let Some(n) = inventory.node(step.node) else {
-            continue;
-        };
-        let region = inventory
-            .ancestor(step.node, AncestorKind::Region)
-            .map(|r| r.name().to_owned());
-        match n.kind {
-            Kind::AwsCloudTrail => {
-                exists.insert("trail");
-                values.insert("trail_name", n.name().to_owned());
-                values.insert("trail_arn", n.id.to_string());
-                if let Some(r) = region {
-                    values.insert("trail_region", r);
-                }
-            }
-            Kind::AwsCloudwatchLogGroup => {
-                exists.insert("log_group");
-                log_group = Some(step.node);
-                values.insert("log_group_name", n.name().to_owned());
-                values.insert("log_group_arn", n.id.to_string());
-                if let Some(r) = region {
-                    values.insert("log_group_region", r);
-                }
-            }
-            Kind::AwsCloudwatchMetricFilter if step.met => {
-                exists.insert("filter");
-                values.insert("filter_name", n.name().to_owned());
-                if let Some(t) = n
-                    .property("filter_transformations")
-                    .and_then(|v| v.as_array())
-                    .and_then(|a| a.first())
-                {
-                    if let Some(m) = t.get("metric_name").and_then(|v| v.as_str()) {
-                        values.insert("metric_name", m.to_owned());
-                    }
-                    if let Some(m) = t.get("metric_namespace").and_then(|v| v.as_str()) {
-                        values.insert("metric_namespace", m.to_owned());
-                    }
-                }
-            }
-            Kind::AwsCloudwatchAlarm if step.met => {
-                exists.insert("alarm");
-                values.insert("alarm_name", n.name().to_owned());
-            }
-            Kind::AwsSnsTopic => topic = Some(step.node),
-            _ => {}
-        }
-    }
-    if topic.is_none()
-        && let Some(group) = log_group
-    {
-        let region = inventory.node(group).and_then(|g| g.ancestors.region);
-        topic = engine
-            .of_kind_in_region(Kind::AwsSnsTopic, region)
-            .iter()
-            .copied()
-            .find(|t| has_confirmed_subscription(inventory, *t));
-    }
-    if let Some(t) = topic.and_then(|t| inventory.node(t).map(|n| (t, n))) {
-        exists.insert("topic_arn");
-        values.insert("topic_arn", t.1.id.to_string());
-        values.insert(
-            "topic_name",
-            t.1.id.rsplit(':').next().unwrap_or_default().to_owned(),
-        );
-        if has_confirmed_subscription(inventory, t.0) {
-            exists.insert("confirmed_subscription");
-        }
-    }
-    if !values.contains_key("log_group_region")
-        && let Some(r) = values.get("trail_region").cloned()
-    {
-        values.insert("log_group_region", r);
-    }
-    let collected_at = inventory.meta.collected_at;
-    check
-        .remediation
-        .commands
-        .iter()
-        .filter(|c| {
-            c.unless_exists
-                .as_deref()
-                .is_none_or(|key| !exists.contains(key))
-        })
-        .map(|c| {
-            template::fill(&c.template, false, |name| {
-                let v = values
-                    .get(name)
-                    .cloned()
-                    .or_else(|| template::query_value(&control.parameters, collected_at, name))
-                    .unwrap_or_else(|| format!("<{}>", name.replace('_', "-")));
-                Some(v.replace('\'', r"'\''"))
-            })
-            .unwrap_or_else(|_| c.template.clone())
-        })
-        .collect()
-}
-
-fn has_confirmed_subscription(inventory: &Inventory, topic: NodeId) -> bool {
-    inventory.successors(topic).any(|s| {
-        inventory.node(s).is_some_and(|n| {
-            n.kind == Kind::AwsSnsSubscription
-                && n.property("subscription_confirmed")
-                    .is_some_and(|v| matches!(v, trailgraph_model::Value::Bool(true)))
-        })
     })
 }

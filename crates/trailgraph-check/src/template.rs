@@ -36,7 +36,7 @@ pub fn placeholders(text: &str) -> Vec<Placeholder> {
         if !name.is_empty()
             && name
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '|'))
         {
             found.push(Placeholder {
                 span: open..close + 2,
@@ -48,6 +48,99 @@ pub fn placeholders(text: &str) -> Vec<Placeholder> {
         }
     }
     found
+}
+
+/// The name of the placeholder that is the whole of `literal` (`{{pattern}}`, spaces allowed
+/// around it), if it is one.
+pub fn whole_placeholder(literal: &str) -> Option<String> {
+    let trimmed = literal.trim();
+    match placeholders(trimmed).as_slice() {
+        [p] if p.span == (0..trimmed.len()) => Some(p.name.clone()),
+        _ => None,
+    }
+}
+
+/// Why a query could not be bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindError {
+    /// A placeholder has no value.
+    Missing {
+        /// Its name.
+        name: String,
+        /// The literal it fills.
+        span: Range<usize>,
+    },
+    /// A string literal holds a placeholder and other text: a placeholder fills a whole
+    /// literal.
+    NotWhole {
+        /// The literal.
+        span: Range<usize>,
+    },
+}
+
+/// Binds the placeholders of a parsed query: every string literal that is exactly
+/// `{{name}}` becomes `lookup(name)`. The query is parsed once; binding never re-parses, so a
+/// value is never read as query syntax.
+pub fn bind(
+    query: &trailgraph_query::ast::Query,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<trailgraph_query::ast::Query, BindError> {
+    let mut bound = query.clone();
+    let mut error = None;
+    trailgraph_query::ast::visit_string_literals_mut(&mut bound, &mut |text, span| {
+        if error.is_some() || !text.contains("{{") {
+            return;
+        }
+        match whole_placeholder(text) {
+            Some(name) => match lookup(&name) {
+                Some(value) => *text = value,
+                None => {
+                    error = Some(BindError::Missing {
+                        name,
+                        span: span.clone(),
+                    });
+                }
+            },
+            None if placeholders(text).is_empty() => {}
+            None => error = Some(BindError::NotWhole { span: span.clone() }),
+        }
+    });
+    match error {
+        Some(e) => Err(e),
+        None => Ok(bound),
+    }
+}
+
+/// The value of a placeholder name from `lookup`: `a|b` takes the first alternative that has
+/// a value; `name.label` is the value of `name` made into an identifier (letters, digits and
+/// `_`; for Terraform resource names).
+pub fn resolve_name(name: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    name.split('|').map(str::trim).find_map(|alternative| {
+        if let Some(v) = lookup(alternative) {
+            return Some(v);
+        }
+        let base = alternative.strip_suffix(".label")?;
+        lookup(base).map(|v| identifier(&v))
+    })
+}
+
+/// `v` as an identifier: every character but ASCII letters, digits and `_` becomes `_`, and a
+/// leading digit gets a `_` before it.
+pub fn identifier(v: &str) -> String {
+    let mut out: String = v
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
 }
 
 /// Escapes `value` for the inside of a double-quoted query string.
@@ -163,6 +256,44 @@ mod tests {
         );
         let missing = fill("a {{nope}}", false, |_| None).unwrap_err();
         assert_eq!((missing.name.as_str(), missing.span), ("nope", 2..10));
+    }
+
+    #[test]
+    fn binds_whole_literals_only() {
+        let query = trailgraph_query::parse(
+            r#"is(aws_cloudwatch_metric_filter) and filter_pattern covers "{{pattern}}" and name in ["{{a}}", "b"]"#,
+        )
+        .unwrap();
+        let lookup = |n: &str| match n {
+            "pattern" => Some(r#"{ $.x = "y" }"#.to_owned()),
+            "a" => Some("A\"".to_owned()),
+            _ => None,
+        };
+        let bound = bind(&query, &lookup).unwrap();
+        assert_eq!(
+            bound.to_string(),
+            r#"(is("aws_cloudwatch_metric_filter") and filter_pattern covers "{ $.x = \"y\" }" and name in ["A\"", "b"])"#
+        );
+        let query = trailgraph_query::parse(r#"name == "x{{a}}""#).unwrap();
+        assert!(matches!(
+            bind(&query, &lookup),
+            Err(BindError::NotWhole { .. })
+        ));
+        let query = trailgraph_query::parse(r#"name == "{{zz}}""#).unwrap();
+        assert!(matches!(
+            bind(&query, &lookup),
+            Err(BindError::Missing { name, .. }) if name == "zz"
+        ));
+        assert_eq!(
+            resolve_name("log_group_region|trail_region", &|n| (n == "trail_region")
+                .then(|| "eu-west-1".to_owned())),
+            Some("eu-west-1".to_owned())
+        );
+        assert_eq!(
+            resolve_name("filter_name.label", &|n| (n == "filter_name")
+                .then(|| "9 x-y".to_owned())),
+            Some("_9_x_y".to_owned())
+        );
     }
 
     #[test]

@@ -88,7 +88,12 @@ fn validate(schema: &Json, value: &Json, at: &str, errors: &mut Vec<String>) {
     {
         errors.push(format!("{at}: {value} not in {allowed:?}"));
     }
-    if let Some(required) = schema.get("required").and_then(Json::as_array) {
+    // `required` and `properties` constrain objects only (a nullable object may be null).
+    if let Some(required) = schema
+        .get("required")
+        .and_then(Json::as_array)
+        .filter(|_| value.is_object())
+    {
         for key in required.iter().filter_map(Json::as_str) {
             if value.get(key).is_none() {
                 errors.push(format!("{at}: missing `{key}`"));

@@ -252,17 +252,34 @@ fn account_without_trail_fails_everything() {
     assert_all(&r, ACCT, "aws_", Status::Failed, "no trail");
     let vpc = result(&r, "aws_monitoring_vpc_changes", ACCT);
     assert!(vpc.reason.contains("no trail"), "{}", vpc.reason);
-    assert!(
-        vpc.remediation
-            .iter()
-            .any(|c| c.contains("<log-group-name>")),
+    // Nothing exists: every level is created, in chain order, each joined to the one before
+    // it, with one log group name throughout.
+    let verbs: Vec<&str> = vpc
+        .remediation
+        .iter()
+        .map(|c| c.split(" --").next().unwrap_or(c))
+        .collect();
+    assert_eq!(
+        verbs,
+        [
+            "aws cloudtrail create-trail",
+            "aws cloudtrail start-logging",
+            "aws logs create-log-group",
+            "aws cloudtrail update-trail",
+            "aws logs put-metric-filter",
+            "aws cloudwatch put-metric-alarm",
+            "aws sns create-topic",
+            "aws sns subscribe",
+        ],
         "{:?}",
         vpc.remediation
     );
     assert!(
-        vpc.remediation
+        vpc.remediation[2..5]
             .iter()
-            .any(|c| c.starts_with("aws sns create-topic"))
+            .all(|c| c.contains("aws-cloudtrail-logs")),
+        "{:?}",
+        vpc.remediation
     );
     assert_eq!(r.exit_code(), 1);
 }

@@ -139,6 +139,10 @@ pub struct CheckArgs {
     /// as MFAUsed Yes/No; see docs/filter-patterns.md). Catch-all filters never count either way.
     #[arg(long = "language-only")]
     pub language_only: bool,
+    /// The form of remediation: AWS CLI commands or Terraform snippets (as the check files
+    /// write them).
+    #[arg(long, default_value = "cli", value_parser = ["cli", "terraform"])]
+    pub remediation: String,
     /// A directory with more check and benchmark YAML files; repeat for several.
     #[arg(long = "checks-dir", value_name = "DIR")]
     pub checks_dirs: Vec<PathBuf>,

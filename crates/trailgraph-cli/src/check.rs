@@ -36,6 +36,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
         accounts: args.accounts.clone(),
         strict: args.strict,
         language_only: args.language_only,
+        remediation: args.remediation.parse().unwrap_or_default(),
         generated_at: None,
     };
     let report = match trailgraph_check::run(&catalog, &inventory, &options) {

@@ -74,8 +74,8 @@ fn unknown_benchmark_is_a_usage_error() {
         .stderr_has("cis_aws_v9_9");
 }
 
-/// A directory `mine` with the built-in monitoring checks, renamed so that ids do not clash
-/// with the built-in ones, and the first `from` replaced by `to`.
+/// A directory `mine` with the built-in monitoring checks and their template, renamed so that
+/// ids do not clash with the built-in ones, and the first `from` replaced by `to`.
 fn user_checks_with(from: &str, to: &str) -> Dir {
     let dir = Dir::new();
     std::fs::create_dir(dir.path("mine")).expect("a temp dir");
@@ -86,6 +86,7 @@ fn user_checks_with(from: &str, to: &str) -> Dir {
         .expect("the built-in monitoring checks");
     let broken = text
         .replace("id: aws_monitoring_", "id: my_monitoring_")
+        .replace("monitoring_chain", "my_monitoring_chain")
         .replacen(from, to, 1);
     std::fs::write(dir.path("mine/checks.yaml"), broken).expect("a temp dir");
     dir

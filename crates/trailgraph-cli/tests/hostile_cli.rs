@@ -180,6 +180,7 @@ fn a_hostile_check_file_query_is_an_error_within_limits() {
     let hostile = format!("is(aws_account) and {}all", "not ".repeat(20_000));
     let broken = text
         .replace("id: aws_monitoring_", "id: my_monitoring_")
+        .replace("monitoring_chain", "my_monitoring_chain")
         .replacen("is(aws_account) with(", &format!("{hostile} with("), 1);
     std::fs::write(dir.path("mine/checks.yaml"), broken).unwrap();
     let output = limited(&dir, &["check", "--demo", "--checks-dir", "mine"], b"");

@@ -82,6 +82,15 @@ impl AncestorKind {
         }
     }
 
+    /// The kind of the nodes that are this ancestor of others (`aws_account` for accounts).
+    pub fn kind(self) -> Kind {
+        match self {
+            AncestorKind::Cloud => Kind::Cloud,
+            AncestorKind::Account => Kind::AwsAccount,
+            AncestorKind::Region => Kind::AwsRegion,
+        }
+    }
+
     /// Parses `cloud`, `account` or `region`.
     pub fn from_name(name: &str) -> Option<Self> {
         match name {

@@ -857,3 +857,81 @@ impl Display for Query {
         Ok(())
     }
 }
+
+/// Calls `f` on every string literal of a query that a value can be put in: the right-hand
+/// sides of predicates (each element of an array literal too), function arguments, in every
+/// part, merge, `with` clause, context term and edge filter. `f` gets the literal's text and
+/// the span of the literal (for an element of an array: the array's). Used to bind placeholders
+/// in the syntax tree, so a query is parsed once and filled many times.
+pub fn visit_string_literals_mut(query: &mut Query, f: &mut dyn FnMut(&mut String, &Span)) {
+    fn literal(l: &mut Literal, span: &Span, f: &mut dyn FnMut(&mut String, &Span)) {
+        match l {
+            Literal::String(s) => f(s, span),
+            Literal::Array(items) => {
+                for item in items {
+                    literal(item, span, f);
+                }
+            }
+            Literal::Object(pairs) => {
+                for (_, v) in pairs {
+                    literal(v, span, f);
+                }
+            }
+            _ => {}
+        }
+    }
+    fn term(t: &mut Spanned<Term>, f: &mut dyn FnMut(&mut String, &Span)) {
+        // Iterative over `and`/`or` chains: they may be hundreds of terms long.
+        let mut stack = vec![t];
+        while let Some(t) = stack.pop() {
+            match &mut t.node {
+                Term::Predicate(p) => literal(&mut p.value.node, &p.value.span, f),
+                Term::Function { args, .. } => {
+                    for a in args {
+                        literal(&mut a.node, &a.span, f);
+                    }
+                }
+                Term::Not(inner) => stack.push(inner),
+                Term::Combined { left, right, .. } => {
+                    stack.push(right);
+                    stack.push(left);
+                }
+                Term::Context { term: inner, .. } => stack.push(inner),
+                Term::All | Term::Is(_) | Term::Id(_) | Term::FullText(_) => {}
+            }
+        }
+    }
+    fn navigation(n: &mut Navigation, f: &mut dyn FnMut(&mut String, &Span)) {
+        if let Some(filter) = &mut n.edge_filter {
+            term(filter, f);
+        }
+    }
+    fn with(w: &mut WithClause, f: &mut dyn FnMut(&mut String, &Span)) {
+        navigation(&mut w.navigation.node, f);
+        if let Some(t) = &mut w.term {
+            term(t, f);
+        }
+        if let Some(n) = &mut w.nested {
+            with(&mut n.node, f);
+        }
+    }
+    for part in &mut query.parts {
+        if let Some(t) = &mut part.term {
+            term(t, f);
+        }
+        if let Some(m) = &mut part.merge {
+            for item in &mut m.node.merges {
+                visit_string_literals_mut(&mut item.node.query, f);
+            }
+            if let Some(t) = &mut m.node.post_filter {
+                term(t, f);
+            }
+        }
+        if let Some(w) = &mut part.with {
+            with(&mut w.node, f);
+        }
+        if let Some(n) = &mut part.navigation {
+            navigation(&mut n.node, f);
+        }
+    }
+}

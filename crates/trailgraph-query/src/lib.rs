@@ -36,7 +36,7 @@ pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};
 pub use plan::Plan;
 pub use render::{render_error, render_error_with_label};
-pub use trace::{NodeTrace, TraceOptions, TracePlan, lower_traced};
+pub use trace::{NodeTrace, TraceOptions, TracePlan, level_syntax, lower_traced};
 pub use vocabulary::{UnknownProperty, Vocabulary};
 
 /// Parses `query` and returns its canonical rendering (for `trailgraph parse`).

@@ -157,15 +157,94 @@ pub struct LevelTrace {
     pub omitted: usize,
 }
 
+/// A level as written: what [`lower_traced`] splits it into, without lowering (placeholders
+/// and all), so that texts of a query template line up with the levels of its bound copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelSyntax {
+    /// The kinds named by `is(...)`, in order.
+    pub kind_names: Vec<String>,
+    /// Each condition's canonical text.
+    pub conditions: Vec<ConditionSyntax>,
+}
+
+/// A condition as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionSyntax {
+    /// Its canonical text.
+    pub text: String,
+    /// For an `or` of several terms, each term's canonical text.
+    pub alternatives: Vec<String>,
+}
+
+/// The levels of a query's first part as written (see [`LevelSyntax`]).
+pub fn level_syntax(query: &Query) -> Vec<LevelSyntax> {
+    level_terms(query)
+        .into_iter()
+        .map(|(kinds, conditions)| LevelSyntax {
+            kind_names: kinds
+                .iter()
+                .flat_map(|k| match &k.node {
+                    Term::Is(names) => names.iter().map(|n| n.node.clone()).collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+            conditions: conditions
+                .iter()
+                .map(|c| {
+                    let parts = split(c, BoolOp::Or);
+                    ConditionSyntax {
+                        text: c.node.to_string(),
+                        alternatives: if parts.len() > 1 {
+                            parts.iter().map(|p| p.node.to_string()).collect()
+                        } else {
+                            Vec::new()
+                        },
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Per level of the first part: its `is(...)` conjuncts and its other conjuncts.
+type LevelTerms<'q> = Vec<(Vec<&'q Spanned<Term>>, Vec<&'q Spanned<Term>>)>;
+
+fn split_level(term: Option<&Spanned<Term>>) -> (Vec<&Spanned<Term>>, Vec<&Spanned<Term>>) {
+    let mut kinds = Vec::new();
+    let mut conditions = Vec::new();
+    if let Some(term) = term {
+        for c in split(term, BoolOp::And) {
+            if matches!(c.node, Term::Is(_)) {
+                kinds.push(c);
+            } else {
+                conditions.push(c);
+            }
+        }
+    }
+    (kinds, conditions)
+}
+
+fn level_terms(query: &Query) -> LevelTerms<'_> {
+    let mut out = Vec::new();
+    if let Some(part) = query.parts.first() {
+        out.push(split_level(part.term.as_ref()));
+        let mut with = part.with.as_ref();
+        while let Some(w) = with {
+            out.push(split_level(w.node.term.as_ref()));
+            with = w.node.nested.as_deref();
+        }
+    }
+    out
+}
+
 /// Lowers `query` for tracing (see the module documentation).
 pub fn lower_traced(
     query: &Query,
     context: &crate::Context,
 ) -> Result<TracePlan, crate::LowerError> {
     let plan = crate::lower(query, context)?;
-    let mut levels = Vec::new();
+    let mut clauses: Vec<(Option<String>, Option<WithCount>)> = vec![(None, None)];
     if let Some(part) = query.parts.first() {
-        levels.push(level_plan(part.term.as_ref(), None, None, context)?);
         let mut with = part.with.as_ref();
         while let Some(w) = with {
             let count = match w.node.filter {
@@ -173,15 +252,33 @@ pub fn lower_traced(
                 WithFilter::Any => WithCount::Any,
                 WithFilter::Count(op, n) => WithCount::Count(op, n),
             };
-            let clause = clause_text(&w.node);
-            levels.push(level_plan(
-                w.node.term.as_ref(),
-                Some(clause),
-                Some(count),
-                context,
-            )?);
+            clauses.push((Some(clause_text(&w.node)), Some(count)));
             with = w.node.nested.as_deref();
         }
+    }
+    let mut levels = Vec::new();
+    for ((kinds, conditions), (clause, count)) in level_terms(query).into_iter().zip(clauses) {
+        let mut kind_set: Option<KindSet> = None;
+        let mut kind_names = Vec::new();
+        for k in kinds {
+            if let Filter::Kinds(set) = crate::lower::lower_filter(k, context)? {
+                kind_set = Some(kind_set.map_or(set, |known| known.and(set)));
+            }
+            if let Term::Is(names) = &k.node {
+                kind_names.extend(names.iter().map(|n| n.node.clone()));
+            }
+        }
+        let conditions = conditions
+            .into_iter()
+            .map(|c| condition_plan(c, context, true))
+            .collect::<Result<Vec<_>, _>>()?;
+        levels.push(LevelPlan {
+            kinds: kind_set,
+            kind_names,
+            conditions,
+            clause,
+            count,
+        });
     }
     Ok(TracePlan { plan, levels })
 }
@@ -194,36 +291,6 @@ fn clause_text(w: &crate::ast::WithClause) -> String {
         WithFilter::Count(op, n) => format!("count {} {n}", op.as_str()),
     };
     format!("with({count}, {}", w.navigation.node)
-}
-
-fn level_plan(
-    term: Option<&Spanned<Term>>,
-    clause: Option<String>,
-    count: Option<WithCount>,
-    context: &crate::Context,
-) -> Result<LevelPlan, crate::LowerError> {
-    let mut kinds: Option<KindSet> = None;
-    let mut kind_names = Vec::new();
-    let mut conditions = Vec::new();
-    if let Some(term) = term {
-        for c in split(term, BoolOp::And) {
-            if let Term::Is(names) = &c.node {
-                if let Filter::Kinds(k) = crate::lower::lower_filter(c, context)? {
-                    kinds = Some(kinds.map_or(k, |known| known.and(k)));
-                }
-                kind_names.extend(names.iter().map(|n| n.node.clone()));
-                continue;
-            }
-            conditions.push(condition_plan(c, context, true)?);
-        }
-    }
-    Ok(LevelPlan {
-        kinds,
-        kind_names,
-        conditions,
-        clause,
-        count,
-    })
 }
 
 fn condition_plan(

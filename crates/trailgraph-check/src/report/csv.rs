@@ -1,4 +1,5 @@
-//! CSV (RFC 4180) for spreadsheets: one row per (check, account).
+//! CSV (RFC 4180) for spreadsheets: one row per (check, account), or per resource for checks
+//! about other kinds (the `resource` column holds its id; empty for account-level results).
 
 use std::io::{self, Write};
 
@@ -15,7 +16,7 @@ fn field(s: &str) -> String {
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
     write!(
         out,
-        "benchmark,control,check,title,severity,account,account_name,status,reason,resources,remediation\r\n"
+        "benchmark,control,check,title,severity,account,account_name,status,reason,resources,remediation,resource\r\n"
     )?;
     for r in report.results() {
         let resources: Vec<&str> = r.resources.iter().map(|x| x.id.as_str()).collect();
@@ -31,6 +32,7 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
             &r.reason,
             &resources.join(" "),
             &r.remediation.join("\n"),
+            r.resource.as_ref().map_or("", |x| x.id.as_str()),
         ];
         let fields: Vec<String> = row.iter().map(|f| field(f)).collect();
         write!(out, "{}\r\n", fields.join(","))?;

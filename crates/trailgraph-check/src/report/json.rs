@@ -4,7 +4,25 @@ use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
 
-use crate::run::Report;
+use crate::chain::ChainStep;
+use crate::run::{Report, Resource};
+
+fn resource(x: &Resource) -> Json {
+    json!({"id": x.id, "kind": x.kind, "name": x.name, "region": x.region})
+}
+
+fn step(s: &ChainStep) -> Json {
+    json!({
+        "node": s.node.as_ref().map(|n| json!({
+            "id": n.id, "kind": n.kind, "name": n.name, "account": n.account, "region": n.region,
+        })),
+        "kind": s.kind,
+        "status": s.status.as_str(),
+        "condition": s.condition,
+        "detail": s.detail,
+        "text": s.text,
+    })
+}
 
 /// The report as the JSON document of the contract.
 pub fn to_json(report: &Report) -> Json {
@@ -18,11 +36,17 @@ pub fn to_json(report: &Report) -> Json {
                 "severity": r.severity.as_str(),
                 "account": r.account,
                 "status": r.status.as_str(),
+                "resource": r.resource.as_ref().map(resource),
                 "reason": r.reason,
-                "resources": r.resources.iter().map(|x| json!({
-                    "id": x.id, "kind": x.kind, "name": x.name, "region": x.region,
-                })).collect::<Vec<_>>(),
+                "chain": r.chain().iter().map(step).collect::<Vec<_>>(),
+                "other_chains": r.chains.iter().skip(1)
+                    .map(|c| c.steps.iter().map(step).collect::<Vec<_>>())
+                    .collect::<Vec<_>>(),
+                "resources": r.resources.iter().map(resource).collect::<Vec<_>>(),
                 "remediation": r.remediation,
+                "fixes": r.fixes.iter().map(|f| json!({
+                    "text": f.text, "account": f.account, "at": f.at,
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -30,6 +54,7 @@ pub fn to_json(report: &Report) -> Json {
         "benchmark": report.benchmark.id,
         "generated_at": super::time(report.generated_at),
         "filter_judgement": report.filter_judgement,
+        "remediation_kind": report.remediation.as_str(),
         "inventory": {
             "source": report.inventory.source,
             "collected_at": super::time(report.inventory.collected_at),

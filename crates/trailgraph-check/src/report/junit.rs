@@ -55,7 +55,10 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
             results.len()
         )?;
         for r in results {
-            let name = format!("{} {} [{}]", r.control, r.check, r.account);
+            let name = match &r.resource {
+                Some(x) => format!("{} {} [{} {}]", r.control, r.check, r.account, x.name),
+                None => format!("{} {} [{}]", r.control, r.check, r.account),
+            };
             let open = format!(
                 r#"    <testcase name="{}" classname="{}.{}""#,
                 xml(&name),

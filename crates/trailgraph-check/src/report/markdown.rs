@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use crate::remedy::RemediationKind;
 use crate::run::{Report, Status};
 
 fn cell(s: &str) -> String {
@@ -42,20 +43,21 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "## {}", section.title)?;
         writeln!(out)?;
-        let accounts: Vec<String> = section
-            .controls
-            .first()
-            .map(|c| {
-                c.results
-                    .iter()
-                    .map(|r| format!("`{}`", r.account))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let accounts: Vec<String> = report
+            .inventory
+            .accounts
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect();
         writeln!(out, "| Control | Title | {} |", accounts.join(" | "))?;
         writeln!(out, "|---|---|{}", "---|".repeat(accounts.len()))?;
         for control in &section.controls {
-            let marks: Vec<&str> = control.results.iter().map(|r| mark(r.status)).collect();
+            let marks: Vec<&str> = report
+                .inventory
+                .accounts
+                .iter()
+                .map(|a| control.status_for(a).map_or("·", mark))
+                .collect();
             writeln!(
                 out,
                 "| {} | {} | {} |",
@@ -78,11 +80,15 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "### {} {} — `{}` ({}): {}",
+            "### {} {} — `{}` ({}){}: {}",
             mark(r.status),
             r.control,
             r.account,
             r.account_name,
+            r.resource
+                .as_ref()
+                .map(|x| format!(", {} `{}`", x.kind, x.name))
+                .unwrap_or_default(),
             r.status.as_str().replace('_', " ")
         )?;
         writeln!(out)?;
@@ -102,13 +108,36 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         for line in &r.explanation {
             writeln!(out, "- {}", line.replace('`', "'"))?;
         }
-        if !r.remediation.is_empty() {
-            writeln!(out)?;
-            writeln!(out, "```sh")?;
-            for c in &r.remediation {
-                writeln!(out, "{c}")?;
+        if !r.fixes.is_empty() {
+            let language = match report.remediation {
+                RemediationKind::Terraform => "hcl",
+                _ => "sh",
+            };
+            // Consecutive fixes that run in the same account share one block.
+            let mut groups: Vec<(Option<&str>, &str, Vec<&str>)> = Vec::new();
+            for fix in &r.fixes {
+                match groups.last_mut() {
+                    Some((account, _, texts)) if *account == fix.account.as_deref() => {
+                        texts.push(&fix.text);
+                    }
+                    _ => groups.push((fix.account.as_deref(), &fix.at, vec![&fix.text])),
+                }
             }
-            writeln!(out, "```")?;
+            for (account, at, texts) in groups {
+                writeln!(out)?;
+                if let Some(a) = account {
+                    writeln!(
+                        out,
+                        "In account `{a}` (it owns the {at} this account relies on):"
+                    )?;
+                    writeln!(out)?;
+                }
+                writeln!(out, "```{language}")?;
+                for t in texts {
+                    writeln!(out, "{t}")?;
+                }
+                writeln!(out, "```")?;
+            }
         }
     }
     Ok(())

@@ -2,7 +2,10 @@
 
 use std::io::{self, Write};
 
-use crate::run::{Report, Status};
+use std::collections::HashSet;
+
+use crate::remedy::RemediationKind;
+use crate::run::{CheckResult, Report, Status};
 
 const GREEN: &str = "\x1b[32m";
 const RED: &str = "\x1b[31m";
@@ -57,10 +60,17 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         writeln!(out)?;
         writeln!(out, "{}", paint(&section.title, BOLD, color))?;
         for control in &section.controls {
-            let marks: Vec<String> = control
-                .results
+            // One mark per account: the worst of its results (a check about another kind has
+            // one result per resource); `·` where the account has nothing of that kind.
+            let marks: Vec<String> = report
+                .inventory
+                .accounts
                 .iter()
-                .map(|r| symbol(r.status, color))
+                .map(|a| {
+                    control
+                        .status_for(a)
+                        .map_or("·".to_owned(), |s| symbol(s, color))
+                })
                 .collect();
             writeln!(
                 out,
@@ -79,20 +89,22 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         writeln!(out)?;
         writeln!(out, "{}", paint("What failed", BOLD, color))?;
     }
+    // A fix that runs in another account (an organisation trail's home) is printed once per
+    // control, however many member accounts it repairs.
+    let mut printed: HashSet<(&str, &str, &str)> = HashSet::new();
     for r in problems {
         writeln!(out)?;
         writeln!(
             out,
-            "{} {} {} — account {}{} [{}]",
+            "{} {} {} — {}{} [{}]",
             symbol(r.status, color),
             r.control,
             r.check,
-            r.account,
-            if r.account_name == r.account {
-                String::new()
-            } else {
-                format!(" ({})", r.account_name)
-            },
+            account_label(r),
+            r.resource
+                .as_ref()
+                .map(|x| format!(", {} {}", x.kind, x.name))
+                .unwrap_or_default(),
             r.severity.as_str()
         )?;
         if r.status == Status::NotEvaluable {
@@ -102,8 +114,22 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         for line in &r.explanation {
             writeln!(out, "    {line}")?;
         }
-        for command in &r.remediation {
-            writeln!(out, "    $ {command}")?;
+        for fix in &r.fixes {
+            if let Some(account) = &fix.account {
+                if !printed.insert((&r.control, account, &fix.text)) {
+                    writeln!(
+                        out,
+                        "    (repaired by the fix in account {account} shown above for this control)"
+                    )?;
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "    in account {account} (it owns the {} this account relies on):",
+                    fix.at
+                )?;
+            }
+            write_fix(out, &fix.text, report.remediation)?;
         }
     }
     writeln!(out)?;
@@ -115,4 +141,29 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         paint(&s.failed.to_string(), RED, color),
         paint(&s.not_evaluable.to_string(), YELLOW, color)
     )
+}
+
+fn account_label(r: &CheckResult) -> String {
+    if r.account_name == r.account {
+        format!("account {}", r.account)
+    } else {
+        format!("account {} ({})", r.account, r.account_name)
+    }
+}
+
+/// A CLI command after `$ `; a Terraform snippet indented as a block.
+fn write_fix(out: &mut impl Write, text: &str, kind: RemediationKind) -> io::Result<()> {
+    match kind {
+        RemediationKind::Terraform => {
+            for line in text.lines() {
+                if line.is_empty() {
+                    writeln!(out)?;
+                } else {
+                    writeln!(out, "      {line}")?;
+                }
+            }
+            Ok(())
+        }
+        _ => writeln!(out, "    $ {text}"),
+    }
 }

@@ -376,6 +376,7 @@ fn run_checks(
         accounts: Vec::new(),
         strict: false,
         language_only: false,
+        remediation: trailgraph_check::RemediationKind::Cli,
         generated_at: None,
     };
     let mut i = 0;

@@ -1,0 +1,277 @@
+//! Remediation that fixes what is actually broken: for each broken step of a chain, the check's
+//! fixes for the conditions it fails; for a missing step, the fixes that create that level and
+//! every level after it, unless a resource the check may reuse stands in (an SNS topic that
+//! already has a confirmed subscription). Nothing that exists is proposed again. Commands are
+//! filled with the chain's real names (the vocabulary says which kind fills which value), then
+//! the control's parameters; a value that cannot be known stays a placeholder that says what to
+//! put there. A fix for a node of another account (an organisation trail's home) names it.
+
+use std::collections::HashSet;
+
+use trailgraph_model::NodeId;
+
+use crate::catalog::{Check, Fix, FixWhen};
+use crate::chain::{Chain, StepStatus};
+use crate::engine::Engine;
+use crate::template;
+use crate::vocabulary::Vocabulary;
+
+/// The form remediation is written in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RemediationKind {
+    /// AWS CLI commands.
+    #[default]
+    Cli,
+    /// Terraform snippets.
+    Terraform,
+}
+
+impl RemediationKind {
+    /// `cli`, `terraform`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemediationKind::Cli => "cli",
+            RemediationKind::Terraform => "terraform",
+        }
+    }
+}
+
+impl std::str::FromStr for RemediationKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cli" => Ok(RemediationKind::Cli),
+            "terraform" => Ok(RemediationKind::Terraform),
+            other => Err(format!(
+                "unknown remediation kind `{other}` (cli, terraform)"
+            )),
+        }
+    }
+}
+
+/// One filled fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixCommand {
+    /// The command or snippet.
+    pub text: String,
+    /// The account it must run in when that is not the result's own (an organisation trail's
+    /// home account).
+    pub account: Option<String>,
+    /// The kind of the level it repairs.
+    pub at: String,
+}
+
+/// What filling fixes for one result needs.
+pub(crate) struct Remedy<'e, 'a> {
+    pub engine: &'e Engine<'a>,
+    pub vocabulary: &'e Vocabulary,
+    pub check: &'e Check,
+    /// The control's parameters and derived values.
+    pub parameters: &'e dyn Fn(&str) -> Option<String>,
+    pub kind: RemediationKind,
+    /// The result's node and its account id.
+    pub subject: NodeId,
+    pub account: &'e str,
+    /// The kind of each level of the query the chains come from.
+    pub level_kinds: Vec<String>,
+}
+
+impl Remedy<'_, '_> {
+    /// The fixes for every chain, in chain order, each once.
+    pub(crate) fn fixes(&self, chains: &[Chain]) -> Vec<FixCommand> {
+        let mut out: Vec<FixCommand> = Vec::new();
+        let mut seen = HashSet::new();
+        for chain in chains {
+            for fix in self.for_chain(chain) {
+                if seen.insert((fix.text.clone(), fix.account.clone())) {
+                    out.push(fix);
+                }
+            }
+        }
+        out
+    }
+
+    fn for_chain(&self, chain: &Chain) -> Vec<FixCommand> {
+        let inventory = self.engine.inventory;
+        let mut values: Vec<(String, String)> = self.vocabulary.values_of(inventory, self.subject);
+        if let Some(account) =
+            inventory.ancestor(self.subject, trailgraph_model::AncestorKind::Account)
+            && let Some(id) = inventory.find(&account.id)
+            && id != self.subject
+        {
+            values.extend(self.vocabulary.values_of(inventory, id));
+        }
+        for step in &chain.steps {
+            if let Some(n) = step.node_id {
+                values.extend(self.vocabulary.values_of(inventory, n));
+            }
+        }
+        let mut chosen: Vec<(&Fix, Option<String>)> = Vec::new();
+        let mut last_account: Option<String> = None;
+        for step in &chain.steps {
+            let step_account = step.node.as_ref().and_then(|n| n.account.clone());
+            match step.status {
+                StepStatus::Ok => last_account = step_account.or(last_account),
+                StepStatus::Broken => {
+                    let account = step_account.clone().or_else(|| last_account.clone());
+                    let by_condition: Vec<&Fix> = self
+                        .check
+                        .remediation
+                        .fixes
+                        .iter()
+                        .filter(|f| {
+                            f.at == step.kind
+                                && matches!(&f.when, FixWhen::Condition(c) if step.keys.contains(c))
+                        })
+                        .collect();
+                    let fixes = if by_condition.is_empty() {
+                        self.fixes_when(&step.kind, &FixWhen::Broken)
+                    } else {
+                        by_condition
+                    };
+                    chosen.extend(fixes.into_iter().map(|f| (f, account.clone())));
+                    last_account = step_account.or(last_account);
+                }
+                StepStatus::Missing => {
+                    for kind in self.level_kinds.iter().skip(step.level) {
+                        let reused = self.reuse(kind, &values);
+                        if let Some(node) = reused {
+                            values.extend(self.vocabulary.values_of(inventory, node));
+                        } else {
+                            chosen.extend(
+                                self.fixes_when(kind, &FixWhen::Missing)
+                                    .into_iter()
+                                    .map(|f| (f, last_account.clone())),
+                            );
+                        }
+                        chosen.extend(
+                            self.fixes_when(kind, &FixWhen::Link)
+                                .into_iter()
+                                .map(|f| (f, last_account.clone())),
+                        );
+                        if reused.is_some() {
+                            // The reused node completes the chain from here.
+                            break;
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        chosen
+            .into_iter()
+            .filter_map(|(fix, account)| {
+                let template = match self.kind {
+                    RemediationKind::Cli => fix.cli.as_ref(),
+                    RemediationKind::Terraform => fix.terraform.as_ref(),
+                }?;
+                Some(FixCommand {
+                    text: self.fill(template, &values),
+                    account: account.filter(|a| a != self.account),
+                    at: fix.at.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn fixes_when(&self, kind: &str, when: &FixWhen) -> Vec<&Fix> {
+        self.check
+            .remediation
+            .fixes
+            .iter()
+            .filter(|f| f.at == kind && &f.when == when)
+            .collect()
+    }
+
+    /// A node that stands in for a missing level of `kind` and everything after it.
+    fn reuse(&self, kind: &str, values: &[(String, String)]) -> Option<NodeId> {
+        let inventory = self.engine.inventory;
+        for reuse in self.check.remediation.reuse.iter().filter(|r| r.at == kind) {
+            let lookup = |name: &str| self.value(name, values);
+            let Ok(bound) = template::bind(&reuse.query.query, &lookup) else {
+                continue;
+            };
+            let Ok(prepared) = self.engine.prepare(&bound) else {
+                continue;
+            };
+            let found = self.engine.select(&prepared);
+            let best = found
+                .iter()
+                .copied()
+                .filter_map(|n| {
+                    inventory
+                        .node(n)
+                        .map(|x| (x.name().to_owned(), x.id.clone(), n))
+                })
+                .min();
+            if let Some((_, _, n)) = best {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    fn value(&self, name: &str, values: &[(String, String)]) -> Option<String> {
+        template::resolve_name(name, &|n| {
+            values
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+                .or_else(|| (self.parameters)(n))
+        })
+    }
+
+    fn fill(&self, template_text: &str, values: &[(String, String)]) -> String {
+        template::fill(template_text, false, |name| {
+            let value = match self.value(name, values) {
+                Some(v) => match self.kind {
+                    RemediationKind::Cli => v.replace('\'', r"'\''"),
+                    RemediationKind::Terraform => hcl_escape(&v),
+                },
+                None => {
+                    let first = name.split('|').next().unwrap_or(name);
+                    let first = first.strip_suffix(".label").unwrap_or(first);
+                    format!("<{}>", first.replace('_', "-"))
+                }
+            };
+            Some(value)
+        })
+        .unwrap_or_else(|_| template_text.to_owned())
+    }
+}
+
+/// Escapes a value for the inside of a double-quoted HCL string.
+fn hcl_escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hcl_values_are_escaped() {
+        assert_eq!(
+            hcl_escape(r#"{ $.a = "b\c" } ${x} %{y}"#),
+            r#"{ $.a = \"b\\c\" } $${x} %%{y}"#
+        );
+    }
+}
