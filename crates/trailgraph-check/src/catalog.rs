@@ -170,6 +170,9 @@ pub struct Reuse {
     pub at: String,
     /// The query that finds it (placeholders filled with the chain's values).
     pub query: CheckQuery,
+    /// Tried only when the chain has no value for any of these names (a reuse meant for a
+    /// chain without a trail, say).
+    pub when_unknown: Vec<String>,
 }
 
 /// What to do about a failure.
@@ -1023,9 +1026,22 @@ fn build_reuse(
         })
     };
     let (query, _) = check_query(cx, file, &reuse.query, &lookup)?;
+    for name in &reuse.when_unknown {
+        if !value_names.contains(&name.value) {
+            return Err(CheckFileError::Invalid {
+                location: located(file, &name.referenced),
+                check: Some(cx.check.to_owned()),
+                message: format!(
+                    "`{}` is no value a chain fills (see the `values` of queries/vocabulary.yaml)",
+                    name.value
+                ),
+            });
+        }
+    }
     Ok(Reuse {
         at: reuse.at.value.clone(),
         query,
+        when_unknown: reuse.when_unknown.iter().map(|n| n.value.clone()).collect(),
     })
 }
 

@@ -108,6 +108,9 @@ pub(crate) struct FixDoc {
 pub(crate) struct ReuseDoc {
     pub at: Spanned<String>,
     pub query: Spanned<String>,
+    /// Tried only when the chain has no value for any of these names.
+    #[serde(default)]
+    pub when_unknown: Vec<Spanned<String>>,
 }
 
 /// `queries/benchmarks/<id>.yaml`.

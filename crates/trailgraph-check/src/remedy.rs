@@ -61,6 +61,8 @@ pub struct FixCommand {
     pub account: Option<String>,
     /// The kind of the level it repairs.
     pub at: String,
+    /// The vocabulary's word for that kind (`trail`).
+    pub at_word: String,
 }
 
 /// What filling fixes for one result needs.
@@ -171,6 +173,7 @@ impl Remedy<'_, '_> {
                     text: self.fill(template, &values),
                     account: account.filter(|a| a != self.account),
                     at: fix.at.clone(),
+                    at_word: self.vocabulary.word(&fix.at).to_owned(),
                 })
             })
             .collect()
@@ -188,7 +191,14 @@ impl Remedy<'_, '_> {
     /// A node that stands in for a missing level of `kind` and everything after it.
     fn reuse(&self, kind: &str, values: &[(String, String)]) -> Option<NodeId> {
         let inventory = self.engine.inventory;
-        for reuse in self.check.remediation.reuse.iter().filter(|r| r.at == kind) {
+        let known = |name: &String| values.iter().any(|(k, _)| k == name);
+        for reuse in self
+            .check
+            .remediation
+            .reuse
+            .iter()
+            .filter(|r| r.at == kind && !r.when_unknown.iter().any(known))
+        {
             let lookup = |name: &str| self.value(name, values);
             let Ok(bound) = template::bind(&reuse.query.query, &lookup) else {
                 continue;

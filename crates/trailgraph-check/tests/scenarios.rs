@@ -1319,3 +1319,426 @@ fn filters_judged_over_the_events_cloudtrail_writes() {
         assert_eq!(res.status, Status::Failed, "{check}: {}", res.reason);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Remediation fixes what is broken, and only that
+
+/// The command names of a result's remediation (`aws cloudtrail start-logging`).
+fn verbs(res: &CheckResult) -> Vec<String> {
+    res.remediation
+        .iter()
+        .map(|c| c.split(" --").next().unwrap_or(c).to_owned())
+        .collect()
+}
+
+/// Breaks the trail of a complete chain with `edit`: every monitoring check fails and gets
+/// exactly the commands `fix` (the trail fix), and the multi-region check gets `trail_fix`.
+fn trail_fix_only(
+    edit: impl Fn(&Chain, &mut RegionEvidence),
+    fix: &[&str],
+    trail_fix: Option<&[&str]>,
+    must_name: &str,
+) {
+    let checks = monitoring_checks(&catalog());
+    let chain = Chain::new();
+    let mut r = chain.complete_region(&checks);
+    edit(&chain, &mut r);
+    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    for (check, _, _) in &checks {
+        let res = result(&rep, check, ACCT);
+        assert_eq!(res.status, Status::Failed, "{check}: {}", res.reason);
+        assert_eq!(verbs(res), fix, "{check}: {:#?}", res.remediation);
+        assert!(
+            res.remediation.iter().all(|c| c.contains(must_name)),
+            "{check}: {:#?}",
+            res.remediation
+        );
+        assert!(!res.chain().is_empty(), "{check}");
+    }
+    let multi = result(&rep, "aws_cloudtrail_multi_region_management_events", ACCT);
+    match trail_fix {
+        Some(fix) => {
+            assert_eq!(multi.status, Status::Failed, "{}", multi.reason);
+            assert_eq!(verbs(multi), fix, "{:#?}", multi.remediation);
+        }
+        None => assert_eq!(multi.status, Status::Passed, "{}", multi.reason),
+    }
+}
+
+#[test]
+fn a_stopped_trail_gets_start_logging_and_nothing_else() {
+    trail_fix_only(
+        |c, r| {
+            r.trail_status
+                .insert(c.trail.clone(), json!({"IsLogging": false}));
+        },
+        &["aws cloudtrail start-logging"],
+        Some(&["aws cloudtrail start-logging"]),
+        "'main'",
+    );
+}
+
+#[test]
+fn a_single_region_trail_gets_update_trail_and_nothing_else() {
+    trail_fix_only(
+        |c, r| set_trail(c, r, "IsMultiRegionTrail", json!(false)),
+        &["aws cloudtrail update-trail"],
+        Some(&["aws cloudtrail update-trail"]),
+        "--is-multi-region-trail",
+    );
+}
+
+#[test]
+fn a_trail_recording_only_writes_gets_event_selectors_and_nothing_else() {
+    trail_fix_only(
+        |c, r| {
+            r.event_selectors.insert(
+                c.trail.clone(),
+                json!({"EventSelectors": [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": true}]}),
+            );
+        },
+        &["aws cloudtrail put-event-selectors"],
+        Some(&["aws cloudtrail put-event-selectors"]),
+        "\"ReadWriteType\":\"All\"",
+    );
+}
+
+#[test]
+fn a_trail_without_its_log_group_is_pointed_at_the_existing_one() {
+    // The log group, filters, alarms and topic exist; only the trail's link is missing.
+    trail_fix_only(
+        |c, r| set_trail(c, r, "CloudWatchLogsLogGroupArn", Json::Null),
+        &["aws cloudtrail update-trail"],
+        None,
+        "log-group:/aws/cloudtrail/main:*",
+    );
+}
+
+#[test]
+fn an_account_without_a_trail_gets_a_trail_for_its_existing_log_group() {
+    trail_fix_only(
+        |_, r| {
+            r.describe_trails = Some(json!({"trailList": []}));
+            r.trail_status.clear();
+            r.event_selectors.clear();
+        },
+        &[
+            "aws cloudtrail create-trail",
+            "aws cloudtrail start-logging",
+            "aws cloudtrail update-trail",
+        ],
+        Some(&[
+            "aws cloudtrail create-trail",
+            "aws cloudtrail start-logging",
+        ]),
+        "us-east-1",
+    );
+}
+
+#[test]
+fn terraform_remediation_uses_the_real_names() {
+    let checks = monitoring_checks(&catalog());
+    let chain = Chain::new();
+    let mut r = chain.complete_region(&checks);
+    r.trail_status
+        .insert(chain.trail.clone(), json!({"IsLogging": false}));
+    let rep = report_with(
+        &evidence(vec![account(ACCT, vec![r])]),
+        RunOptions {
+            remediation: trailgraph_check::RemediationKind::Terraform,
+            ..RunOptions::default()
+        },
+    );
+    let res = result(&rep, "aws_monitoring_vpc_changes", ACCT);
+    assert_eq!(res.remediation.len(), 1, "{:#?}", res.remediation);
+    let snippet = &res.remediation[0];
+    assert!(
+        snippet.contains("resource \"aws_cloudtrail\" \"main\""),
+        "{snippet}"
+    );
+    assert!(snippet.contains("enable_logging = true"), "{snippet}");
+    assert!(snippet.contains(&chain.trail_arn()), "{snippet}");
+    // A missing filter, alarm and topic in Terraform, with the check's names.
+    let mut r = chain.complete_region(&[]);
+    r.topics = Some(json!({"Topics": []}));
+    r.subscriptions = Some(json!({"Subscriptions": []}));
+    let rep = report_with(
+        &evidence(vec![account(ACCT, vec![r])]),
+        RunOptions {
+            remediation: trailgraph_check::RemediationKind::Terraform,
+            ..RunOptions::default()
+        },
+    );
+    let res = result(&rep, "aws_monitoring_vpc_changes", ACCT);
+    let kinds: Vec<&str> = res
+        .remediation
+        .iter()
+        .filter_map(|s| s.split('"').nth(1))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "aws_cloudwatch_log_metric_filter",
+            "aws_cloudwatch_metric_alarm",
+            "aws_sns_topic",
+            "aws_sns_topic_subscription"
+        ],
+        "{:#?}",
+        res.remediation
+    );
+    assert!(res.remediation[0].contains("log_group_name = \"/aws/cloudtrail/main\""));
+    assert!(res.remediation[0].contains("pattern        = \"{ ($.eventName = CreateVpc)"));
+}
+
+#[test]
+fn an_organisation_trail_fix_is_addressed_to_its_home_account_once() {
+    const THIRD: &str = "333333333333";
+    let mut e = org_evidence(true);
+    // A second member sees the same organisation trail.
+    let mut second = e.accounts[0].clone();
+    second.account_id = THIRD.to_owned();
+    e.accounts.push(second);
+    // The organisation trail stops logging in its home account.
+    let home = e
+        .accounts
+        .iter_mut()
+        .find(|a| a.account_id == OTHER)
+        .unwrap();
+    home.regions[0]
+        .trail_status
+        .insert("org".to_owned(), json!({"IsLogging": false}));
+    let rep = report(&e);
+    for member in [ACCT, THIRD] {
+        let res = result(&rep, "aws_monitoring_vpc_changes", member);
+        assert_eq!(res.status, Status::Failed, "{}", res.reason);
+        assert_eq!(
+            verbs(res),
+            ["aws cloudtrail start-logging"],
+            "{:#?}",
+            res.fixes
+        );
+        assert_eq!(
+            res.fixes[0].account.as_deref(),
+            Some(OTHER),
+            "{:#?}",
+            res.fixes
+        );
+        assert_eq!(
+            res.chain()[0].node.as_ref().unwrap().account.as_deref(),
+            Some(OTHER)
+        );
+    }
+    let own = result(&rep, "aws_monitoring_vpc_changes", OTHER);
+    assert_eq!(own.fixes[0].account, None, "{:#?}", own.fixes);
+    // The text report prints the command once for the members, then points at it.
+    let mut out = Vec::new();
+    trailgraph_check::write_report(&rep, trailgraph_check::Format::Text, &mut out, false).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let start = text.find("✗ 5.14 ").unwrap();
+    let end = text[start..]
+        .find("✗ 5.15")
+        .map_or(text.len(), |i| start + i);
+    let section = &text[start..end];
+    assert_eq!(
+        section
+            .matches(&format!("in account {OTHER} (it owns"))
+            .count(),
+        1,
+        "{section}"
+    );
+    assert_eq!(
+        section.matches("repaired by the fix in account").count(),
+        1,
+        "{section}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks nobody in Rust knows about
+
+const MY_CHECKS: &str = r#"provider: aws
+service: logs
+checks:
+  - id: my_log_group_retention
+    title: 'Log groups keep events for a year'
+    result_kind: aws_cloudwatch_log_group
+    severity: low
+    risk: 'Short retention loses the evidence an investigation needs.'
+    detect:
+      passed: |-
+        is(aws_cloudwatch_log_group) and group_retention_in_days >= 365
+      not_evaluable:
+        - reason: 'The log groups of this account could not be read.'
+          query: |-
+            is(aws_account) and account_collection_errors[*].service in ["logs"]
+    remediation:
+      text: 'Keep CloudTrail events at least a year.'
+      fixes:
+        - at: aws_cloudwatch_log_group
+          when: 'group_retention_in_days >= 365'
+          cli: "aws logs put-retention-policy --region {{log_group_region}} --log-group-name '{{log_group_name}}' --retention-in-days 365"
+  - id: my_no_disabled_alarms
+    title: 'No alarm of the account has its actions disabled'
+    result_kind: aws_account
+    severity: medium
+    risk: 'An alarm with actions disabled tells nobody.'
+    detect:
+      passed: |-
+        is(aws_account) with(empty, -[2]{weight == null}-> is(aws_cloudwatch_alarm) and cloudwatch_actions_enabled == false)
+    remediation:
+      text: 'Enable the actions of every alarm.'
+      fixes:
+        - at: aws_cloudwatch_alarm
+          when: 'cloudwatch_actions_enabled == false'
+          cli: "aws cloudwatch enable-alarm-actions --region {{alarm_region}} --alarm-names '{{alarm_name}}'"
+"#;
+
+const MY_BENCHMARK: &str = "id: mine
+title: 'My checks'
+framework: internal
+version: '0.1'
+sections:
+  - title: 'Mine'
+    controls:
+      - control: 'M.1'
+        title: 'Log group retention'
+        check: my_log_group_retention
+      - control: 'M.2'
+        title: 'No disabled alarms'
+        check: my_no_disabled_alarms
+";
+
+const MY_VOCABULARY: &str = "conditions:
+  - condition: 'group_retention_in_days >= 365'
+    fails: 'keeps events less than a year'
+  - condition: 'cloudwatch_actions_enabled == false'
+    holds: 'actions disabled'
+";
+
+fn my_catalog(with_vocabulary: bool) -> Catalog {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("checks")).unwrap();
+    std::fs::create_dir(dir.path().join("benchmarks")).unwrap();
+    std::fs::write(dir.path().join("checks/mine.yaml"), MY_CHECKS).unwrap();
+    std::fs::write(dir.path().join("benchmarks/mine.yaml"), MY_BENCHMARK).unwrap();
+    if with_vocabulary {
+        std::fs::write(dir.path().join("vocabulary.yaml"), MY_VOCABULARY).unwrap();
+    }
+    load_catalog(&[dir.path().to_owned()]).unwrap()
+}
+
+fn group(name: &str, retention: Option<u32>) -> Json {
+    let arn = format!("arn:aws:logs:us-east-1:{ACCT}:log-group:{name}:*");
+    match retention {
+        Some(days) => json!({"logGroupName": name, "arn": arn, "retentionInDays": days}),
+        None => json!({"logGroupName": name, "arn": arn}),
+    }
+}
+
+#[test]
+fn a_custom_per_log_group_check_reports_each_group_with_words_and_filled_fixes() {
+    let checks = monitoring_checks(&catalog());
+    let c = Chain::new();
+    let mut r = c.complete_region(&checks);
+    r.log_groups = Some(json!({"logGroups": [
+        group("/aws/cloudtrail/main", Some(400)),
+        group("/app/short", Some(30)),
+        group("/app/forever-unset", None),
+    ]}));
+    let e = evidence(vec![account(ACCT, vec![r])]);
+    let inventory = build_inventory(&e);
+    for with_vocabulary in [true, false] {
+        let options = RunOptions {
+            benchmark: Some("mine".to_owned()),
+            ..RunOptions::default()
+        };
+        let rep = run(&my_catalog(with_vocabulary), &inventory, &options).unwrap();
+        let results: Vec<&CheckResult> = rep
+            .results()
+            .filter(|x| x.check == "my_log_group_retention")
+            .collect();
+        let by_group: Vec<(&str, Status)> = results
+            .iter()
+            .map(|x| (x.resource.as_ref().unwrap().name.as_str(), x.status))
+            .collect();
+        assert_eq!(
+            by_group,
+            [
+                ("/app/forever-unset", Status::Failed),
+                ("/app/short", Status::Failed),
+                ("/aws/cloudtrail/main", Status::Passed),
+            ]
+        );
+        let short = results[1];
+        assert_eq!(short.account, ACCT);
+        let words = if with_vocabulary {
+            "keeps events less than a year"
+        } else {
+            "does not meet `group_retention_in_days >= 365`"
+        };
+        assert_eq!(
+            short.reason,
+            format!("log group /app/short (us-east-1, {ACCT}): {words}"),
+        );
+        assert_eq!(
+            short.remediation,
+            [
+                "aws logs put-retention-policy --region us-east-1 --log-group-name '/app/short' --retention-in-days 365"
+            ]
+        );
+        let step = &short.chain()[0];
+        assert_eq!(step.status, trailgraph_check::StepStatus::Broken);
+        assert_eq!(
+            step.condition.as_deref(),
+            Some("group_retention_in_days >= 365")
+        );
+        assert!(!short.reason.contains("trail"), "{}", short.reason);
+        // The text report marks the account by its worst result.
+        let mut out = Vec::new();
+        trailgraph_check::write_report(&rep, trailgraph_check::Format::Text, &mut out, false)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("  M.1    ✗  Log group retention"), "{text}");
+        assert!(
+            text.contains(", aws_cloudwatch_log_group /app/short [low]"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_custom_per_account_check_with_an_empty_level_and_an_edge_filter_explains_the_violator() {
+    let inventory = trailgraph_model::demo_inventory();
+    let options = RunOptions {
+        benchmark: Some("mine".to_owned()),
+        checks: vec!["M.2".to_owned()],
+        ..RunOptions::default()
+    };
+    let rep = run(&my_catalog(true), &inventory, &options).unwrap();
+    let statuses: Vec<(&str, Status)> = rep
+        .results()
+        .map(|x| (x.account.as_str(), x.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("111111111111", Status::Passed),
+            ("222222222222", Status::Passed),
+            ("333333333333", Status::Failed),
+        ]
+    );
+    let failed = result(&rep, "my_no_disabled_alarms", "333333333333");
+    assert_eq!(
+        failed.reason,
+        "alarm NetworkGatewayChangesAlarm: actions disabled"
+    );
+    assert_eq!(
+        failed.remediation,
+        [
+            "aws cloudwatch enable-alarm-actions --region us-west-2 --alarm-names 'NetworkGatewayChangesAlarm'"
+        ]
+    );
+    let passed = result(&rep, "my_no_disabled_alarms", "111111111111");
+    assert!(passed.remediation.is_empty());
+    assert!(passed.reason.starts_with("passed"), "{}", passed.reason);
+}

@@ -120,7 +120,7 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
                     Some((account, _, texts)) if *account == fix.account.as_deref() => {
                         texts.push(&fix.text);
                     }
-                    _ => groups.push((fix.account.as_deref(), &fix.at, vec![&fix.text])),
+                    _ => groups.push((fix.account.as_deref(), &fix.at_word, vec![&fix.text])),
                 }
             }
             for (account, at, texts) in groups {

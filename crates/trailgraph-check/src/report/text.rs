@@ -126,7 +126,7 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
                 writeln!(
                     out,
                     "    in account {account} (it owns the {} this account relies on):",
-                    fix.at
+                    fix.at_word
                 )?;
             }
             write_fix(out, &fix.text, report.remediation)?;
