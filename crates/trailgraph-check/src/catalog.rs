@@ -34,6 +34,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../../queries/checks/aws_cloudtrail.yaml"),
     ),
     (
+        "checks/aws_cloudtrail_security.yaml",
+        include_str!("../../../queries/checks/aws_cloudtrail_security.yaml"),
+    ),
+    (
         "benchmarks/cis_aws_v1_2.yaml",
         include_str!("../../../queries/benchmarks/cis_aws_v1_2.yaml"),
     ),
@@ -64,6 +68,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     (
         "benchmarks/cis_aws_v6_0.yaml",
         include_str!("../../../queries/benchmarks/cis_aws_v6_0.yaml"),
+    ),
+    (
+        "benchmarks/cloudtrail_security_events.yaml",
+        include_str!("../../../queries/benchmarks/cloudtrail_security_events.yaml"),
     ),
     (
         "vocabulary.yaml",
@@ -253,6 +261,8 @@ pub struct Benchmark {
     pub version: String,
     /// Description.
     pub description: Option<String>,
+    /// Whether it is a default benchmark (see [`Catalog::default_benchmark`]).
+    pub default: bool,
     /// Sections in order.
     pub sections: Vec<Section>,
 }
@@ -302,9 +312,14 @@ impl Catalog {
         self.benchmarks.iter().find(|b| b.id == id)
     }
 
-    /// The newest benchmark (the default of `trailgraph check`).
+    /// The benchmark `trailgraph check` runs when none is named: the newest one that says
+    /// `default: true` (the newest CIS version), else the newest of all.
     pub fn default_benchmark(&self) -> Option<&Benchmark> {
-        self.benchmarks.last()
+        self.benchmarks
+            .iter()
+            .rev()
+            .find(|b| b.default)
+            .or_else(|| self.benchmarks.last())
     }
 
     /// The words of explanations and remediation.
@@ -1357,6 +1372,7 @@ fn load_benchmark(file: &SourceFile, catalog: &mut Catalog) -> Result<(), CheckF
         framework: doc.framework,
         version: doc.version,
         description: doc.description,
+        default: doc.default,
         sections,
     });
     Ok(())
@@ -1406,11 +1422,13 @@ checks:
     #[test]
     fn builtin_catalog_loads() {
         let catalog = load_catalog(&[]).unwrap();
-        assert_eq!(catalog.checks().len(), 19);
+        // 19 CIS checks and the 6 of the CloudTrail security events pack.
+        assert_eq!(catalog.checks().len(), 25);
         let ids: Vec<&str> = catalog.benchmarks().iter().map(|b| b.id.as_str()).collect();
         assert_eq!(
             ids,
             [
+                "cloudtrail_security_events",
                 "cis_aws_v1_2",
                 "cis_aws_v1_4",
                 "cis_aws_v1_5",

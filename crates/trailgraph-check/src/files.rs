@@ -123,6 +123,9 @@ pub(crate) struct BenchmarkDoc {
     pub version: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// The benchmark `trailgraph check` runs when none is named.
+    #[serde(default)]
+    pub default: bool,
     pub sections: Vec<SectionDoc>,
 }
 

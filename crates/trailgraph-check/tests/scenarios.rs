@@ -1541,7 +1541,7 @@ fn an_organisation_trail_fix_is_addressed_to_its_home_account_once() {
     let section = &text[start..end];
     assert_eq!(
         section
-            .matches(&format!("in account {OTHER} (it owns"))
+            .matches(&format!("in account {OTHER} (it holds"))
             .count(),
         1,
         "{section}"
@@ -1741,4 +1741,54 @@ fn a_custom_per_account_check_with_an_empty_level_and_an_edge_filter_explains_th
     let passed = result(&rep, "my_no_disabled_alarms", "111111111111");
     assert!(passed.remediation.is_empty());
     assert!(passed.reason.starts_with("passed"), "{}", passed.reason);
+}
+
+#[test]
+fn the_cloudtrail_security_pack_gets_true_words_and_filled_fixes() {
+    let inventory = trailgraph_model::demo_inventory();
+    let options = RunOptions {
+        benchmark: Some("cloudtrail_security_events".to_owned()),
+        ..RunOptions::default()
+    };
+    let rep = run(&catalog(), &inventory, &options).unwrap();
+    let controls: Vec<&str> = rep
+        .sections
+        .iter()
+        .flat_map(|s| s.controls.iter().map(|c| c.control.as_str()))
+        .collect();
+    assert_eq!(controls, ["S.1", "S.2", "S.3", "S.4", "S.5", "S.6"]);
+    // The management account alarms on everything but SetDefaultPolicyVersion, which its CIS
+    // IAM filter does not name.
+    let management: Vec<(String, Status)> = statuses(&rep, "111111111111", "aws_security_");
+    for (check, status) in &management {
+        let expected = if check == "aws_security_iam_policy_changes" {
+            Status::Failed
+        } else {
+            Status::Passed
+        };
+        assert_eq!(*status, expected, "{check}");
+    }
+    let iam = result(&rep, "aws_security_iam_policy_changes", "111111111111");
+    assert!(
+        iam.reason
+            .contains("\"eventName\":\"SetDefaultPolicyVersion\""),
+        "{}",
+        iam.reason
+    );
+    for r in rep.results().filter(|r| r.status == Status::Failed) {
+        assert!(!r.remediation.is_empty(), "{}: {}", r.check, r.reason);
+        for command in &r.remediation {
+            let unfilled = command.replace("<security-team@example.com>", "");
+            assert!(!unfilled.contains('<'), "{}: {command}", r.check);
+        }
+    }
+    // The sandbox's CloudTrail filter covers StopLogging, but its topic has no subscriber.
+    let stop = result(&rep, "aws_security_stop_logging", "333333333333");
+    assert!(
+        stop.reason
+            .ends_with("filter CloudTrailConfigChanges: covers → alarm CloudTrailConfigChangesAlarm → topic sandbox-unwatched: no subscription"),
+        "{}",
+        stop.reason
+    );
+    assert_eq!(verbs(stop), ["aws sns subscribe"]);
 }

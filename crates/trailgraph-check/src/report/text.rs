@@ -114,6 +114,7 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         for line in &r.explanation {
             writeln!(out, "    {line}")?;
         }
+        let mut header: Option<&str> = None;
         for fix in &r.fixes {
             if let Some(account) = &fix.account {
                 if !printed.insert((&r.control, account, &fix.text)) {
@@ -123,11 +124,16 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
                     )?;
                     continue;
                 }
-                writeln!(
-                    out,
-                    "    in account {account} (it owns the {} this account relies on):",
-                    fix.at_word
-                )?;
+                if header != Some(account.as_str()) {
+                    writeln!(
+                        out,
+                        "    in account {account} (it holds this account's chain from the {} on):",
+                        fix.at_word
+                    )?;
+                    header = Some(account);
+                }
+            } else {
+                header = None;
             }
             write_fix(out, &fix.text, report.remediation)?;
         }
