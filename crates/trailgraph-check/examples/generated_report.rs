@@ -1,11 +1,25 @@
 //! Writes the JSON and text reports of the newest benchmark over a generated inventory
-//! (`generated_report ACCOUNTS [strict]`), for comparing runner versions.
+//! (`generated_report ACCOUNTS [strict]`), for comparing runner versions. With
+//! `TRAILGRAPH_REPEAT` set it only runs the default benchmark six times over one inventory and
+//! prints each run's time (for profiling the runner without the generator).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let accounts: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let strict = args.next().is_some_and(|a| a == "strict");
+    // `generated_report N repeat`: only time the newest benchmark, several times (for profiles).
+    if std::env::var("TRAILGRAPH_REPEAT").is_ok() {
+        let catalog = trailgraph_check::load_catalog(&[]).unwrap();
+        let inventory = trailgraph_model::generate::generate_inventory(accounts, 17);
+        eprintln!("generated");
+        for _ in 0..6 {
+            let start = std::time::Instant::now();
+            let report = trailgraph_check::run(&catalog, &inventory, &Default::default()).unwrap();
+            eprintln!("run: {:?} {:?}", start.elapsed(), report.summary);
+        }
+        return;
+    }
     let catalog = trailgraph_check::load_catalog(&[]).unwrap();
     let inventory = trailgraph_model::generate::generate_inventory(accounts, 17);
     let mut out = std::io::stdout().lock();

@@ -181,6 +181,9 @@ pub struct Reuse {
     /// Tried only when the chain has no value for any of these names (a reuse meant for a
     /// chain without a trail, say).
     pub when_unknown: Vec<String>,
+    /// The query runs from the chain's node of the first of these kinds that is on it; from
+    /// the result's node when empty. It is never run over the whole inventory.
+    pub from: Vec<String>,
 }
 
 /// What to do about a failure.
@@ -1053,10 +1056,23 @@ fn build_reuse(
             });
         }
     }
+    for kind in &reuse.from {
+        if !levels.iter().any(|(k, _)| k == &kind.value) {
+            return Err(CheckFileError::Invalid {
+                location: located(file, &kind.referenced),
+                check: Some(cx.check.to_owned()),
+                message: format!(
+                    "no level of the check's queries is of kind `{}` to start from",
+                    kind.value
+                ),
+            });
+        }
+    }
     Ok(Reuse {
         at: reuse.at.value.clone(),
         query,
         when_unknown: reuse.when_unknown.iter().map(|n| n.value.clone()).collect(),
+        from: reuse.from.iter().map(|n| n.value.clone()).collect(),
     })
 }
 

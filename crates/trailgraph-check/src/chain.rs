@@ -127,14 +127,8 @@ impl Chain {
     }
 }
 
-/// A path found in a trace, with what it would take to complete it.
-struct Scored {
-    steps: Vec<ChainStep>,
-    /// Broken plus missing steps.
-    cost: usize,
-    /// The deepest level with a node.
-    depth: usize,
-}
+/// Costs and choices by trace node (its address, stable while the trace lives).
+type Memo = std::collections::HashMap<usize, ((usize, usize), Option<usize>)>;
 
 /// Turns traces of one bound check query into chains.
 pub(crate) struct Explainer<'e, 'a> {
@@ -152,10 +146,10 @@ impl Explainer<'_, '_> {
     /// The chain closest to passing in a trace of a `passed` query (traced with
     /// `below_unmet`), or the witness chain of a pass.
     pub(crate) fn best(&self, trace: &NodeTrace) -> Chain {
-        let scored = self.score(trace);
+        let mut memo = Memo::default();
         Chain {
             complete: trace.matched,
-            steps: scored.steps,
+            steps: self.path(trace, &mut memo),
         }
     }
 
@@ -199,10 +193,63 @@ impl Explainer<'_, '_> {
         ok
     }
 
-    fn score(&self, t: &NodeTrace) -> Scored {
+    /// What it takes to complete the chain from `t` (broken plus missing steps) and the
+    /// deepest level with a node, following the best choice at every level. Computed without
+    /// describing anything (memoised per node of the trace); [`Self::path`] then describes the
+    /// one path chosen.
+    fn cost(&self, t: &NodeTrace, memo: &mut Memo) -> (usize, usize) {
+        let key = std::ptr::from_ref(t) as usize;
+        if let Some(hit) = memo.get(&key) {
+            return hit.0;
+        }
         let total = self.plan.levels.len();
-        let mut steps = Vec::new();
         let own = usize::from(!t.meets);
+        let mut choice = None;
+        let found = match &t.next {
+            None => {
+                let below = total.saturating_sub(t.level + 1);
+                let unknown = if t.meets && t.matched { 0 } else { below };
+                (own + unknown, t.level)
+            }
+            Some(next) => match self.plan.levels.get(next.level).and_then(|l| l.count) {
+                Some(WithCount::Empty) => {
+                    if !next.holds && next.candidates.iter().any(|c| c.matched) {
+                        (own + 1, next.level)
+                    } else {
+                        (own, t.level)
+                    }
+                }
+                Some(WithCount::Count(..)) => (own + usize::from(!next.holds), t.level),
+                _ => {
+                    let mut best: Option<(usize, (usize, usize))> = None;
+                    for (i, c) in next.candidates.iter().enumerate() {
+                        if !self.eligible(c) {
+                            continue;
+                        }
+                        let (cost, depth) = self.cost(c, memo);
+                        if best
+                            .is_none_or(|(_, (bc, bd))| (cost, Reverse(depth)) < (bc, Reverse(bd)))
+                        {
+                            best = Some((i, (cost, depth)));
+                        }
+                    }
+                    match best {
+                        Some((i, (cost, depth))) => {
+                            choice = Some(i);
+                            (own + cost, depth)
+                        }
+                        None => (own + total.saturating_sub(next.level), t.level),
+                    }
+                }
+            },
+        };
+        memo.insert(key, (found, choice));
+        found
+    }
+
+    /// The steps of the best path from `t` (see [`Self::cost`]).
+    fn path(&self, t: &NodeTrace, memo: &mut Memo) -> Vec<ChainStep> {
+        let mut steps = Vec::new();
         if t.level > 0
             || self
                 .plan
@@ -212,91 +259,52 @@ impl Explainer<'_, '_> {
         {
             steps.push(self.step(t));
         }
-        let Some(next) = &t.next else {
-            let below = total.saturating_sub(t.level + 1);
-            let unknown = if t.meets && t.matched { 0 } else { below };
-            return Scored {
-                steps,
-                cost: own + unknown,
-                depth: t.level,
-            };
-        };
-        let count = self.plan.levels.get(next.level).and_then(|l| l.count);
-        match count {
-            Some(WithCount::Empty) => {
-                if !next.holds
-                    && let Some(v) = next.candidates.iter().find(|c| c.matched)
-                {
-                    steps.extend(self.defect_path(v));
-                    return Scored {
-                        steps,
-                        cost: own + 1,
-                        depth: next.level,
-                    };
-                }
-                Scored {
-                    steps,
-                    cost: own,
-                    depth: t.level,
-                }
-            }
-            Some(WithCount::Count(op, n)) => {
-                if !next.holds {
-                    let mut step = self.missing(t, next);
-                    step.detail = Some(format!(
-                        "{} {} match; the check needs count {} {n}",
-                        next.matching,
-                        self.level_word(next.level),
-                        op.as_str()
-                    ));
-                    steps.push(step);
-                    return Scored {
-                        steps,
-                        cost: own + 1,
-                        depth: t.level,
-                    };
-                }
-                Scored {
-                    steps,
-                    cost: own,
-                    depth: t.level,
-                }
-            }
-            _ => {
-                let best = next
-                    .candidates
-                    .iter()
-                    .filter(|c| self.eligible(c))
-                    .map(|c| self.score(c))
-                    .min_by_key(|s| (s.cost, Reverse(s.depth)));
-                match best {
-                    Some(child) => {
-                        steps.extend(child.steps);
-                        Scored {
-                            steps,
-                            cost: own + child.cost,
-                            depth: child.depth,
-                        }
-                    }
-                    None => {
-                        steps.push(self.missing(t, next));
-                        Scored {
-                            steps,
-                            cost: own + total.saturating_sub(next.level),
-                            depth: t.level,
-                        }
+        self.cost(t, memo);
+        let choice = memo
+            .get(&(std::ptr::from_ref(t) as usize))
+            .and_then(|(_, c)| *c);
+        if let Some(next) = &t.next {
+            match self.plan.levels.get(next.level).and_then(|l| l.count) {
+                Some(WithCount::Empty) => {
+                    if !next.holds
+                        && let Some(v) = next.candidates.iter().find(|c| c.matched)
+                    {
+                        steps.extend(self.defect_path(v));
                     }
                 }
+                Some(WithCount::Count(op, n)) => {
+                    if !next.holds {
+                        let mut step = self.missing(t, next);
+                        step.detail = Some(format!(
+                            "{} {} match; the check needs count {} {n}",
+                            next.matching,
+                            self.level_word(next.level),
+                            op.as_str()
+                        ));
+                        steps.push(step);
+                    }
+                }
+                _ => match choice.and_then(|i| next.candidates.get(i)) {
+                    Some(child) => steps.extend(self.path(child, memo)),
+                    None => steps.push(self.missing(t, next)),
+                },
             }
         }
+        steps
     }
 
     /// Whether a candidate is on a path: it meets its conditions, or every `covers` condition
     /// it fails is about a filter that is a narrower form of the required pattern.
-    fn eligible(&self, c: &NodeTrace) -> bool {
-        if c.meets {
+    pub(crate) fn eligible(&self, c: &NodeTrace) -> bool {
+        if c.meets || c.explored {
             return true;
         }
+        self.fails_only_narrower_covers(c)
+    }
+
+    /// Whether every `covers` condition an unmet candidate fails is about a filter that is a
+    /// narrower form of the required pattern (what `descend` asks while tracing).
+    pub(crate) fn fails_only_narrower_covers(&self, c: &NodeTrace) -> bool {
         let Some(level) = self.plan.levels.get(c.level) else {
             return false;
         };
@@ -307,10 +315,12 @@ impl Explainer<'_, '_> {
             .filter(|(_, o)| !o.holds && !o.covers.is_empty())
             .all(|(plan, o)| {
                 plan.covers.iter().zip(&o.covers).any(|(p, cov)| {
-                    cov.actual.as_deref().is_some_and(|a| {
-                        self.engine.related(&p.required, a)
-                            && self.engine.replaceable(&p.required, a)
-                    })
+                    match (cov.actual.as_deref(), &cov.assessment) {
+                        (Some(a), Some(assessment)) => {
+                            self.engine.narrower(assessment, &p.required, a)
+                        }
+                        _ => false,
+                    }
                 })
             })
     }

@@ -40,6 +40,13 @@ pub(crate) struct Engine<'a> {
     prepared: Mutex<HashMap<String, Arc<Prepared>>>,
     selections: Mutex<HashMap<String, Arc<HashSet<NodeId>>>>,
     samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
+    /// `related` answers by required, then actual pattern.
+    related: Mutex<HashMap<String, HashMap<String, bool>>>,
+    /// `narrower` answers by assessment (its address: the searcher keeps every assessment
+    /// alive for the report).
+    narrower: Mutex<HashMap<usize, bool>>,
+    /// Reuse query answers by reuse, anchor and values.
+    reused: Mutex<HashMap<String, Option<NodeId>>>,
 }
 
 impl<'a> Engine<'a> {
@@ -66,6 +73,9 @@ impl<'a> Engine<'a> {
             prepared: Mutex::default(),
             selections: Mutex::default(),
             samples: Mutex::default(),
+            related: Mutex::default(),
+            narrower: Mutex::default(),
+            reused: Mutex::default(),
         }
     }
 
@@ -82,6 +92,30 @@ impl<'a> Engine<'a> {
         });
         lock(&self.prepared).insert(key, Arc::clone(&prepared));
         Ok(prepared)
+    }
+
+    /// Lowers a bound query that is used once (a reuse query filled with one chain's values):
+    /// not cached.
+    pub(crate) fn prepare_once(&self, query: &Query) -> Result<Prepared, String> {
+        let traced = lower_traced(query, &self.context).map_err(|e| e.to_string())?;
+        Ok(Prepared {
+            key: String::new(),
+            traced,
+        })
+    }
+
+    /// The node a reuse query found under `key` (computed once per report).
+    pub(crate) fn remembered_reuse(
+        &self,
+        key: &str,
+        find: impl FnOnce() -> Option<NodeId>,
+    ) -> Option<NodeId> {
+        if let Some(hit) = lock(&self.reused).get(key) {
+            return *hit;
+        }
+        let found = find();
+        lock(&self.reused).insert(key.to_owned(), found);
+        found
     }
 
     /// The nodes the query returns (evaluated once per report for the same query).
@@ -113,14 +147,34 @@ impl<'a> Engine<'a> {
         self.searcher.matches(&query.traced.plan, node)
     }
 
-    /// The trace of `node` through the query.
+    /// The trace of `node` through the query; below an unmet node only where `descend` says.
     pub(crate) fn trace(
         &self,
         query: &Prepared,
         node: NodeId,
         options: &TraceOptions,
+        descend: Option<&dyn Fn(&NodeTrace) -> bool>,
     ) -> NodeTrace {
-        self.searcher.trace(&query.traced, node, options)
+        self.searcher
+            .trace_where(&query.traced, node, options, descend)
+    }
+
+    /// Whether a filter pattern is a narrower form of a required one: [`Self::related`] and
+    /// [`Self::replaceable`]. Cached by the assessment of the pair (the searcher keeps one per
+    /// pair), so a repeat costs no hashing of pattern texts.
+    pub(crate) fn narrower(
+        &self,
+        assessment: &Arc<trailgraph_pattern::Assessment>,
+        required: &str,
+        actual: &str,
+    ) -> bool {
+        let key = Arc::as_ptr(assessment) as usize;
+        if let Some(hit) = lock(&self.narrower).get(&key) {
+            return *hit;
+        }
+        let answer = self.related(required, actual) && self.replaceable(required, actual);
+        lock(&self.narrower).insert(key, answer);
+        answer
     }
 
     /// Whether replacing the filter pattern `actual` by `required` loses none of the events
@@ -134,6 +188,21 @@ impl<'a> Engine<'a> {
     /// Whether `actual` matches at least one example event of `required`: a filter meant for
     /// this control (worth repairing when it falls short) rather than one for another control.
     pub(crate) fn related(&self, required: &str, actual: &str) -> bool {
+        if let Some(hit) = lock(&self.related)
+            .get(required)
+            .and_then(|by_actual| by_actual.get(actual))
+        {
+            return *hit;
+        }
+        let answer = self.matches_an_example(required, actual);
+        lock(&self.related)
+            .entry(required.to_owned())
+            .or_default()
+            .insert(actual.to_owned(), answer);
+        answer
+    }
+
+    fn matches_an_example(&self, required: &str, actual: &str) -> bool {
         let known = lock(&self.samples).get(required).cloned();
         let samples = match known {
             Some(samples) => samples,

@@ -111,6 +111,10 @@ pub(crate) struct ReuseDoc {
     /// Tried only when the chain has no value for any of these names.
     #[serde(default)]
     pub when_unknown: Vec<Spanned<String>>,
+    /// The query runs from the chain's node of the first of these kinds that is on it (from
+    /// the result's node when empty).
+    #[serde(default)]
+    pub from: Vec<Spanned<String>>,
 }
 
 /// `queries/benchmarks/<id>.yaml`.

@@ -138,7 +138,7 @@ impl Remedy<'_, '_> {
                 }
                 StepStatus::Missing => {
                     for kind in self.level_kinds.iter().skip(step.level) {
-                        let reused = self.reuse(kind, &values);
+                        let reused = self.reuse(kind, &values, chain);
                         if let Some(node) = reused {
                             values.extend(self.vocabulary.values_of(inventory, node));
                         } else {
@@ -188,8 +188,9 @@ impl Remedy<'_, '_> {
             .collect()
     }
 
-    /// A node that stands in for a missing level of `kind` and everything after it.
-    fn reuse(&self, kind: &str, values: &[(String, String)]) -> Option<NodeId> {
+    /// A node that stands in for a missing level of `kind` and everything after it, found by
+    /// a reuse query run from a node of the chain.
+    fn reuse(&self, kind: &str, values: &[(String, String)], chain: &Chain) -> Option<NodeId> {
         let inventory = self.engine.inventory;
         let known = |name: &String| values.iter().any(|(k, _)| k == name);
         for reuse in self
@@ -199,25 +200,48 @@ impl Remedy<'_, '_> {
             .iter()
             .filter(|r| r.at == kind && !r.when_unknown.iter().any(known))
         {
-            let lookup = |name: &str| self.value(name, values);
-            let Ok(bound) = template::bind(&reuse.query.query, &lookup) else {
-                continue;
-            };
-            let Ok(prepared) = self.engine.prepare(&bound) else {
-                continue;
-            };
-            let found = self.engine.select(&prepared);
-            let best = found
-                .iter()
-                .copied()
-                .filter_map(|n| {
-                    inventory
-                        .node(n)
-                        .map(|x| (x.name().to_owned(), x.id.clone(), n))
+            let anchor = if reuse.from.is_empty() {
+                Some(self.subject)
+            } else {
+                reuse.from.iter().find_map(|k| {
+                    chain
+                        .steps
+                        .iter()
+                        .find(|s| &s.kind == k)
+                        .and_then(|s| s.node_id)
                 })
-                .min();
-            if let Some((_, _, n)) = best {
-                return Some(n);
+            };
+            let Some(anchor) = anchor else {
+                continue;
+            };
+            let lookup = |name: &str| self.value(name, values);
+            // The same reuse from the same node with the same values finds the same node: many
+            // results share one (every control of an account missing its alarms).
+            let mut key = format!(
+                "{:x}|{}",
+                std::ptr::from_ref(reuse) as usize,
+                anchor.index()
+            );
+            for name in reuse.query.placeholders.keys() {
+                key.push('|');
+                key.push_str(&lookup(name).unwrap_or_default());
+            }
+            let found = self.engine.remembered_reuse(&key, || {
+                let bound = template::bind(&reuse.query.query, &lookup).ok()?;
+                let prepared = self.engine.prepare_once(&bound).ok()?;
+                self.engine
+                    .select_from(&prepared, &[anchor])
+                    .into_iter()
+                    .filter_map(|n| {
+                        inventory
+                            .node(n)
+                            .map(|x| (x.name().to_owned(), x.id.clone(), n))
+                    })
+                    .min()
+                    .map(|(_, _, n)| n)
+            });
+            if found.is_some() {
+                return found;
             }
         }
         None

@@ -726,9 +726,30 @@ impl ControlRun<'_, '_> {
         let check = self.check;
         let passed = self.bind(&check.passed)?;
         let failed = check.failed.as_ref().map(|q| self.bind(q)).transpose()?;
-        let passed_set = self.engine.select(&passed.prepared);
-        let failed_set = failed.as_ref().map(|f| self.engine.select(&f.prepared));
         let subjects = self.subjects();
+        // Without a `failed` query, a result's verdict is its trace of `passed` up to the first
+        // witness at every level: one evaluation gives the verdict and, for a pass, the chain.
+        let witnesses: Option<Vec<trailgraph_query::NodeTrace>> = failed.is_none().then(|| {
+            subjects
+                .iter()
+                .map(|s| {
+                    self.engine
+                        .trace(&passed.prepared, s.node, &TraceOptions::default(), None)
+                })
+                .collect()
+        });
+        let passed_set: std::sync::Arc<HashSet<NodeId>> = match &witnesses {
+            Some(traces) => std::sync::Arc::new(
+                subjects
+                    .iter()
+                    .zip(traces)
+                    .filter(|(_, t)| t.matched)
+                    .map(|(s, _)| s.node)
+                    .collect(),
+            ),
+            None => self.engine.select(&passed.prepared),
+        };
+        let failed_set = failed.as_ref().map(|f| self.engine.select(&f.prepared));
         // A `not_evaluable` query only matters for results that neither `failed` (checks that
         // have it) nor `passed` (checks that do not) decided, so it runs from those alone. For
         // a check about another kind, a query that starts with the accounts' kind judges whole
@@ -761,7 +782,7 @@ impl ControlRun<'_, '_> {
         let passed_explainer = self.explainer(&passed, &fill);
         let failed_explainer = failed.as_ref().map(|f| self.explainer(f, &fill));
         let mut results = Vec::new();
-        for subject in &subjects {
+        for (index, subject) in subjects.iter().enumerate() {
             let node = subject.node;
             let in_failed = failed_set.as_ref().is_some_and(|f| f.contains(&node));
             let ne_reason = not_evaluable
@@ -794,36 +815,43 @@ impl ControlRun<'_, '_> {
                         below_unmet: false,
                         ..TraceOptions::default()
                     };
-                    let trace = self.engine.trace(&f.prepared, node, &options);
+                    let trace = self.engine.trace(&f.prepared, node, &options, None);
                     let mut chains = fx.defects(&trace);
                     let kinds = level_kinds(&f.prepared);
                     if chains.is_empty() {
-                        let trace = self.engine.trace(&passed.prepared, node, &options);
+                        let trace = self.engine.trace(&passed.prepared, node, &options, None);
                         chains = passed_explainer.first_level(&trace);
                     }
                     (chains, kinds)
                 }
                 _ => {
-                    let options = if status == Status::Passed {
-                        TraceOptions::default()
-                    } else {
-                        TraceOptions {
-                            witness_only: false,
-                            below_unmet: true,
-                            ..TraceOptions::default()
+                    let witness = witnesses.as_ref().and_then(|w| w.get(index));
+                    let chain = match witness {
+                        Some(w) if status == Status::Passed => passed_explainer.best(w),
+                        _ => {
+                            // Below a node that fails its conditions only where a path may
+                            // lead: not below the filters of other controls.
+                            let options = TraceOptions {
+                                witness_only: false,
+                                below_unmet: true,
+                                ..TraceOptions::default()
+                            };
+                            let descend = |c: &trailgraph_query::NodeTrace| {
+                                passed_explainer.fails_only_narrower_covers(c)
+                            };
+                            let trace =
+                                self.engine
+                                    .trace(&passed.prepared, node, &options, Some(&descend));
+                            if trace.matched != (status == Status::Passed) {
+                                return Err(self.query_error(
+                                    &passed.prepared.key,
+                                    "the trace and the verdict disagree".to_owned(),
+                                ));
+                            }
+                            passed_explainer.best(&trace)
                         }
                     };
-                    let trace = self.engine.trace(&passed.prepared, node, &options);
-                    if (status == Status::Passed) != trace.matched {
-                        return Err(self.query_error(
-                            &passed.prepared.key,
-                            "the trace and the verdict disagree".to_owned(),
-                        ));
-                    }
-                    (
-                        vec![passed_explainer.best(&trace)],
-                        level_kinds(&passed.prepared),
-                    )
+                    (vec![chain], level_kinds(&passed.prepared))
                 }
             };
             results.push(self.result(subject, status, ne_reason, chains, &level_kinds));

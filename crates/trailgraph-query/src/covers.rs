@@ -7,9 +7,25 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use std::hash::BuildHasher;
+
+use trailgraph_model::NodeId;
 use trailgraph_pattern::{Assessment, Judgement, Pattern, assess_actual_text, parse};
 
 use crate::eval::FastHash;
+
+/// A required pattern's key for the per-node cache: its hash and length (computed once, at
+/// lowering).
+pub(crate) type RequiredKey = (u64, usize);
+
+/// The key of a required pattern text.
+pub(crate) fn required_key(text: &str) -> RequiredKey {
+    (FastHash::default().hash_one(text), text.len())
+}
+
+/// Judgements by (required pattern, node): a node's pattern never changes during a search, so
+/// a repeat costs no hashing of pattern texts.
+type ByNode = HashMap<(u64, usize, NodeId), (bool, Option<Arc<Assessment>>), FastHash>;
 
 /// Checks that a required pattern parses; the message says why it does not.
 pub(crate) fn check_required(text: &str) -> Result<(), String> {
@@ -25,6 +41,7 @@ pub(crate) struct CoversCache {
     pub(crate) strict: bool,
     required: Mutex<HashMap<String, Option<Pattern>>>,
     results: RwLock<Assessments>,
+    by_node: RwLock<ByNode>,
 }
 
 /// Assessments by required pattern text, then actual pattern text.
@@ -44,6 +61,7 @@ impl CoversCache {
             strict: false,
             required: Mutex::default(),
             results: RwLock::default(),
+            by_node: RwLock::default(),
         }
     }
 
@@ -54,6 +72,42 @@ impl CoversCache {
         }
         self.assessment(required, actual)
             .is_some_and(|a| a.counts())
+    }
+
+    /// [`Self::judge`] for the pattern of `node` (`actual`), remembered per node.
+    pub(crate) fn judge_node(
+        &self,
+        required: &str,
+        key: RequiredKey,
+        node: NodeId,
+        actual: &str,
+    ) -> (bool, Option<Arc<Assessment>>) {
+        let slot = (key.0, key.1, node);
+        if let Some(hit) = self
+            .by_node
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&slot)
+        {
+            return hit.clone();
+        }
+        let found = self.judge(required, actual);
+        self.by_node
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(slot, found.clone());
+        found
+    }
+
+    /// Whether `actual` covers `required`, and the assessment (one lookup for both).
+    pub(crate) fn judge(&self, required: &str, actual: &str) -> (bool, Option<Arc<Assessment>>) {
+        let assessment = self.assessment(required, actual);
+        let holds = if self.strict {
+            parse(actual).is_ok() && strict_normalise(actual) == strict_normalise(required)
+        } else {
+            assessment.as_ref().is_some_and(|a| a.counts())
+        };
+        (holds, assessment)
     }
 
     /// The assessment of `actual` against `required` under this cache's judgement (computed

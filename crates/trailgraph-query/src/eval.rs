@@ -104,9 +104,15 @@ pub struct Searcher<'a> {
 #[derive(Default)]
 struct Shared {
     covers: CoversCache,
+    /// The candidates of a trace level from a node, of the level's kinds, sorted by name then
+    /// id: by (the level's navigation and kinds, node). Shared by the traces of every query.
+    candidates: RwLock<TraceCandidates>,
     /// Walk results by navigation (its text) and start node; `None`: walks are not remembered.
     walks: Option<Walks>,
 }
+
+/// Sorted trace candidates by (level key, node).
+type TraceCandidates = HashMap<(u64, NodeId), Arc<[NodeId]>, FastHash>;
 
 /// Remembered walks: navigation text → start node → the nodes reached, in walk order.
 type Walks = RwLock<HashMap<String, NodeMap<Arc<[NodeId]>>>>;
@@ -159,6 +165,18 @@ impl<'a> Searcher<'a> {
         node: NodeId,
         options: &crate::trace::TraceOptions,
     ) -> crate::trace::NodeTrace {
+        self.trace_where(plan, node, options, None)
+    }
+
+    /// [`Self::trace`], tracing below an unmet candidate only when `descend` says so (with
+    /// `below_unmet`): the candidate's conditions are known when it is asked.
+    pub fn trace_where(
+        &self,
+        plan: &crate::trace::TracePlan,
+        node: NodeId,
+        options: &crate::trace::TraceOptions,
+        descend: Option<&dyn Fn(&crate::trace::NodeTrace) -> bool>,
+    ) -> crate::trace::NodeTrace {
         let evaluator = self.evaluator();
         let part = plan.plan.parts.first();
         let filter = part.map_or(&Filter::All, |p| &p.filter);
@@ -167,6 +185,7 @@ impl<'a> Searcher<'a> {
             tracer: &evaluator,
             plan,
             options,
+            descend,
             budget: options.max_nodes.max(1),
         };
         run.node(filter, with, 0, node)
@@ -629,14 +648,40 @@ impl crate::trace::Tracer for Evaluator<'_> {
         self.eval_with(with, node)
     }
 
-    fn reached(&self, with: &WithPlan, node: NodeId) -> Vec<NodeId> {
+    fn candidates(
+        &self,
+        with: &WithPlan,
+        level: &crate::trace::LevelPlan,
+        node: NodeId,
+    ) -> Arc<[NodeId]> {
+        let slot = (level.candidates_key, node);
+        if let Some(hit) = self
+            .shared
+            .candidates
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&slot)
+        {
+            return Arc::clone(hit);
+        }
         let kinds = crate::lower::index_kinds(&with.filter);
-        let mut out = Vec::new();
+        let mut out: Vec<(&str, &str, NodeId)> = Vec::new();
         let _ = self.reach_kinds(node, &with.navigation, kinds, &mut |n| {
-            out.push(n);
+            if let Some(x) = self.inventory.node(n)
+                && level.kinds.is_none_or(|k| k.contains(x.kind))
+            {
+                out.push((x.name(), &x.id, n));
+            }
             ControlFlow::Continue(())
         });
-        out
+        out.sort_unstable();
+        let sorted: Arc<[NodeId]> = out.into_iter().map(|(_, _, n)| n).collect();
+        self.shared
+            .candidates
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(slot, Arc::clone(&sorted));
+        sorted
     }
 
     fn string_at(&self, path: &PathPlan, node: NodeId) -> Option<String> {
@@ -648,16 +693,15 @@ impl crate::trace::Tracer for Evaluator<'_> {
             .find_map(|v| v.as_str().map(str::to_owned))
     }
 
-    fn covers(&self, required: &str, actual: &str) -> bool {
-        self.shared.covers.covers(required, actual)
-    }
-
-    fn assessment(
+    fn judge(
         &self,
-        required: &str,
+        covers: &crate::trace::CoversPlan,
+        node: NodeId,
         actual: &str,
-    ) -> Option<Arc<trailgraph_pattern::Assessment>> {
-        self.shared.covers.assessment(required, actual)
+    ) -> (bool, Option<Arc<trailgraph_pattern::Assessment>>) {
+        self.shared
+            .covers
+            .judge_node(&covers.required, covers.key, node, actual)
     }
 
     fn inventory(&self) -> &Inventory {
@@ -1226,6 +1270,22 @@ impl<'a> Evaluator<'a> {
     where
         'a: 's,
     {
+        // `covers` on a node's own property: judged once per (pattern, node).
+        if c.op == CmpOp::Covers
+            && c.modifier.is_none()
+            && subject.element.is_none()
+            && subject.overlay.is_none()
+            && let (Some((id, _)), Some(key), Some(required)) =
+                (subject.node, c.required_key, c.required_pattern.as_deref())
+            && let Some(found) = self.resolve_single(&c.path, subject)
+        {
+            return match found {
+                Some(Value::String(actual)) => {
+                    self.shared.covers.judge_node(required, key, id, actual).0
+                }
+                _ => false,
+            };
+        }
         if c.modifier.is_none()
             && let Some(found) = self.resolve_single(&c.path, subject)
         {

@@ -587,6 +587,7 @@ impl Lowerer {
             value: converted,
             time,
             regex,
+            required_key: required_pattern.as_deref().map(crate::covers::required_key),
             required_pattern,
         })))
     }
@@ -637,6 +638,7 @@ impl Lowerer {
             time: Some(threshold),
             regex: None,
             required_pattern: None,
+            required_key: None,
             in_set: None,
         })))
     }

@@ -191,6 +191,8 @@ pub struct Comparison {
     pub regex: Option<Regex>,
     /// For `covers`: the required filter pattern text.
     pub required_pattern: Option<String>,
+    /// For `covers`: the pattern's key in the searcher's per-node cache.
+    pub(crate) required_key: Option<(u64, usize)>,
     /// For `in`/`not in` with a long list: the list hashed, so a lookup does not scan it.
     pub in_set: Option<ValueSet>,
 }

@@ -43,6 +43,9 @@ pub struct LevelPlan {
     pub clause: Option<String>,
     /// How the level's `with` clause counts (`None` for level 0).
     pub count: Option<WithCount>,
+    /// The level's navigation and kinds as a key: levels of different queries that reach the
+    /// same candidates from a node share them.
+    pub(crate) candidates_key: u64,
 }
 
 /// One condition of a level.
@@ -70,6 +73,8 @@ pub struct CoversPlan {
     pub path: PathPlan,
     /// The required filter pattern.
     pub required: String,
+    /// Its key in the searcher's per-node cache.
+    pub(crate) key: crate::covers::RequiredKey,
 }
 
 /// How much a trace explores.
@@ -79,7 +84,9 @@ pub struct TraceOptions {
     /// matching candidate (the witness) instead of every candidate.
     pub witness_only: bool,
     /// Also trace the levels below a candidate that does not meet its own conditions (so a
-    /// reader sees how far the chain would reach once that node is fixed).
+    /// reader sees how far the chain would reach once that node is fixed). With
+    /// [`Searcher::trace_where`](crate::Searcher::trace_where), only below the candidates the
+    /// caller picks.
     pub below_unmet: bool,
     /// At most this many candidates are traced per level (the others are counted).
     pub max_candidates: usize,
@@ -111,6 +118,9 @@ pub struct NodeTrace {
     /// Whether the node matches: it meets its term and every `with` clause below it holds
     /// (the evaluator's answer).
     pub matched: bool,
+    /// Whether the trace went below the node (or would have, at the last level): it meets its
+    /// term, or it does not and the caller's `descend` picked it.
+    pub explored: bool,
     /// One outcome per condition of the level, in order.
     pub conditions: Vec<ConditionOutcome>,
     /// The next level's `with` clause from this node, when traced.
@@ -272,12 +282,22 @@ pub fn lower_traced(
             .into_iter()
             .map(|c| condition_plan(c, context, true))
             .collect::<Result<Vec<_>, _>>()?;
+        let candidates_key = {
+            use std::hash::BuildHasher;
+            let text = format!(
+                "{}|{:x}",
+                clause.as_deref().unwrap_or(""),
+                kind_set.map_or(u64::MAX, |k| k.0)
+            );
+            crate::eval::FastHash::default().hash_one(text)
+        };
         levels.push(LevelPlan {
             kinds: kind_set,
             kind_names,
             conditions,
             clause,
             count,
+            candidates_key,
         });
     }
     Ok(TracePlan { plan, levels })
@@ -356,6 +376,7 @@ fn collect_covers(
                         property: p.path.node.to_string(),
                         path: crate::lower::lower_node_path(&p.path)?,
                         required: required.clone(),
+                        key: crate::covers::required_key(required),
                     });
                 }
             }
@@ -375,6 +396,8 @@ pub(crate) struct Run<'t> {
     pub(crate) tracer: &'t dyn Tracer,
     pub(crate) plan: &'t TracePlan,
     pub(crate) options: &'t TraceOptions,
+    /// Which unmet candidates to trace below (all when `None`).
+    pub(crate) descend: Option<&'t dyn Fn(&NodeTrace) -> bool>,
     /// Nodes that may still be traced.
     pub(crate) budget: usize,
 }
@@ -385,14 +408,19 @@ pub(crate) trait Tracer {
     fn passes(&self, node: NodeId, filter: &Filter) -> bool;
     /// Whether the `with` clause holds from `node`.
     fn with_holds(&self, with: &WithPlan, node: NodeId) -> bool;
-    /// The nodes the clause's walk reaches from `node` (in walk order).
-    fn reached(&self, with: &WithPlan, node: NodeId) -> Vec<NodeId>;
+    /// The nodes of the level's kinds that the clause's walk reaches from `node`, sorted by
+    /// name then id.
+    fn candidates(&self, with: &WithPlan, level: &LevelPlan, node: NodeId) -> Arc<[NodeId]>;
     /// The string at `path` on `node`.
     fn string_at(&self, path: &PathPlan, node: NodeId) -> Option<String>;
-    /// Whether `actual` covers `required` (as the `covers` operator decides).
-    fn covers(&self, required: &str, actual: &str) -> bool;
-    /// The assessment `covers` relied on.
-    fn assessment(&self, required: &str, actual: &str) -> Option<Arc<Assessment>>;
+    /// Whether `actual` (the pattern of `node`) covers the required one (as the `covers`
+    /// operator decides), and the assessment that decision rests on.
+    fn judge(
+        &self,
+        covers: &CoversPlan,
+        node: NodeId,
+        actual: &str,
+    ) -> (bool, Option<Arc<Assessment>>);
     /// The inventory.
     fn inventory(&self) -> &Inventory;
 }
@@ -407,10 +435,8 @@ impl Run<'_> {
         node: NodeId,
     ) -> NodeTrace {
         self.budget = self.budget.saturating_sub(1);
-        let conditions: Vec<ConditionOutcome> = self
-            .plan
-            .levels
-            .get(level)
+        let plan_level = self.plan.levels.get(level);
+        let conditions: Vec<ConditionOutcome> = plan_level
             .map(|l| {
                 l.conditions
                     .iter()
@@ -418,50 +444,58 @@ impl Run<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        let meets = self.tracer.passes(node, filter);
-        let next = with
-            .filter(|_| meets || self.options.below_unmet)
+        // The level's term is the `and` of its kinds and its conditions, so a node meets it
+        // when it is of the kinds and meets every condition (debug builds check this against
+        // the evaluator on every node traced).
+        let kinds_ok = plan_level.and_then(|l| l.kinds).is_none_or(|k| {
+            self.tracer
+                .inventory()
+                .node(node)
+                .is_some_and(|n| k.contains(n.kind))
+        });
+        let meets = kinds_ok && conditions.iter().all(|c| c.holds);
+        debug_assert_eq!(meets, self.tracer.passes(node, filter), "trace of {node:?}");
+        let mut trace = NodeTrace {
+            node,
+            level,
+            meets,
+            matched: false,
+            explored: false,
+            conditions,
+            next: None,
+        };
+        let descend =
+            meets || (self.options.below_unmet && self.descend.is_none_or(|pick| pick(&trace)));
+        trace.explored = descend;
+        trace.next = with
+            .filter(|_| descend)
             .map(|w| self.level(w, level + 1, node));
-        let matched = meets
-            && match (&next, with) {
+        trace.matched = meets
+            && match (&trace.next, with) {
                 (Some(n), _) => n.holds,
                 (None, Some(w)) => self.tracer.with_holds(w, node),
                 (None, None) => true,
             };
-        NodeTrace {
-            node,
-            level,
-            meets,
-            matched,
-            conditions,
-            next,
-        }
+        trace
     }
 
     fn level(&mut self, with: &WithPlan, level: usize, from: NodeId) -> LevelTrace {
-        let holds = self.tracer.with_holds(with, from);
-        let inventory = self.tracer.inventory();
-        let kinds = self.plan.levels.get(level).and_then(|l| l.kinds);
-        let mut reached: Vec<NodeId> = self
-            .tracer
-            .reached(with, from)
-            .into_iter()
-            .filter(|n| {
-                kinds.is_none_or(|k| inventory.node(*n).is_some_and(|node| k.contains(node.kind)))
-            })
-            .collect();
-        reached.sort_by(|a, b| {
-            let key = |n: &NodeId| inventory.node(*n).map(|x| (x.name(), &x.id));
-            key(a).cmp(&key(b))
-        });
+        let reached: Arc<[NodeId]> = match self.plan.levels.get(level) {
+            Some(l) => self.tracer.candidates(with, l, from),
+            None => Arc::from(Vec::new()),
+        };
         let total = reached.len();
-        let witness = self.options.witness_only && holds && with.count == WithCount::Any;
+        // With `any`, one match decides: a witness is enough.
+        let witness = self.options.witness_only && with.count == WithCount::Any;
         let mut candidates = Vec::new();
         let mut matching = 0usize;
-        for &n in &reached {
+        let mut found_witness = false;
+        let mut visited = 0usize;
+        for &n in reached.iter() {
             if candidates.len() >= self.options.max_candidates || self.budget == 0 {
                 break;
             }
+            visited += 1;
             let t = self.node(&with.filter, with.nested.as_deref(), level, n);
             if t.matched {
                 matching += 1;
@@ -470,10 +504,25 @@ impl Run<'_> {
                 let done = witness;
                 candidates.push(t);
                 if done {
+                    found_witness = true;
                     break;
                 }
             }
         }
+        // Every candidate traced (or a witness found for `any`): the clause holds as the
+        // evaluator counts; otherwise ask the evaluator.
+        let holds = if found_witness {
+            true
+        } else if visited == total {
+            with.count.accepts(matching)
+        } else {
+            self.tracer.with_holds(with, from)
+        };
+        debug_assert_eq!(
+            holds,
+            self.tracer.with_holds(with, from),
+            "level {level} from {from:?}"
+        );
         LevelTrace {
             level,
             holds,
@@ -497,12 +546,10 @@ fn outcome(tracer: &dyn Tracer, condition: &ConditionPlan, node: NodeId) -> Cond
         .iter()
         .map(|c| {
             let actual = tracer.string_at(&c.path, node);
-            let assessment = actual
-                .as_deref()
-                .and_then(|a| tracer.assessment(&c.required, a));
-            let holds = actual
-                .as_deref()
-                .is_some_and(|a| tracer.covers(&c.required, a));
+            let (holds, assessment) = match actual.as_deref() {
+                Some(a) => tracer.judge(c, node, a),
+                None => (false, None),
+            };
             CoversOutcome {
                 actual,
                 assessment,
