@@ -144,3 +144,40 @@ fn an_unknown_list_column_is_an_error_not_blank_lines() {
         .stderr_has("unknown column")
         .stdout_has("total matched: ");
 }
+
+#[test]
+fn explain_traces_a_node_level_by_level() {
+    let query = "is(aws_account) with(any, -[2]-> is(aws_cloud_trail) and trail_status.is_logging == true and trail_is_multi_region_trail == true)";
+    Dir::new()
+        .run(&[
+            "shell",
+            "--demo",
+            "-c",
+            &format!("explain --node 333333333333 {query}"),
+        ])
+        .expect_code(0)
+        .stdout_has("trace:\naws_account acme-sandbox (333333333333): matches\n")
+        .stdout_has("      ✓ trail_status.is_logging == true\n");
+    // Without --node: the first candidate that matches and the first that does not.
+    Dir::new()
+        .run(&[
+            "shell",
+            "--demo",
+            "-c",
+            "explain is(aws_account) with(any, -[2]-> is(aws_cloud_trail) and name == \"sandbox-trail\")",
+        ])
+        .expect_code(0)
+        .stdout_has("trace of the first match:")
+        .stdout_has("trace of the first candidate that does not match:
+")
+        .stdout_has("✗ name == \"sandbox-trail\"");
+    Dir::new()
+        .run(&[
+            "shell",
+            "--demo",
+            "-c",
+            &format!("explain --node nothing-here {query}"),
+        ])
+        .expect_code(2)
+        .stderr_has("no node has this id or name");
+}

@@ -503,8 +503,12 @@ pub(crate) fn explain_query(
         explained.push('\n');
     }
     let searcher = Searcher::new(inventory);
-    let options = TraceOptions::default();
+    // A match is shown by its witnesses; a miss by every candidate of every level.
     let trace_of = |node, heading: &str, text: &mut String| {
+        let options = TraceOptions {
+            witness_only: searcher.matches(&traced.plan, node),
+            ..TraceOptions::default()
+        };
         let trace = searcher.trace(&traced, node, &options);
         text.push_str(heading);
         text.push('\n');
