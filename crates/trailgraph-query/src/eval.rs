@@ -693,15 +693,38 @@ impl crate::trace::Tracer for Evaluator<'_> {
             .find_map(|v| v.as_str().map(str::to_owned))
     }
 
-    fn judge(
+    fn judge_at(
         &self,
         covers: &crate::trace::CoversPlan,
         node: NodeId,
-        actual: &str,
     ) -> (bool, Option<Arc<trailgraph_pattern::Assessment>>) {
-        self.shared
-            .covers
-            .judge_node(&covers.required, covers.key, node, actual)
+        let Some(subject) = self.subject(node) else {
+            return (false, None);
+        };
+        let actual = match self.resolve_single(&covers.path, subject) {
+            Some(Some(Value::String(actual))) => Some(actual.as_ref()),
+            Some(_) => None,
+            None => {
+                let mut values = Vec::new();
+                self.resolve(&covers.path, subject, &mut values);
+                return match values.first().map(|v| v.as_ref()) {
+                    Some(Value::String(actual)) => {
+                        self.shared
+                            .covers
+                            .judge_node(&covers.required, covers.key, node, actual)
+                    }
+                    _ => (false, None),
+                };
+            }
+        };
+        match actual {
+            Some(actual) => {
+                self.shared
+                    .covers
+                    .judge_node(&covers.required, covers.key, node, actual)
+            }
+            None => (false, None),
+        }
     }
 
     fn inventory(&self) -> &Inventory {

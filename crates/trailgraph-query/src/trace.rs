@@ -141,7 +141,8 @@ pub struct ConditionOutcome {
 /// A `covers` predicate judged on one node.
 #[derive(Debug, Clone)]
 pub struct CoversOutcome {
-    /// The actual pattern (the node's property), when it has one.
+    /// The node's pattern, when it has one and the predicate fails (a covering pattern is
+    /// explained by its assessment).
     pub actual: Option<String>,
     /// The assessment `covers` relied on (`None` without an actual pattern).
     pub assessment: Option<Arc<Assessment>>,
@@ -413,14 +414,9 @@ pub(crate) trait Tracer {
     fn candidates(&self, with: &WithPlan, level: &LevelPlan, node: NodeId) -> Arc<[NodeId]>;
     /// The string at `path` on `node`.
     fn string_at(&self, path: &PathPlan, node: NodeId) -> Option<String>;
-    /// Whether `actual` (the pattern of `node`) covers the required one (as the `covers`
-    /// operator decides), and the assessment that decision rests on.
-    fn judge(
-        &self,
-        covers: &CoversPlan,
-        node: NodeId,
-        actual: &str,
-    ) -> (bool, Option<Arc<Assessment>>);
+    /// Whether the pattern of `node` covers the required one (as the `covers` operator
+    /// decides: false without a pattern), and the assessment that decision rests on.
+    fn judge_at(&self, covers: &CoversPlan, node: NodeId) -> (bool, Option<Arc<Assessment>>);
     /// The inventory.
     fn inventory(&self) -> &Inventory;
 }
@@ -535,20 +531,16 @@ impl Run<'_> {
 }
 
 fn outcome(tracer: &dyn Tracer, condition: &ConditionPlan, node: NodeId) -> ConditionOutcome {
-    let holds = tracer.passes(node, &condition.filter);
-    let alternatives = condition
-        .alternatives
-        .iter()
-        .map(|a| tracer.passes(node, &a.filter))
-        .collect();
-    let covers = condition
+    let covers: Vec<CoversOutcome> = condition
         .covers
         .iter()
         .map(|c| {
-            let actual = tracer.string_at(&c.path, node);
-            let (holds, assessment) = match actual.as_deref() {
-                Some(a) => tracer.judge(c, node, a),
-                None => (false, None),
+            let (holds, assessment) = tracer.judge_at(c, node);
+            // The text of a filter that covers is not needed to explain it.
+            let actual = if holds {
+                None
+            } else {
+                tracer.string_at(&c.path, node)
             };
             CoversOutcome {
                 actual,
@@ -556,6 +548,16 @@ fn outcome(tracer: &dyn Tracer, condition: &ConditionPlan, node: NodeId) -> Cond
                 holds,
             }
         })
+        .collect();
+    // A condition that is one `covers` predicate holds as that predicate does (judged once).
+    let holds = match (&condition.filter, covers.as_slice()) {
+        (Filter::Compare(c), [one]) if c.op == CmpOp::Covers && c.modifier.is_none() => one.holds,
+        _ => tracer.passes(node, &condition.filter),
+    };
+    let alternatives = condition
+        .alternatives
+        .iter()
+        .map(|a| tracer.passes(node, &a.filter))
         .collect();
     ConditionOutcome {
         holds,

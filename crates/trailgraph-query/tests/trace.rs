@@ -175,7 +175,8 @@ fn a_covers_condition_carries_its_assessment() {
     assert_eq!(covering, ["VPCChanges"]);
     for c in &level.candidates {
         let cov = &c.conditions[0].covers[0];
-        assert!(cov.actual.is_some());
+        // A failing predicate carries the node's pattern, a holding one its assessment.
+        assert_eq!(cov.actual.is_some(), !cov.holds);
         assert_eq!(cov.assessment.as_ref().unwrap().counts(), cov.holds);
     }
 }
