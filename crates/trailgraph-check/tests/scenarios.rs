@@ -284,14 +284,29 @@ fn account_without_trail_fails_everything() {
     assert_eq!(r.exit_code(), 1);
 }
 
-/// Breaks one link of a complete chain and expects every monitoring check to fail with `words`
-/// in the explanation.
-fn broken(edit: impl Fn(&Chain, &mut RegionEvidence), words: &str) {
+/// The monitoring checks, and the report over a complete chain in one account changed by `edit`.
+fn edited_report(
+    edit: impl Fn(&Chain, &mut RegionEvidence),
+    options: RunOptions,
+) -> (Vec<(String, String, String)>, Report) {
     let checks = monitoring_checks(&catalog());
     let chain = Chain::new();
     let mut r = chain.complete_region(&checks);
     edit(&chain, &mut r);
-    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    let rep = report_with(&evidence(vec![account(ACCT, vec![r])]), options);
+    (checks, rep)
+}
+
+/// Stops the chain's trail.
+fn stop_trail(c: &Chain, r: &mut RegionEvidence) {
+    r.trail_status
+        .insert(c.trail.clone(), json!({"IsLogging": false}));
+}
+
+/// Breaks one link of a complete chain and expects every monitoring check to fail with `words`
+/// in the explanation.
+fn broken(edit: impl Fn(&Chain, &mut RegionEvidence), words: &str) {
+    let (checks, rep) = edited_report(edit, RunOptions::default());
     for (check, _, _) in &checks {
         let res = result(&rep, check, ACCT);
         assert_eq!(
@@ -324,13 +339,7 @@ fn single_region_trail_fails() {
 
 #[test]
 fn stopped_trail_fails() {
-    broken(
-        |c, r| {
-            r.trail_status
-                .insert(c.trail.clone(), json!({"IsLogging": false}));
-        },
-        "not logging",
-    );
+    broken(stop_trail, "not logging");
 }
 
 #[test]
@@ -1339,11 +1348,7 @@ fn trail_fix_only(
     trail_fix: Option<&[&str]>,
     must_name: &str,
 ) {
-    let checks = monitoring_checks(&catalog());
-    let chain = Chain::new();
-    let mut r = chain.complete_region(&checks);
-    edit(&chain, &mut r);
-    let rep = report(&evidence(vec![account(ACCT, vec![r])]));
+    let (checks, rep) = edited_report(edit, RunOptions::default());
     for (check, _, _) in &checks {
         let res = result(&rep, check, ACCT);
         assert_eq!(res.status, Status::Failed, "{check}: {}", res.reason);
@@ -1368,10 +1373,7 @@ fn trail_fix_only(
 #[test]
 fn a_stopped_trail_gets_start_logging_and_nothing_else() {
     trail_fix_only(
-        |c, r| {
-            r.trail_status
-                .insert(c.trail.clone(), json!({"IsLogging": false}));
-        },
+        stop_trail,
         &["aws cloudtrail start-logging"],
         Some(&["aws cloudtrail start-logging"]),
         "'main'",
@@ -1437,18 +1439,12 @@ fn an_account_without_a_trail_gets_a_trail_for_its_existing_log_group() {
 
 #[test]
 fn terraform_remediation_uses_the_real_names() {
-    let checks = monitoring_checks(&catalog());
+    let terraform = || RunOptions {
+        remediation: trailgraph_check::RemediationKind::Terraform,
+        ..RunOptions::default()
+    };
     let chain = Chain::new();
-    let mut r = chain.complete_region(&checks);
-    r.trail_status
-        .insert(chain.trail.clone(), json!({"IsLogging": false}));
-    let rep = report_with(
-        &evidence(vec![account(ACCT, vec![r])]),
-        RunOptions {
-            remediation: trailgraph_check::RemediationKind::Terraform,
-            ..RunOptions::default()
-        },
-    );
+    let (_, rep) = edited_report(stop_trail, terraform());
     let res = result(&rep, "aws_monitoring_vpc_changes", ACCT);
     assert_eq!(res.remediation.len(), 1, "{:#?}", res.remediation);
     let snippet = &res.remediation[0];
@@ -1462,13 +1458,7 @@ fn terraform_remediation_uses_the_real_names() {
     let mut r = chain.complete_region(&[]);
     r.topics = Some(json!({"Topics": []}));
     r.subscriptions = Some(json!({"Subscriptions": []}));
-    let rep = report_with(
-        &evidence(vec![account(ACCT, vec![r])]),
-        RunOptions {
-            remediation: trailgraph_check::RemediationKind::Terraform,
-            ..RunOptions::default()
-        },
-    );
+    let rep = report_with(&evidence(vec![account(ACCT, vec![r])]), terraform());
     let res = result(&rep, "aws_monitoring_vpc_changes", ACCT);
     let kinds: Vec<&str> = res
         .remediation
