@@ -26,6 +26,38 @@ fn render(report: &Report, format: Format, color: bool) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// The demo report with Terraform remediation (and the security events pack, whose checks no
+/// Rust code knows).
+fn terraform_report(benchmark: &str) -> Report {
+    let catalog = load_catalog(&[]).unwrap();
+    let inventory = trailgraph_model::demo_inventory();
+    let options = RunOptions {
+        benchmark: Some(benchmark.to_owned()),
+        generated_at: Some("2026-11-20T10:00:00Z".parse().unwrap()),
+        remediation: trailgraph_check::RemediationKind::Terraform,
+        ..RunOptions::default()
+    };
+    run(&catalog, &inventory, &options).unwrap()
+}
+
+#[test]
+fn golden_text_terraform() {
+    insta::assert_snapshot!(render(
+        &terraform_report("cis_aws_v6_0"),
+        Format::Text,
+        false
+    ));
+}
+
+#[test]
+fn golden_markdown_security_pack_terraform() {
+    insta::assert_snapshot!(render(
+        &terraform_report("cloudtrail_security_events"),
+        Format::Markdown,
+        false
+    ));
+}
+
 #[test]
 fn golden_text() {
     insta::assert_snapshot!(render(&demo_report(None), Format::Text, false));

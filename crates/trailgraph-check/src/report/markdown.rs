@@ -133,9 +133,9 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
                     writeln!(out)?;
                 }
                 writeln!(out, "```{language}")?;
-                for t in texts {
-                    writeln!(out, "{t}")?;
-                }
+                // Terraform blocks read better apart; commands one per line.
+                let separator = if language == "hcl" { "\n\n" } else { "\n" };
+                writeln!(out, "{}", texts.join(separator))?;
                 writeln!(out, "```")?;
             }
         }
