@@ -85,10 +85,9 @@ impl<'a> Engine<'a> {
         if let Some(hit) = lock(&self.prepared).get(&key) {
             return Ok(Arc::clone(hit));
         }
-        let traced = lower_traced(query, &self.context).map_err(|e| e.to_string())?;
         let prepared = Arc::new(Prepared {
             key: key.clone(),
-            traced,
+            ..self.prepare_once(query)?
         });
         lock(&self.prepared).insert(key, Arc::clone(&prepared));
         Ok(prepared)

@@ -504,9 +504,9 @@ pub(crate) fn explain_query(
     }
     let searcher = Searcher::new(inventory);
     // A match is shown by its witnesses; a miss by every candidate of every level.
-    let trace_of = |node, heading: &str, text: &mut String| {
+    let trace_of = |node, matched: bool, heading: &str, text: &mut String| {
         let options = TraceOptions {
-            witness_only: searcher.matches(&traced.plan, node),
+            witness_only: matched,
             ..TraceOptions::default()
         };
         let trace = searcher.trace(&traced, node, &options);
@@ -523,7 +523,8 @@ pub(crate) fn explain_query(
         let Some(node) = node else {
             return Err(error_at(line, span, "no node has this id or name"));
         };
-        trace_of(node, "\ntrace:", &mut explained);
+        let matched = searcher.matches(&traced.plan, node);
+        trace_of(node, matched, "\ntrace:", &mut explained);
     } else if traced.levels.len() > 1 && traced.plan.parts.len() == 1 {
         // Without --node: one candidate of the first part that matches and one that does not.
         let part = &traced.plan.parts[0];
@@ -540,11 +541,12 @@ pub(crate) fn explain_query(
             let matched = searcher.matches(&traced.plan, node);
             if matched && !shown_match {
                 shown_match = true;
-                trace_of(node, "\ntrace of the first match:", &mut explained);
+                trace_of(node, true, "\ntrace of the first match:", &mut explained);
             } else if !matched && !shown_miss && searcher.matches_term(&traced.plan, node) {
                 shown_miss = true;
                 trace_of(
                     node,
+                    false,
                     "\ntrace of the first candidate that does not match:",
                     &mut explained,
                 );
