@@ -264,6 +264,8 @@ pub struct Benchmark {
     pub version: String,
     /// Description.
     pub description: Option<String>,
+    /// Where the benchmark is published.
+    pub url: Option<String>,
     /// Whether it is a default benchmark (see [`Catalog::default_benchmark`]).
     pub default: bool,
     /// Sections in order.
@@ -1388,6 +1390,7 @@ fn load_benchmark(file: &SourceFile, catalog: &mut Catalog) -> Result<(), CheckF
         framework: doc.framework,
         version: doc.version,
         description: doc.description,
+        url: doc.url,
         default: doc.default,
         sections,
     });

@@ -12,6 +12,7 @@
 //! filters of a log group belong to other controls and are left alone.
 
 use std::cmp::Reverse;
+use std::sync::Arc;
 
 use trailgraph_model::NodeId;
 use trailgraph_pattern::{Assessment, Comparison};
@@ -22,7 +23,7 @@ use trailgraph_query::{TracePlan, plan::WithCount};
 
 use crate::engine::Engine;
 use crate::template;
-use crate::vocabulary::{Vocabulary, field, fill_fields};
+use crate::vocabulary::{Vocabulary, fill_fields};
 
 /// A node as the reports name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +67,9 @@ impl StepStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainStep {
     /// The node (`None` for a missing step).
-    pub node: Option<NodeRef>,
+    pub node: Option<Arc<NodeRef>>,
     /// The kind of the level.
-    pub kind: String,
+    pub kind: Arc<str>,
     /// Where it stands.
     pub status: StepStatus,
     /// For a broken step, the conditions it fails (or, for a defect, meets) as written, filled;
@@ -77,7 +78,7 @@ pub struct ChainStep {
     /// Why, in words (for an ok step: how a `covers` condition was met).
     pub detail: Option<String>,
     /// How the step reads in a sentence: `trail org-trail (us-east-1, 111111111111)`.
-    pub text: String,
+    pub text: Arc<str>,
     /// The level (0: the result's own node).
     pub(crate) level: usize,
     /// The node.
@@ -249,7 +250,12 @@ impl Explainer<'_, '_> {
 
     /// The steps of the best path from `t` (see [`Self::cost`]).
     fn path(&self, t: &NodeTrace, memo: &mut Memo) -> Vec<ChainStep> {
-        let mut steps = Vec::new();
+        let mut steps = Vec::with_capacity(self.plan.levels.len());
+        self.path_into(t, memo, &mut steps);
+        steps
+    }
+
+    fn path_into(&self, t: &NodeTrace, memo: &mut Memo, steps: &mut Vec<ChainStep>) {
         if t.level > 0
             || self
                 .plan
@@ -285,12 +291,11 @@ impl Explainer<'_, '_> {
                     }
                 }
                 _ => match choice.and_then(|i| next.candidates.get(i)) {
-                    Some(child) => steps.extend(self.path(child, memo)),
+                    Some(child) => self.path_into(child, memo, steps),
                     None => steps.push(self.missing(t, next)),
                 },
             }
         }
-        steps
     }
 
     /// Whether a candidate is on a path: it meets its conditions, or every `covers` condition
@@ -363,23 +368,15 @@ impl Explainer<'_, '_> {
             .map_or("resource", |k| self.vocabulary.word(k))
     }
 
-    fn node_ref(&self, node: NodeId) -> Option<NodeRef> {
-        let inventory = self.engine.inventory;
-        let n = inventory.node(node)?;
-        Some(NodeRef {
-            id: n.id.to_string(),
-            kind: n.kind.as_str().to_owned(),
-            name: n.name().to_owned(),
-            account: field(inventory, node, "account"),
-            region: field(inventory, node, "region"),
-        })
-    }
-
-    fn kind_of(&self, node: NodeId) -> String {
-        self.engine
-            .inventory
-            .node(node)
-            .map_or_else(String::new, |n| n.kind.as_str().to_owned())
+    fn view(&self, node: NodeId) -> (Option<Arc<NodeRef>>, Arc<str>, Arc<str>) {
+        match self.engine.view(node, self.vocabulary) {
+            Some(v) => (
+                Some(Arc::clone(&v.node_ref)),
+                Arc::clone(&v.kind),
+                Arc::clone(&v.text),
+            ),
+            None => (None, Arc::from(""), Arc::from("?")),
+        }
     }
 
     /// An ok or broken step for a node of a `passed` query.
@@ -416,9 +413,10 @@ impl Explainer<'_, '_> {
             }
         }
         let broken = !t.meets;
+        let (node, kind, text) = self.view(t.node);
         ChainStep {
-            node: self.node_ref(t.node),
-            kind: self.kind_of(t.node),
+            node,
+            kind,
             status: if broken {
                 StepStatus::Broken
             } else {
@@ -432,7 +430,7 @@ impl Explainer<'_, '_> {
             } else {
                 Some(notes.join("; "))
             },
-            text: self.vocabulary.describe(self.engine.inventory, t.node),
+            text,
             level: t.level,
             node_id: Some(t.node),
             keys,
@@ -486,13 +484,14 @@ impl Explainer<'_, '_> {
                 }
             }
         }
+        let (node, kind, text) = self.view(t.node);
         ChainStep {
-            node: self.node_ref(t.node),
-            kind: self.kind_of(t.node),
+            node,
+            kind,
             status: StepStatus::Broken,
             condition: Some(conditions.join(" and ")),
             detail: Some(phrases.join("; ")),
-            text: self.vocabulary.describe(self.engine.inventory, t.node),
+            text,
             level: t.level,
             node_id: Some(t.node),
             keys,
@@ -524,7 +523,7 @@ impl Explainer<'_, '_> {
                     let step = self.step(c);
                     match step.detail.filter(|d| !d.is_empty()) {
                         Some(d) => format!("{}: {d}", step.text),
-                        None => step.text,
+                        None => step.text.to_string(),
                     }
                 })
                 .collect();
@@ -557,11 +556,11 @@ impl Explainer<'_, '_> {
         });
         ChainStep {
             node: None,
-            kind,
+            kind: Arc::from(kind),
             status: StepStatus::Missing,
             condition,
             detail: Some(detail),
-            text: word,
+            text: Arc::from(word),
             level: level.level,
             node_id: None,
             keys: Vec::new(),

@@ -4,14 +4,18 @@
 //! evaluator.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use serde_json::Value as Json;
 use trailgraph_model::{Inventory, NodeId};
+
+use crate::chain::NodeRef;
+use crate::run::Resource;
+use crate::vocabulary::{Vocabulary, field};
 use trailgraph_pattern::{Event, Judgement};
 use trailgraph_query::ast::Query;
 use trailgraph_query::{
-    Context, EvalOptions, NodeTrace, Searcher, TraceOptions, TracePlan, lower_traced,
+    Context, EvalOptions, FastHash, NodeTrace, Searcher, TraceOptions, TracePlan, lower_traced,
 };
 
 /// Locks a cache; a poisoned lock only means another thread panicked while inserting, and the
@@ -47,6 +51,23 @@ pub(crate) struct Engine<'a> {
     narrower: Mutex<HashMap<usize, bool>>,
     /// Reuse query answers by reuse, anchor and values.
     reused: Mutex<HashMap<String, Option<NodeId>>>,
+    /// How each node reads in chains, built once per report and shared by every chain.
+    views: RwLock<HashMap<NodeId, Arc<NodeView>, FastHash>>,
+    /// The fix values each node fills (see [`Vocabulary::values_of`]).
+    values: RwLock<HashMap<NodeId, FixValues, FastHash>>,
+}
+
+/// The fix values a node fills: (name, value) pairs.
+pub(crate) type FixValues = Arc<[(String, String)]>;
+
+/// How a node reads in a report: built once per node and shared by the chains through it.
+#[derive(Debug)]
+pub(crate) struct NodeView {
+    pub node_ref: Arc<NodeRef>,
+    pub kind: Arc<str>,
+    /// The vocabulary's description (`trail org-trail (us-east-1, 111111111111)`).
+    pub text: Arc<str>,
+    pub resource: Arc<Resource>,
 }
 
 impl<'a> Engine<'a> {
@@ -76,7 +97,69 @@ impl<'a> Engine<'a> {
             related: Mutex::default(),
             narrower: Mutex::default(),
             reused: Mutex::default(),
+            views: RwLock::default(),
+            values: RwLock::default(),
         }
+    }
+
+    /// The fix values `node` fills, computed once per report.
+    pub(crate) fn values_of(
+        &self,
+        node: NodeId,
+        vocabulary: &Vocabulary,
+    ) -> Arc<[(String, String)]> {
+        if let Some(hit) = self
+            .values
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&node)
+        {
+            return Arc::clone(hit);
+        }
+        let values: FixValues = vocabulary.values_of(self.inventory, node).into();
+        self.values
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(node, Arc::clone(&values));
+        values
+    }
+
+    /// How `node` reads in chains (the vocabulary is the same for the whole report).
+    pub(crate) fn view(&self, node: NodeId, vocabulary: &Vocabulary) -> Option<Arc<NodeView>> {
+        if let Some(hit) = self
+            .views
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&node)
+        {
+            return Some(Arc::clone(hit));
+        }
+        let inventory = self.inventory;
+        let n = inventory.node(node)?;
+        let region = field(inventory, node, "region");
+        let kind: Arc<str> = Arc::from(n.kind.as_str());
+        let view = Arc::new(NodeView {
+            node_ref: Arc::new(NodeRef {
+                id: n.id.to_string(),
+                kind: kind.to_string(),
+                name: n.name().to_owned(),
+                account: field(inventory, node, "account"),
+                region: region.clone(),
+            }),
+            text: Arc::from(vocabulary.describe(inventory, node)),
+            resource: Arc::new(Resource {
+                id: n.id.to_string(),
+                kind: kind.to_string(),
+                name: n.name().to_owned(),
+                region,
+            }),
+            kind,
+        });
+        self.views
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(node, Arc::clone(&view));
+        Some(view)
     }
 
     /// Lowers a bound query (once per report for the same query).

@@ -127,6 +127,9 @@ pub(crate) struct BenchmarkDoc {
     pub version: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// Where the benchmark is published.
+    #[serde(default)]
+    pub url: Option<String>,
     /// The benchmark `trailgraph check` runs when none is named.
     #[serde(default)]
     pub default: bool,

@@ -97,17 +97,20 @@ impl Remedy<'_, '_> {
 
     fn for_chain(&self, chain: &Chain) -> Vec<FixCommand> {
         let inventory = self.engine.inventory;
-        let mut values: Vec<(String, String)> = self.vocabulary.values_of(inventory, self.subject);
+        let mut values: Vec<(String, String)> = self
+            .engine
+            .values_of(self.subject, self.vocabulary)
+            .to_vec();
         if let Some(account) =
             inventory.ancestor(self.subject, trailgraph_model::AncestorKind::Account)
             && let Some(id) = inventory.find(&account.id)
             && id != self.subject
         {
-            values.extend(self.vocabulary.values_of(inventory, id));
+            values.extend_from_slice(&self.engine.values_of(id, self.vocabulary));
         }
         for step in &chain.steps {
             if let Some(n) = step.node_id {
-                values.extend(self.vocabulary.values_of(inventory, n));
+                values.extend_from_slice(&self.engine.values_of(n, self.vocabulary));
             }
         }
         let mut chosen: Vec<(&Fix, Option<String>)> = Vec::new();
@@ -124,7 +127,7 @@ impl Remedy<'_, '_> {
                         .fixes
                         .iter()
                         .filter(|f| {
-                            f.at == step.kind
+                            *f.at == *step.kind
                                 && matches!(&f.when, FixWhen::Condition(c) if step.keys.contains(c))
                         })
                         .collect();
@@ -140,7 +143,7 @@ impl Remedy<'_, '_> {
                     for kind in self.level_kinds.iter().skip(step.level) {
                         let reused = self.reuse(kind, &values, chain);
                         if let Some(node) = reused {
-                            values.extend(self.vocabulary.values_of(inventory, node));
+                            values.extend_from_slice(&self.engine.values_of(node, self.vocabulary));
                         } else {
                             chosen.extend(
                                 self.fixes_when(kind, &FixWhen::Missing)
@@ -207,7 +210,7 @@ impl Remedy<'_, '_> {
                     chain
                         .steps
                         .iter()
-                        .find(|s| &s.kind == k)
+                        .find(|s| *s.kind == **k)
                         .and_then(|s| s.node_id)
                 })
             };

@@ -1,6 +1,7 @@
 //! The runner: one verdict per (check, account) for a benchmark.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use trailgraph_model::{AncestorKind, Inventory, NodeId};
@@ -107,7 +108,7 @@ pub struct CheckResult {
     /// defect).
     pub chains: Vec<Chain>,
     /// Resources involved.
-    pub resources: Vec<Resource>,
+    pub resources: Vec<Arc<Resource>>,
     /// The fixes, filled with the account's names (empty when passed), in the remediation
     /// form the run asked for.
     pub remediation: Vec<String>,
@@ -133,6 +134,8 @@ pub struct ControlReport {
     pub check: String,
     /// Severity.
     pub severity: Severity,
+    /// Why the check matters.
+    pub risk: String,
     /// The remediation text of the check.
     pub remediation_text: String,
     /// One result per account (per resource, and per account that could not be judged, for a
@@ -215,6 +218,10 @@ pub struct BenchmarkInfo {
     pub title: String,
     /// Version.
     pub version: String,
+    /// Framework (`CIS`, ...).
+    pub framework: String,
+    /// Where the benchmark is published.
+    pub url: Option<String>,
 }
 
 /// A finished report.
@@ -338,6 +345,10 @@ pub fn run(
                 title: control.title.clone(),
                 check: check.id.clone(),
                 severity: check.severity,
+                risk: template::fill(&check.risk, false, |n| {
+                    template::query_value(&control.parameters, inventory.meta.collected_at, n)
+                })
+                .unwrap_or_else(|_| check.risk.clone()),
                 remediation_text: template::fill(&check.remediation.text, false, |n| {
                     template::query_value(&control.parameters, inventory.meta.collected_at, n)
                 })
@@ -357,6 +368,8 @@ pub fn run(
             id: benchmark.id.clone(),
             title: benchmark.title.clone(),
             version: benchmark.version.clone(),
+            framework: benchmark.framework.clone(),
+            url: benchmark.url.clone(),
         },
         generated_at: options.generated_at.unwrap_or_else(jiff::Timestamp::now),
         strict: options.strict,
@@ -917,12 +930,13 @@ impl ControlRun<'_, '_> {
             _ => explanation.join("; "),
         };
         let mut seen = HashSet::new();
-        let resources: Vec<Resource> = chains
+        let resources: Vec<Arc<Resource>> = chains
             .iter()
             .flat_map(|c| c.steps.iter())
             .filter_map(|s| s.node_id)
             .filter(|n| seen.insert(*n))
-            .filter_map(|n| resource(inventory, n))
+            .filter_map(|n| self.engine.view(n, self.vocabulary))
+            .map(|v| Arc::clone(&v.resource))
             .collect();
         let fixes = if status == Status::Passed {
             Vec::new()

@@ -5,17 +5,15 @@
 //! and it is not a catch-all filter unless the given pattern is catch-all too.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use std::hash::BuildHasher;
 
-use trailgraph_model::NodeId;
 use trailgraph_pattern::{Assessment, Judgement, Pattern, assess_actual_text, parse};
 
 use crate::eval::FastHash;
 
-/// A required pattern's key for the per-node cache: its hash and length (computed once, at
-/// lowering).
+/// A required pattern's key in the cache: its hash and length (computed once, at lowering).
 pub(crate) type RequiredKey = (u64, usize);
 
 /// The key of a required pattern text.
@@ -23,29 +21,34 @@ pub(crate) fn required_key(text: &str) -> RequiredKey {
     (FastHash::default().hash_one(text), text.len())
 }
 
-/// Judgements by (required pattern, node): a node's pattern never changes during a search, so
-/// a repeat costs no hashing of pattern texts.
-type ByNode = HashMap<(u64, usize, NodeId), (bool, Option<Arc<Assessment>>), FastHash>;
-
 /// Checks that a required pattern parses; the message says why it does not.
 pub(crate) fn check_required(text: &str) -> Result<(), String> {
     parse(text).map(|_| ()).map_err(|e| e.to_string())
 }
 
+/// Whether an actual pattern covers a required one, and the assessment that rests on.
+pub(crate) type Judged = (bool, Option<Arc<Assessment>>);
+
+/// The judgements against one required pattern, by actual pattern text.
+struct ByRequired {
+    required: Box<str>,
+    /// `None` when the required pattern does not parse.
+    pattern: Option<Pattern>,
+    by_actual: HashMap<Box<str>, Judged, FastHash>,
+}
+
 /// Comparisons by (required, actual) text, shared by every evaluation (and thread) of a
 /// [`crate::Searcher`]: many metric filters share a pattern, many checks share filters, and a
-/// comparison is far dearer than a lookup. A hit allocates nothing.
+/// comparison is far dearer than a lookup. The map is found by the required pattern's key
+/// (hashed once, at lowering) and confirmed by its text, so a lookup hashes only the actual
+/// text and a hit allocates nothing; its size is the number of distinct pattern pairs, not of
+/// filters.
 pub(crate) struct CoversCache {
     judgement: Judgement<'static>,
     /// Judge by text (see [`crate::Searcher::comparing_text`]).
     pub(crate) strict: bool,
-    required: Mutex<HashMap<String, Option<Pattern>>>,
-    results: RwLock<Assessments>,
-    by_node: RwLock<ByNode>,
+    results: RwLock<HashMap<RequiredKey, Vec<ByRequired>, FastHash>>,
 }
-
-/// Assessments by required pattern text, then actual pattern text.
-type Assessments = HashMap<String, HashMap<String, Arc<Assessment>, FastHash>, FastHash>;
 
 impl Default for CoversCache {
     fn default() -> Self {
@@ -59,90 +62,96 @@ impl CoversCache {
         CoversCache {
             judgement,
             strict: false,
-            required: Mutex::default(),
             results: RwLock::default(),
-            by_node: RwLock::default(),
         }
     }
 
     /// Whether `actual` covers `required`. An actual pattern that does not parse covers nothing.
     pub(crate) fn covers(&self, required: &str, actual: &str) -> bool {
-        if self.strict {
-            return parse(actual).is_ok() && strict_normalise(actual) == strict_normalise(required);
-        }
-        self.assessment(required, actual)
-            .is_some_and(|a| a.counts())
-    }
-
-    /// [`Self::judge`] for the pattern of `node` (`actual`), remembered per node.
-    pub(crate) fn judge_node(
-        &self,
-        required: &str,
-        key: RequiredKey,
-        node: NodeId,
-        actual: &str,
-    ) -> (bool, Option<Arc<Assessment>>) {
-        let slot = (key.0, key.1, node);
-        if let Some(hit) = self
-            .by_node
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&slot)
-        {
-            return hit.clone();
-        }
-        let found = self.judge(required, actual);
-        self.by_node
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(slot, found.clone());
-        found
-    }
-
-    /// Whether `actual` covers `required`, and the assessment (one lookup for both).
-    pub(crate) fn judge(&self, required: &str, actual: &str) -> (bool, Option<Arc<Assessment>>) {
-        let assessment = self.assessment(required, actual);
-        let holds = if self.strict {
-            parse(actual).is_ok() && strict_normalise(actual) == strict_normalise(required)
-        } else {
-            assessment.as_ref().is_some_and(|a| a.counts())
-        };
-        (holds, assessment)
+        self.holds(required, required_key(required), actual)
     }
 
     /// The assessment of `actual` against `required` under this cache's judgement (computed
     /// once per pair); `None` when `required` does not parse.
     pub(crate) fn assessment(&self, required: &str, actual: &str) -> Option<Arc<Assessment>> {
-        // A poisoned lock only means another thread panicked while inserting; the maps are
-        // valid.
+        self.judge(required, required_key(required), actual).1
+    }
+
+    /// Whether `actual` covers `required` (`key` is [`required_key`] of it), without the
+    /// assessment (a hit touches no reference count shared with other threads).
+    pub(crate) fn holds(&self, required: &str, key: RequiredKey, actual: &str) -> bool {
         let hit = self
             .results
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .get(required)
-            .and_then(|by_actual| by_actual.get(actual).cloned());
-        if hit.is_some() {
-            return hit;
-        }
-        let required_pattern = {
-            let mut patterns = self.required.lock().unwrap_or_else(|p| p.into_inner());
-            patterns
-                .entry(required.to_owned())
-                .or_insert_with(|| parse(required).ok())
-                .clone()
-        }?;
-        let assessment = Arc::new(assess_actual_text(
-            &required_pattern,
-            actual,
-            self.judgement,
-        ));
-        self.results
-            .write()
+            .get(&key)
+            .and_then(|list| list.iter().find(|r| &*r.required == required))
+            .and_then(|r| r.by_actual.get(actual))
+            .map(|j| j.0);
+        hit.unwrap_or_else(|| self.judge(required, key, actual).0)
+    }
+
+    /// Whether `actual` covers `required` (`key` is [`required_key`] of it), and the
+    /// assessment: computed once per pair of texts.
+    pub(crate) fn judge(&self, required: &str, key: RequiredKey, actual: &str) -> Judged {
+        // A poisoned lock only means another thread panicked while inserting; the map is
+        // valid.
+        if let Some(hit) = self
+            .results
+            .read()
             .unwrap_or_else(|p| p.into_inner())
-            .entry(required.to_owned())
-            .or_default()
-            .insert(actual.to_owned(), Arc::clone(&assessment));
-        Some(assessment)
+            .get(&key)
+            .and_then(|list| list.iter().find(|r| &*r.required == required))
+            .and_then(|r| r.by_actual.get(actual))
+        {
+            return hit.clone();
+        }
+        let pattern = {
+            let results = self.results.read().unwrap_or_else(|p| p.into_inner());
+            match results
+                .get(&key)
+                .and_then(|list| list.iter().find(|r| &*r.required == required))
+            {
+                Some(r) => r.pattern.clone(),
+                None => {
+                    drop(results);
+                    parse(required).ok()
+                }
+            }
+        };
+        let judged = self.compute(required, pattern.as_ref(), actual);
+        let mut results = self.results.write().unwrap_or_else(|p| p.into_inner());
+        let list = results.entry(key).or_default();
+        let position = match list.iter().position(|r| &*r.required == required) {
+            Some(i) => i,
+            None => {
+                list.push(ByRequired {
+                    required: required.into(),
+                    pattern,
+                    by_actual: HashMap::default(),
+                });
+                list.len() - 1
+            }
+        };
+        if let Some(r) = list.get_mut(position) {
+            r.by_actual.insert(actual.into(), judged.clone());
+        }
+        judged
+    }
+
+    fn compute(&self, required: &str, pattern: Option<&Pattern>, actual: &str) -> Judged {
+        let Some(pattern) = pattern else {
+            // A required pattern that does not parse is refused when a query is lowered; here
+            // it covers nothing.
+            return (false, None);
+        };
+        let assessment = Arc::new(assess_actual_text(pattern, actual, self.judgement));
+        let holds = if self.strict {
+            parse(actual).is_ok() && strict_normalise(actual) == strict_normalise(required)
+        } else {
+            assessment.counts()
+        };
+        (holds, Some(assessment))
     }
 }
 

@@ -265,7 +265,7 @@ impl<'a> Searcher<'a> {
 /// SipHash costs more than the lookup it serves. The keys come from the inventory and the
 /// query, not from an adversary probing a server.
 #[derive(Default, Clone, Copy)]
-pub(crate) struct NodeHasher(u64);
+pub struct NodeHasher(u64);
 
 impl Hasher for NodeHasher {
     fn finish(&self) -> u64 {
@@ -306,7 +306,7 @@ impl Hasher for NodeHasher {
 }
 
 /// The builder of [`NodeHasher`]s.
-pub(crate) type FastHash = BuildHasherDefault<NodeHasher>;
+pub type FastHash = BuildHasherDefault<NodeHasher>;
 /// A set of node indexes with [`NodeHasher`].
 pub(crate) type NodeSet = HashSet<NodeId, BuildHasherDefault<NodeHasher>>;
 /// A map from node indexes with [`NodeHasher`].
@@ -711,18 +711,17 @@ impl crate::trace::Tracer for Evaluator<'_> {
                     Some(Value::String(actual)) => {
                         self.shared
                             .covers
-                            .judge_node(&covers.required, covers.key, node, actual)
+                            .judge(&covers.required, covers.key, actual)
                     }
                     _ => (false, None),
                 };
             }
         };
         match actual {
-            Some(actual) => {
-                self.shared
-                    .covers
-                    .judge_node(&covers.required, covers.key, node, actual)
-            }
+            Some(actual) => self
+                .shared
+                .covers
+                .judge(&covers.required, covers.key, actual),
             None => (false, None),
         }
     }
@@ -1298,14 +1297,12 @@ impl<'a> Evaluator<'a> {
             && c.modifier.is_none()
             && subject.element.is_none()
             && subject.overlay.is_none()
-            && let (Some((id, _)), Some(key), Some(required)) =
+            && let (Some(_), Some(key), Some(required)) =
                 (subject.node, c.required_key, c.required_pattern.as_deref())
             && let Some(found) = self.resolve_single(&c.path, subject)
         {
             return match found {
-                Some(Value::String(actual)) => {
-                    self.shared.covers.judge_node(required, key, id, actual).0
-                }
+                Some(Value::String(actual)) => self.shared.covers.holds(required, key, actual),
                 _ => false,
             };
         }

@@ -31,7 +31,10 @@ pub mod trace;
 pub mod vocabulary;
 
 pub use command::{CommandError, run_command_line, search_nodes};
-pub use eval::{EvalOptions, Evaluation, Searcher, Stats, evaluate, evaluate_from, explain};
+pub use eval::{
+    EvalOptions, Evaluation, FastHash, NodeHasher, Searcher, Stats, evaluate, evaluate_from,
+    explain,
+};
 pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};
 pub use plan::Plan;

@@ -492,6 +492,12 @@ impl Run<'_> {
                 break;
             }
             visited += 1;
+            // Looking for a witness, a candidate that fails its own term is dropped without
+            // describing it: the evaluator's answer is enough.
+            if witness && !self.options.below_unmet && !self.tracer.passes(n, &with.filter) {
+                self.budget = self.budget.saturating_sub(1);
+                continue;
+            }
             let t = self.node(&with.filter, with.nested.as_deref(), level, n);
             if t.matched {
                 matching += 1;

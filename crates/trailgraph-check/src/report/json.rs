@@ -42,7 +42,7 @@ pub fn to_json(report: &Report) -> Json {
                 "other_chains": r.chains.iter().skip(1)
                     .map(|c| c.steps.iter().map(step).collect::<Vec<_>>())
                     .collect::<Vec<_>>(),
-                "resources": r.resources.iter().map(resource).collect::<Vec<_>>(),
+                "resources": r.resources.iter().map(|x| resource(x)).collect::<Vec<_>>(),
                 "remediation": r.remediation,
                 "fixes": r.fixes.iter().map(|f| json!({
                     "text": f.text, "account": f.account, "at": f.at,

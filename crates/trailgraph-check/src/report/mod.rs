@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use crate::run::Report;
 
 mod csv;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -27,16 +28,20 @@ pub enum Format {
     Csv,
     /// JUnit XML for CI systems: failed → `<failure>`, not evaluable → `<skipped>`.
     Junit,
+    /// One self-contained page: summary, accounts × controls matrix, findings with pictures
+    /// of their chains.
+    Html,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Text,
         Format::Json,
         Format::Markdown,
         Format::Csv,
         Format::Junit,
+        Format::Html,
     ];
 
     /// The name on the command line.
@@ -47,6 +52,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Csv => "csv",
             Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 }
@@ -58,7 +64,7 @@ impl std::str::FromStr for Format {
         Format::ALL
             .into_iter()
             .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("unknown format `{s}` (text, json, markdown, csv, junit)"))
+            .ok_or_else(|| format!("unknown format `{s}` (text, json, markdown, csv, junit, html)"))
     }
 }
 
@@ -76,6 +82,7 @@ pub fn write_report(
         Format::Markdown => markdown::write(report, out),
         Format::Csv => csv::write(report, out),
         Format::Junit => junit::write(report, out),
+        Format::Html => html::write(report, out),
     }
 }
 
