@@ -27,14 +27,20 @@ fn step(s: &ChainStep) -> Json {
 /// The report as the JSON document of the contract.
 pub fn to_json(report: &Report) -> Json {
     let results: Vec<Json> = report
-        .results()
-        .map(|r| {
+        .sections
+        .iter()
+        .flat_map(|s| &s.controls)
+        .flat_map(|c| c.results.iter().map(move |r| (c, r)))
+        .map(|(c, r)| {
             json!({
                 "check": r.check,
                 "control": r.control,
                 "title": r.title,
                 "severity": r.severity.as_str(),
+                "risk": c.risk,
+                "url": report.benchmark.url,
                 "account": r.account,
+                "account_name": r.account_name,
                 "status": r.status.as_str(),
                 "resource": r.resource.as_ref().map(resource),
                 "reason": r.reason,
@@ -52,6 +58,11 @@ pub fn to_json(report: &Report) -> Json {
         .collect();
     json!({
         "benchmark": report.benchmark.id,
+        "benchmark_title": report.benchmark.title,
+        "benchmark_version": report.benchmark.version,
+        "framework": report.benchmark.framework,
+        "benchmark_url": report.benchmark.url,
+        "tool_version": env!("CARGO_PKG_VERSION"),
         "generated_at": super::time(report.generated_at),
         "filter_judgement": report.filter_judgement,
         "remediation_kind": report.remediation.as_str(),
