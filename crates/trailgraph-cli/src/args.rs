@@ -125,7 +125,7 @@ pub struct CheckArgs {
     #[arg(long = "account", value_name = "ID")]
     pub accounts: Vec<String>,
     /// Report format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "csv", "junit", "html"])]
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "csv", "junit", "html", "sarif"])]
     pub format: String,
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long, short, value_name = "FILE")]

@@ -9,9 +9,11 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod sarif;
 mod text;
 
 pub use json::to_json;
+pub use sarif::to_sarif;
 
 /// An output format of `trailgraph check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,17 +33,20 @@ pub enum Format {
     /// One self-contained page: summary, accounts × controls matrix, findings with pictures
     /// of their chains.
     Html,
+    /// SARIF 2.1.0: a rule per check, a result per failed or not-evaluable (check, account).
+    Sarif,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Text,
         Format::Json,
         Format::Markdown,
         Format::Csv,
         Format::Junit,
         Format::Html,
+        Format::Sarif,
     ];
 
     /// The name on the command line.
@@ -53,6 +58,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Junit => "junit",
             Format::Html => "html",
+            Format::Sarif => "sarif",
         }
     }
 }
@@ -64,7 +70,9 @@ impl std::str::FromStr for Format {
         Format::ALL
             .into_iter()
             .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("unknown format `{s}` (text, json, markdown, csv, junit, html)"))
+            .ok_or_else(|| {
+                format!("unknown format `{s}` (text, json, markdown, csv, junit, html, sarif)")
+            })
     }
 }
 
@@ -83,6 +91,7 @@ pub fn write_report(
         Format::Csv => csv::write(report, out),
         Format::Junit => junit::write(report, out),
         Format::Html => html::write(report, out),
+        Format::Sarif => sarif::write(report, out),
     }
 }
 
