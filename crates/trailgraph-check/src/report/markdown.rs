@@ -108,6 +108,13 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         for line in &r.explanation {
             writeln!(out, "- {}", line.replace('`', "'"))?;
         }
+        if r.status == Status::Failed
+            && let Some(chain) = r.chains.first()
+            && !chain.steps.is_empty()
+        {
+            writeln!(out)?;
+            write!(out, "{}", mermaid(&chain.steps))?;
+        }
         if !r.fixes.is_empty() {
             let language = match report.remediation {
                 RemediationKind::Terraform => "hcl",
@@ -141,4 +148,95 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Text for a quoted Mermaid label: quotes, markup and `#` as Mermaid's entity codes, on one
+/// line, cut to `max` characters (names come from the audited party's inventory).
+fn mermaid_text(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '`' => out.push_str("#96;"),
+            '|' => out.push_str("#124;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A chain as a Mermaid `flowchart LR` (GitHub and GitLab draw it): a node per step with its
+/// kind and name, the link into a broken or missing step dotted with the reason on it, and
+/// that step outlined in red.
+fn mermaid(steps: &[crate::chain::ChainStep]) -> String {
+    use crate::chain::StepStatus;
+    let mut out = String::from("```mermaid\nflowchart LR\n");
+    for (i, s) in steps.iter().enumerate() {
+        let label = match &s.node {
+            Some(n) => format!(
+                "{}<br/>{}",
+                mermaid_text(&s.kind, 40),
+                mermaid_text(
+                    &format!(
+                        "{}{}",
+                        n.name,
+                        n.region
+                            .as_deref()
+                            .map(|r| format!(" ({r})"))
+                            .unwrap_or_default()
+                    ),
+                    60
+                )
+            ),
+            None => format!("no {}", mermaid_text(&s.text, 60)),
+        };
+        let class = match s.status {
+            StepStatus::Ok => "",
+            StepStatus::Broken => ":::broken",
+            StepStatus::Missing => ":::missing",
+        };
+        out.push_str(&format!("  s{i}[\"{label}\"]{class}\n"));
+    }
+    for (i, s) in steps.iter().enumerate().skip(1) {
+        let from = i - 1;
+        match (s.status, s.detail.as_deref().filter(|d| !d.is_empty())) {
+            (StepStatus::Ok, _) => out.push_str(&format!("  s{from} --> s{i}\n")),
+            (_, Some(d)) => out.push_str(&format!(
+                "  s{from} -.->|\"{}\"| s{i}\n",
+                mermaid_text(d, 60)
+            )),
+            (_, None) => out.push_str(&format!("  s{from} -.-> s{i}\n")),
+        }
+    }
+    // A chain broken at its first step: the reason as a note on the step itself.
+    if let Some(first) = steps.first()
+        && first.status != StepStatus::Ok
+        && let Some(d) = first.detail.as_deref().filter(|d| !d.is_empty())
+    {
+        out.push_str(&format!("  why[\"{}\"] -.- s0\n", mermaid_text(d, 80)));
+    }
+    out.push_str("  classDef broken stroke:#cf222e,stroke-width:3px\n");
+    out.push_str("  classDef missing stroke:#cf222e,stroke-width:2px,stroke-dasharray:5 5\n");
+    out.push_str("```\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mermaid_labels_cannot_break_out() {
+        let t = mermaid_text("a\"] --> x[\"<b>#`\n", 100);
+        assert!(!t.contains(['"', '<', '`', '|', '\n']), "{t}");
+        assert_eq!(mermaid_text("abcdef", 3), "abc…");
+    }
 }
