@@ -107,7 +107,8 @@ impl Severity {
         }
     }
 
-    fn parse(s: &str) -> Option<Severity> {
+    /// The severity a lower-case word names (`high`).
+    pub fn parse(s: &str) -> Option<Severity> {
         Some(match s {
             "info" => Severity::Info,
             "low" => Severity::Low,

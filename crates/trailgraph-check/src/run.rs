@@ -244,6 +244,8 @@ pub struct Report {
     pub sections: Vec<SectionReport>,
     /// Counts.
     pub summary: Summary,
+    /// What [`Report::retain`] kept (`None`: every result).
+    pub shown: Option<String>,
 }
 
 impl Report {
@@ -253,6 +255,36 @@ impl Report {
             .iter()
             .flat_map(|s| s.controls.iter())
             .flat_map(|c| c.results.iter())
+    }
+
+    /// Keeps only the results with one of `statuses` (all when empty) of checks at least as
+    /// severe as `severity`, and the sections and controls that still have one; `shown` says
+    /// what was kept. The summary and the exit code stay those of the whole run.
+    pub fn retain(&mut self, statuses: &[Status], severity: Option<Severity>) {
+        if statuses.is_empty() && severity.is_none() {
+            return;
+        }
+        for section in &mut self.sections {
+            section
+                .controls
+                .retain(|c| severity.is_none_or(|s| c.severity >= s));
+            for control in &mut section.controls {
+                control
+                    .results
+                    .retain(|r| statuses.is_empty() || statuses.contains(&r.status));
+            }
+            section.controls.retain(|c| !c.results.is_empty());
+        }
+        self.sections.retain(|s| !s.controls.is_empty());
+        let mut parts = Vec::new();
+        if !statuses.is_empty() {
+            let words: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+            parts.push(format!("status {}", words.join(" or ")));
+        }
+        if let Some(s) = severity {
+            parts.push(format!("severity {} and above", s.as_str()));
+        }
+        self.shown = Some(parts.join(", "));
     }
 
     /// 0 when everything passed, 1 when something failed, 3 when nothing failed but something
@@ -389,6 +421,7 @@ pub fn run(
         },
         sections,
         summary,
+        shown: None,
     })
 }
 

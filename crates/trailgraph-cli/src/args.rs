@@ -146,6 +146,17 @@ pub struct CheckArgs {
     /// A directory with more check and benchmark YAML files; repeat for several.
     #[arg(long = "checks-dir", value_name = "DIR")]
     pub checks_dirs: Vec<PathBuf>,
+    /// Only results with this status (`failed`, `not_evaluable`, `passed`); repeat for several.
+    /// The summary and the exit code still count every result.
+    #[arg(long = "status", value_name = "STATUS", value_parser = ["failed", "not_evaluable", "passed"])]
+    pub statuses: Vec<String>,
+    /// Only checks of this severity and above (`critical`, `high`, `medium`, `low`, `info`).
+    #[arg(long, value_name = "LEVEL", value_parser = ["critical", "high", "medium", "low", "info"])]
+    pub severity: Option<String>,
+    /// Print only the summary line (the report still goes to --output when given); the exit
+    /// code says the rest.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Print how long loading and checking took, on stderr.
     #[arg(long)]
     pub timings: bool,

@@ -2,7 +2,7 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use trailgraph_check::{Format, RunOptions, load_catalog, write_report};
+use trailgraph_check::{Format, RunOptions, Severity, Status, load_catalog, write_report};
 use trailgraph_model::write_atomically;
 
 use crate::args::CheckArgs;
@@ -39,10 +39,22 @@ pub fn run(args: &CheckArgs) -> Outcome {
         remediation: args.remediation.parse().unwrap_or_default(),
         generated_at: None,
     };
-    let report = match trailgraph_check::run(&catalog, &inventory, &options) {
+    let mut report = match trailgraph_check::run(&catalog, &inventory, &options) {
         Ok(r) => r,
         Err(e) => return Outcome::usage(e.to_string()),
     };
+    let statuses: Vec<Status> = args
+        .statuses
+        .iter()
+        .filter_map(|s| match s.as_str() {
+            "failed" => Some(Status::Failed),
+            "not_evaluable" => Some(Status::NotEvaluable),
+            "passed" => Some(Status::Passed),
+            _ => None,
+        })
+        .collect();
+    let severity = args.severity.as_deref().and_then(Severity::parse);
+    report.retain(&statuses, severity);
     // Sources that could not be read are in every format; say so where a pipeline log shows it.
     for u in &report.inventory.unreached {
         eprintln!("trailgraph: not evaluable: {}", u.reason);
@@ -59,6 +71,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     // A large inventory takes a second to free; the process is about to end anyway.
     std::mem::forget(inventory);
     let written = match &args.output {
+        _ if args.quiet && args.output.is_none() => Ok(()),
         Some(path) => {
             let mut buffer = Vec::new();
             write_report(&report, format, &mut buffer, false)
@@ -76,6 +89,13 @@ pub fn run(args: &CheckArgs) -> Outcome {
     };
     if let Err(e) = written {
         return Outcome::from(e);
+    }
+    if args.quiet {
+        let s = report.summary;
+        println!(
+            "{} passed, {} failed, {} not evaluable",
+            s.passed, s.failed, s.not_evaluable
+        );
     }
     // Report::exit_code is 0, 1 or 3.
     Outcome::Code(u8::try_from(report.exit_code()).unwrap_or(1))

@@ -159,3 +159,50 @@ fn a_check_file_query_with_a_misspelt_property_names_file_line_and_check() {
         .stderr_has("no kind has a property `trail_is_multiregion_trail`")
         .stderr_has("did you mean `trail_is_multi_region_trail`?");
 }
+
+#[test]
+fn status_and_severity_keep_what_was_asked_and_the_exit_code() {
+    let dir = Dir::new();
+    let run = dir.run(&[
+        "check",
+        "--demo",
+        "--status",
+        "failed",
+        "--severity",
+        "high",
+    ]);
+    run.expect_code(1)
+        .stdout_has("showing only: status failed, severity high and above")
+        .stdout_has("5.3    · · ✗")
+        .stdout_has("37 passed, 17 failed, 0 not evaluable");
+    let out = &run.stdout;
+    assert!(!out.contains('✓'), "no pass is shown:\n{out}");
+    assert!(
+        !out.contains("5.1 "),
+        "a medium control is not shown:\n{out}"
+    );
+}
+
+#[test]
+fn quiet_prints_the_summary_only_and_still_writes_the_file() {
+    let dir = Dir::new();
+    let run = dir.run(&[
+        "check", "--demo", "--quiet", "--format", "sarif", "--output", "r.sarif",
+    ]);
+    run.expect_code(1);
+    assert_eq!(run.stdout, "37 passed, 17 failed, 0 not evaluable\n");
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("r.sarif")).unwrap()).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 17);
+}
+
+#[test]
+fn html_report_is_written_to_a_file() {
+    let dir = Dir::new();
+    dir.run(&["check", "--demo", "--format", "html", "--output", "r.html"])
+        .expect_code(1);
+    let page = std::fs::read_to_string(dir.path("r.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<table id=\"matrix\">"));
+}

@@ -216,7 +216,7 @@ fn header(report: &Report, page: &mut String) {
          <dt>Inventory</dt><dd>{}, collected {}, {} accounts, {} nodes</dd>\
          <dt>Filter patterns</dt><dd>judged {}</dd>\
          <dt>Remediation</dt><dd>{}</dd>\
-         <dt>Collection errors</dt><dd>{}</dd></dl>\n",
+         <dt>Collection errors</dt><dd>{}</dd>{}</dl>\n",
         esc(&b.title),
         esc(&b.id),
         esc(&b.version),
@@ -235,6 +235,10 @@ fn header(report: &Report, page: &mut String) {
         },
         report.remediation.as_str(),
         inv.collection_errors,
+        report.shown.as_ref().map_or(String::new(), |s| format!(
+            "<dt>Showing only</dt><dd>{} (the summary counts every result)</dd>",
+            esc(s)
+        )),
     );
     if !inv.unreached.is_empty() {
         page.push_str("<ul class=\"unreached\">");

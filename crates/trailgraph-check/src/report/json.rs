@@ -63,6 +63,7 @@ pub fn to_json(report: &Report) -> Json {
         "framework": report.benchmark.framework,
         "benchmark_url": report.benchmark.url,
         "tool_version": env!("CARGO_PKG_VERSION"),
+        "shown": report.shown,
         "generated_at": super::time(report.generated_at),
         "filter_judgement": report.filter_judgement,
         "remediation_kind": report.remediation.as_str(),

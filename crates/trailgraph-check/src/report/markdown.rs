@@ -39,6 +39,13 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         "**{} passed, {} failed, {} not evaluable**",
         s.passed, s.failed, s.not_evaluable
     )?;
+    if let Some(shown) = &report.shown {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Showing only {shown} (the counts above are of every result)."
+        )?;
+    }
     for section in &report.sections {
         writeln!(out)?;
         writeln!(out, "## {}", section.title)?;

@@ -53,6 +53,12 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         report.inventory.collection_errors
     )?;
     writeln!(out, "accounts:  {}", report.inventory.accounts.join("  "))?;
+    if let Some(shown) = &report.shown {
+        writeln!(
+            out,
+            "showing only: {shown} (the summary counts every result)"
+        )?;
+    }
     for u in &report.inventory.unreached {
         writeln!(out, "{} {}", paint("not read:", YELLOW, color), u.reason)?;
     }
