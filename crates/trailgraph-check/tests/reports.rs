@@ -199,3 +199,43 @@ fn exit_codes() {
     let report = run(&catalog, &inventory, &only_management).unwrap();
     assert_eq!(report.exit_code(), 0, "{:?}", report.summary);
 }
+
+/// At 1,000 accounts the first screen of the text report says what is wrong: the summary, the
+/// accounts with the most failures and the most common breaks with how many accounts have
+/// them; no line runs on with a thousand account ids.
+#[test]
+fn text_first_screen_at_a_thousand_accounts() {
+    let catalog = load_catalog(&[]).unwrap();
+    let inventory = trailgraph_model::generate::generate_inventory(1_000, 1);
+    let options = RunOptions {
+        generated_at: Some("2026-11-20T10:00:00Z".parse().unwrap()),
+        ..RunOptions::default()
+    };
+    let report = run(&catalog, &inventory, &options).unwrap();
+    let text = render(&report, Format::Text, false);
+    let screen: Vec<&str> = text.lines().take(50).collect();
+    let first = screen.join("\n");
+    assert!(first.contains("accounts:  1000 ("), "{first}");
+    assert!(first.contains("most failures: "), "{first}");
+    assert!(first.contains("most common breaks:"), "{first}");
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.contains(" accounts") && l.contains('✗')),
+        "a break with its number of accounts on the first screen:\n{first}"
+    );
+    assert!(
+        first.contains("Accounts (1000;"),
+        "the per-account table replaces the matrix"
+    );
+    // Generated account ids start 1000000…: no line names more than a dozen accounts.
+    let most = text
+        .lines()
+        .map(|l| l.matches("1000000").count())
+        .max()
+        .unwrap();
+    assert!(most <= 12, "a line names {most} accounts");
+    // Findings fold: far fewer than the failures.
+    let findings = text.lines().filter(|l| l.starts_with("✗ ")).count();
+    assert!(findings * 10 < report.summary.failed, "{findings} findings");
+}

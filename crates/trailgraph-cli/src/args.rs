@@ -124,12 +124,17 @@ pub struct CheckArgs {
     /// Only this account; repeat for several.
     #[arg(long = "account", value_name = "ID")]
     pub accounts: Vec<String>,
-    /// Report format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "csv", "junit", "html", "sarif"])]
-    pub format: String,
+    /// Report format; several, comma-separated (`json,html,junit`), with --output-dir: one
+    /// evaluation, a file per format.
+    #[arg(long, default_value = "text", value_delimiter = ',', value_parser = ["text", "json", "markdown", "csv", "junit", "html", "sarif"])]
+    pub format: Vec<String>,
     /// Write the report to this file (atomically) instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
+    #[arg(long, short, value_name = "FILE", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
+    /// Write one file per format into this directory (`report.json`, `report.html`,
+    /// `report.junit.xml`, `report.md`, `report.csv`, `report.txt`, `report.sarif`), atomically.
+    #[arg(long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
     /// Require each filter pattern to equal the benchmark's text after whitespace normalisation,
     /// as Security Hub does, instead of judging it by the events it matches.
     #[arg(long)]
@@ -252,6 +257,10 @@ pub enum SnapshotCommand {
     Info {
         /// The snapshot file.
         file: PathBuf,
+        /// List every account, region and collection error (by default long lists are cut
+        /// with a count of the rest).
+        #[arg(long)]
+        full: bool,
     },
 }
 

@@ -11,14 +11,36 @@ use crate::exit::Outcome;
 
 /// Loads the checks and the inventory, runs the benchmark, writes the report.
 pub fn run(args: &CheckArgs) -> Outcome {
-    let format: Format = match args.format.parse() {
-        Ok(f) => f,
-        Err(e) => return Outcome::usage(format!("--format: {e}")),
+    let mut formats: Vec<Format> = Vec::new();
+    for name in &args.format {
+        match name.parse() {
+            Ok(f) if !formats.contains(&f) => formats.push(f),
+            Ok(_) => {}
+            Err(e) => return Outcome::usage(format!("--format: {e}")),
+        }
+    }
+    let format = formats.first().copied().unwrap_or(Format::Text);
+    if formats.len() > 1 && args.output_dir.is_none() {
+        return Outcome::usage(
+            "--format: several formats need --output-dir DIR (a file per format)".to_owned(),
+        );
+    }
+    let targets: Vec<(Format, std::path::PathBuf)> = match &args.output_dir {
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Outcome::usage(format!("--output-dir {}: not a directory", dir.display()));
+            }
+            formats
+                .iter()
+                .map(|f| (*f, dir.join(format!("report.{}", extension(*f)))))
+                .collect()
+        }
+        None => args.output.iter().map(|p| (format, p.clone())).collect(),
     };
-    if let Some(path) = &args.output
-        && let Err(outcome) = crate::output::prepare(path)
-    {
-        return outcome;
+    for (_, path) in &targets {
+        if let Err(outcome) = crate::output::prepare(path) {
+            return outcome;
+        }
     }
     let catalog = match load_catalog(&args.checks_dirs) {
         Ok(c) => c,
@@ -70,15 +92,15 @@ pub fn run(args: &CheckArgs) -> Outcome {
     }
     // A large inventory takes a second to free; the process is about to end anyway.
     std::mem::forget(inventory);
-    let written = match &args.output {
-        _ if args.quiet && args.output.is_none() => Ok(()),
-        Some(path) => {
+    let written = match targets.as_slice() {
+        [] if args.quiet => Ok(()),
+        [_, ..] => targets.iter().try_for_each(|(format, path)| {
             let mut buffer = Vec::new();
-            write_report(&report, format, &mut buffer, false)
+            write_report(&report, *format, &mut buffer, false)
                 .and_then(|()| write_atomically(path, |out| out.write_all(&buffer)))
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
-        }
-        None => {
+        }),
+        [] => {
             let stdout = io::stdout();
             let color = format == Format::Text
                 && stdout.is_terminal()
@@ -99,4 +121,18 @@ pub fn run(args: &CheckArgs) -> Outcome {
     }
     // Report::exit_code is 0, 1 or 3.
     Outcome::Code(u8::try_from(report.exit_code()).unwrap_or(1))
+}
+
+/// The file name extension of a format in --output-dir.
+fn extension(format: Format) -> &'static str {
+    match format {
+        Format::Text => "txt",
+        Format::Json => "json",
+        Format::Markdown => "md",
+        Format::Csv => "csv",
+        Format::Junit => "junit.xml",
+        Format::Html => "html",
+        Format::Sarif => "sarif",
+        _ => "out",
+    }
 }

@@ -43,9 +43,9 @@ pub fn run(cli: Cli) -> Outcome {
                 Err(e) => Outcome::usage(e.to_string()),
             }
         }
-        Command::Snapshot(SnapshotCommand::Info { file }) => match read_snapshot(&file) {
+        Command::Snapshot(SnapshotCommand::Info { file, full }) => match read_snapshot(&file) {
             Ok(inventory) => {
-                print_info(&inventory).map_or_else(Outcome::from, |()| Outcome::Code(SUCCESS))
+                print_info(&inventory, full).map_or_else(Outcome::from, |()| Outcome::Code(SUCCESS))
             }
             Err(e) => Outcome::usage(e.to_string()),
         },
@@ -67,14 +67,41 @@ pub fn load_inventory(source: &InventorySource) -> Result<Inventory, Outcome> {
     }
 }
 
-fn print_info(inventory: &Inventory) -> io::Result<()> {
+/// How many items a list shows before it counts the rest (without `--full`).
+const LISTED: usize = 10;
+/// How many collection errors are shown without `--full`.
+const ERRORS_LISTED: usize = 20;
+
+/// `a, b, c, … (+N more)` for a long list unless `full`.
+fn listed(items: &[String], full: bool) -> String {
+    if full || items.len() <= LISTED {
+        return items.join(", ");
+    }
+    format!(
+        "{}, … (+{} more; --full lists all)",
+        items[..LISTED].join(", "),
+        items.len() - LISTED
+    )
+}
+
+fn print_info(inventory: &Inventory, full: bool) -> io::Result<()> {
     let mut out = io::stdout().lock();
     let meta = &inventory.meta;
     writeln!(out, "source:       {}", meta.source)?;
     writeln!(out, "collected at: {}", meta.collected_at)?;
     writeln!(out, "written by:   trailgraph {}", meta.tool_version)?;
-    writeln!(out, "accounts:     {}", meta.accounts.join(", "))?;
-    writeln!(out, "regions:      {}", meta.regions.join(", "))?;
+    writeln!(
+        out,
+        "accounts:     {} ({})",
+        meta.accounts.len(),
+        listed(&meta.accounts, full)
+    )?;
+    writeln!(
+        out,
+        "regions:      {} ({})",
+        meta.regions.len(),
+        listed(&meta.regions, full)
+    )?;
     writeln!(out, "services:     {}", meta.services.join(", "))?;
     writeln!(out, "nodes:        {}", inventory.node_count())?;
     writeln!(out, "edges:        {}", inventory.edge_count())?;
@@ -92,12 +119,24 @@ fn print_info(inventory: &Inventory) -> io::Result<()> {
             "complete:     no, {} operations failed",
             meta.errors.len()
         )?;
-        for e in &meta.errors {
+        let shown = if full {
+            meta.errors.len()
+        } else {
+            ERRORS_LISTED
+        };
+        for e in meta.errors.iter().take(shown) {
             let region = e.region.as_deref().unwrap_or("-");
             writeln!(
                 out,
                 "  {} {} {}:{} {}: {}",
                 e.account, region, e.service, e.operation, e.code, e.message
+            )?;
+        }
+        if meta.errors.len() > shown {
+            writeln!(
+                out,
+                "  … and {} more (--full lists all)",
+                meta.errors.len() - shown
             )?;
         }
     }

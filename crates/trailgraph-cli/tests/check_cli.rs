@@ -206,3 +206,35 @@ fn html_report_is_written_to_a_file() {
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("<table id=\"matrix\">"));
 }
+
+#[test]
+fn several_formats_from_one_evaluation_into_a_directory() {
+    let dir = Dir::new();
+    std::fs::create_dir(dir.path("out")).unwrap();
+    dir.run(&[
+        "check",
+        "--demo",
+        "--format",
+        "json,html,junit,sarif",
+        "--output-dir",
+        "out",
+    ])
+    .expect_code(1);
+    for name in [
+        "report.json",
+        "report.html",
+        "report.junit.xml",
+        "report.sarif",
+    ] {
+        let text = std::fs::read_to_string(dir.path("out").join(name)).unwrap();
+        assert!(text.len() > 1000, "{name}: {} bytes", text.len());
+    }
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path("out").join("report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["summary"]["failed"], 17);
+    dir.run(&["check", "--demo", "--format", "json,html"])
+        .expect_code(2)
+        .stderr_has("--output-dir");
+}

@@ -21,7 +21,7 @@ fn demo_export_writes_a_private_snapshot_that_reads_back() {
     dir.run(&["snapshot", "info", "demo.tgs"])
         .expect_code(0)
         .stdout_has("source:       demo")
-        .stdout_has("accounts:     111111111111, 222222222222, 333333333333")
+        .stdout_has("accounts:     3 (111111111111, 222222222222, 333333333333)")
         .stdout_has("aws_cloud_trail: 4")
         .stdout_has("complete:     yes");
 }
@@ -66,4 +66,22 @@ fn garbage_and_newer_versions_are_refused() {
     dir.run(&["snapshot", "info", "missing.tgs"])
         .expect_code(2)
         .stderr_has("missing.tgs");
+}
+
+#[test]
+fn info_cuts_long_lists_unless_full() {
+    let dir = Dir::new();
+    let inventory = trailgraph_model::generate::generate_inventory(30, 3);
+    trailgraph_model::write_snapshot(&inventory, &dir.path("many.tgs")).unwrap();
+    let short = dir.run(&["snapshot", "info", "many.tgs"]);
+    short
+        .expect_code(0)
+        .stdout_has("accounts:     30 (")
+        .stdout_has("(+20 more; --full lists all)");
+    let long = dir.run(&["snapshot", "info", "--full", "many.tgs"]);
+    long.expect_code(0);
+    for account in &inventory.meta.accounts {
+        assert!(long.stdout.contains(account.as_str()), "{account}");
+    }
+    assert!(!long.stdout.contains("more; --full"));
 }

@@ -14,8 +14,9 @@ use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
 
+use super::findings::{Counts, Group, account_label, account_names, groups, headline, status_rank};
 use crate::chain::{ChainStep, StepStatus};
-use crate::run::{CheckResult, ControlReport, Report, Status};
+use crate::run::{ControlReport, Report, Status};
 
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
@@ -53,105 +54,12 @@ fn script_json(value: &Json) -> String {
         .replace('&', "\\u0026")
 }
 
-/// A finding: the results of one control that share a status and an identical break (the
-/// same steps, statuses and reasons once the account's own id and name are set aside).
-struct Group<'r> {
-    id: String,
-    section: usize,
-    control: &'r ControlReport,
-    status: Status,
-    results: Vec<&'r CheckResult>,
-}
-
-/// The shape of a result's chain with the account's own id and name replaced, so that the
-/// same break in two accounts reads the same.
-fn signature(r: &CheckResult) -> String {
-    let plain = |s: &str| {
-        let mut s = s.replace(&r.account, "{account}");
-        if !r.account_name.is_empty() && r.account_name != r.account {
-            s = s.replace(&r.account_name, "{account_name}");
-        }
-        s
-    };
-    let mut out = String::new();
-    if r.status == Status::NotEvaluable {
-        out.push_str(&plain(r.reason.split(" Chain: ").next().unwrap_or("")));
-    }
-    for chain in &r.chains {
-        out.push('#');
-        for s in &chain.steps {
-            let _ = write!(
-                out,
-                "|{}:{}:{}:{}",
-                s.kind,
-                s.status.as_str(),
-                plain(s.condition.as_deref().unwrap_or("")),
-                plain(s.detail.as_deref().unwrap_or(""))
-            );
-        }
-    }
-    out
-}
-
-fn groups(report: &Report) -> Vec<Group<'_>> {
-    let mut out: Vec<Group<'_>> = Vec::new();
-    for (si, section) in report.sections.iter().enumerate() {
-        for control in &section.controls {
-            let mut by_shape: Vec<(Status, String, Vec<&CheckResult>)> = Vec::new();
-            for r in &control.results {
-                // Every pass of a control is one finding; breaks group by their shape.
-                let shape = if r.status == Status::Passed {
-                    String::new()
-                } else {
-                    signature(r)
-                };
-                match by_shape
-                    .iter_mut()
-                    .find(|(st, sig, _)| *st == r.status && *sig == shape)
-                {
-                    Some((_, _, rs)) => rs.push(r),
-                    None => by_shape.push((r.status, shape, vec![r])),
-                }
-            }
-            // Failures first, then not evaluable, then passes; larger groups first.
-            by_shape.sort_by_key(|(st, _, rs)| (status_rank(*st), std::cmp::Reverse(rs.len())));
-            for (status, _, results) in by_shape {
-                out.push(Group {
-                    id: format!("g{}", out.len() + 1),
-                    section: si,
-                    control,
-                    status,
-                    results,
-                });
-            }
-        }
-    }
-    out
-}
-
-fn status_rank(s: Status) -> u8 {
-    match s {
-        Status::Failed => 0,
-        Status::NotEvaluable => 1,
-        Status::Passed => 2,
-    }
-}
-
 fn status_word(s: Status) -> &'static str {
     match s {
         Status::Passed => "passed",
         Status::Failed => "failed",
         Status::NotEvaluable => "not evaluable",
     }
-}
-
-/// Account id → name, from the results (the inventory lists ids only).
-fn account_names(report: &Report) -> HashMap<&str, &str> {
-    let mut names: HashMap<&str, &str> = HashMap::new();
-    for r in report.results() {
-        names.entry(&r.account).or_insert(&r.account_name);
-    }
-    names
 }
 
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
@@ -255,29 +163,12 @@ fn header(report: &Report, page: &mut String) {
     page.push_str("</header>\n");
 }
 
-#[derive(Default, Clone, Copy)]
-struct Counts {
-    passed: usize,
-    failed: usize,
-    not_evaluable: usize,
-}
-
-impl Counts {
-    fn add(&mut self, s: Status) {
-        match s {
-            Status::Passed => self.passed += 1,
-            Status::Failed => self.failed += 1,
-            Status::NotEvaluable => self.not_evaluable += 1,
-        }
-    }
-
-    fn cells(&self, page: &mut String) {
-        let _ = write!(
-            page,
-            "<td class=\"n st-passed\">{}</td><td class=\"n st-failed\">{}</td><td class=\"n st-not_evaluable\">{}</td>",
-            self.passed, self.failed, self.not_evaluable
-        );
-    }
+fn count_cells(c: &Counts, page: &mut String) {
+    let _ = write!(
+        page,
+        "<td class=\"n st-passed\">{}</td><td class=\"n st-failed\">{}</td><td class=\"n st-not_evaluable\">{}</td>",
+        c.passed, c.failed, c.not_evaluable
+    );
 }
 
 fn summary(report: &Report, names: &HashMap<&str, &str>, page: &mut String) {
@@ -299,7 +190,7 @@ fn summary(report: &Report, names: &HashMap<&str, &str>, page: &mut String) {
             c.add(r.status);
         }
         let _ = write!(page, "<tr><th>{}</th>", esc(&section.title));
-        c.cells(page);
+        count_cells(&c, page);
         page.push_str("</tr>");
     }
     page.push_str("</tbody></table>");
@@ -316,7 +207,7 @@ fn summary(report: &Report, names: &HashMap<&str, &str>, page: &mut String) {
     );
     for (severity, c) in &by_severity {
         let _ = write!(page, "<tr><th>{}</th>", severity.0.as_str());
-        c.cells(page);
+        count_cells(c, page);
         page.push_str("</tr>");
     }
     page.push_str("</tbody></table>");
@@ -340,13 +231,6 @@ fn summary(report: &Report, names: &HashMap<&str, &str>, page: &mut String) {
         page.push_str("</tbody></table>");
     }
     page.push_str("</div>\n</section>\n");
-}
-
-fn account_label(account: &str, names: &HashMap<&str, &str>) -> String {
-    match names.get(account) {
-        Some(name) if !name.is_empty() && *name != account => format!("{name} ({account})"),
-        _ => account.to_owned(),
-    }
 }
 
 fn filters(report: &Report, page: &mut String) {
@@ -574,38 +458,6 @@ fn findings(report: &Report, groups: &[Group<'_>], names: &HashMap<&str, &str>, 
 /// The risk text of a control's check, when the report has it.
 fn report_risk(c: &ControlReport) -> Option<&str> {
     Some(c.risk.as_str()).filter(|r| !r.is_empty())
-}
-
-/// What a finding is, from its first result: the first step that is not ok, or the reason.
-fn headline(r: &CheckResult) -> String {
-    if r.status == Status::Passed {
-        return "complete chain".to_owned();
-    }
-    if r.status == Status::NotEvaluable {
-        return r
-            .reason
-            .split(" Chain: ")
-            .next()
-            .unwrap_or(&r.reason)
-            .to_owned();
-    }
-    let step = r
-        .chains
-        .first()
-        .and_then(|c| c.steps.iter().find(|s| s.status != StepStatus::Ok));
-    match step {
-        Some(s) => {
-            let what = match s.status {
-                StepStatus::Missing => format!("{} missing", s.text),
-                _ => format!("{} broken", s.text),
-            };
-            match s.detail.as_deref().filter(|d| !d.is_empty()) {
-                Some(d) => format!("{what}: {d}"),
-                None => what,
-            }
-        }
-        None => r.explanation.first().cloned().unwrap_or_default(),
-    }
 }
 
 const BOX_W: usize = 190;

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use crate::run::Report;
 
 mod csv;
+mod findings;
 mod html;
 mod json;
 mod junit;

@@ -2,10 +2,12 @@
 
 use std::io::{self, Write};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use super::findings::{Counts, Group, account_label, account_names, groups, headline};
+use crate::catalog::Severity;
 use crate::remedy::RemediationKind;
-use crate::run::{CheckResult, Report, Status};
+use crate::run::{CheckResult, ControlReport, Report, Status};
 
 const GREEN: &str = "\x1b[32m";
 const RED: &str = "\x1b[31m";
@@ -30,6 +32,43 @@ fn symbol(status: Status, color: bool) -> String {
     paint(status.symbol(), colour, color)
 }
 
+/// How many accounts a list names before it counts the rest.
+const NAMED: usize = 10;
+/// How many of the accounts with the most failures, and of the most common breaks, the
+/// summary names.
+const TOP: usize = 5;
+
+/// The terminal's width (`COLUMNS`), else 120.
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w: &usize| *w >= 40)
+        .unwrap_or(120)
+}
+
+fn names_list(names: &[String]) -> String {
+    let mut text = names
+        .iter()
+        .take(NAMED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > NAMED {
+        text.push_str(&format!(", … (+{})", names.len() - NAMED));
+    }
+    text
+}
+
+fn counts_line(c: &Counts, color: bool) -> String {
+    format!(
+        "{} passed, {} failed, {} not evaluable",
+        paint(&c.passed.to_string(), GREEN, color),
+        paint(&c.failed.to_string(), RED, color),
+        paint(&c.not_evaluable.to_string(), YELLOW, color)
+    )
+}
+
 pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::Result<()> {
     let header = format!(
         "{} ({}){}",
@@ -52,16 +91,126 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         report.inventory.nodes,
         report.inventory.collection_errors
     )?;
-    writeln!(out, "accounts:  {}", report.inventory.accounts.join("  "))?;
+    let accounts = &report.inventory.accounts;
+    if accounts.len() <= NAMED {
+        writeln!(out, "accounts:  {}", accounts.join("  "))?;
+    } else {
+        writeln!(
+            out,
+            "accounts:  {} ({})",
+            accounts.len(),
+            names_list(accounts)
+        )?;
+    }
+    for u in &report.inventory.unreached {
+        writeln!(out, "{} {}", paint("not read:", YELLOW, color), u.reason)?;
+    }
     if let Some(shown) = &report.shown {
         writeln!(
             out,
             "showing only: {shown} (the summary counts every result)"
         )?;
     }
-    for u in &report.inventory.unreached {
-        writeln!(out, "{} {}", paint("not read:", YELLOW, color), u.reason)?;
+    let names = account_names(report);
+    let groups = groups(report);
+    summary(report, &names, &groups, out, color)?;
+    if 9 + 2 * accounts.len() + 30 <= width() {
+        matrix(report, out, color)?;
+    } else {
+        per_account(report, &names, out, color)?;
     }
+    findings(report, &names, &groups, out, color)?;
+    writeln!(out)?;
+    let s = report.summary;
+    writeln!(
+        out,
+        "{}",
+        counts_line(
+            &Counts {
+                passed: s.passed,
+                failed: s.failed,
+                not_evaluable: s.not_evaluable,
+            },
+            color
+        )
+    )
+}
+
+/// Counts per section and severity, the accounts with the most failures and the most common
+/// breaks: what is wrong, on the first screen.
+fn summary(
+    report: &Report,
+    names: &HashMap<&str, &str>,
+    groups: &[Group<'_>],
+    out: &mut impl Write,
+    color: bool,
+) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{}", paint("Summary", BOLD, color))?;
+    for section in &report.sections {
+        let mut c = Counts::default();
+        for r in section.controls.iter().flat_map(|c| &c.results) {
+            c.add(r.status);
+        }
+        writeln!(out, "  {:<28} {}", section.title, counts_line(&c, color))?;
+    }
+    let mut by_severity: std::collections::BTreeMap<std::cmp::Reverse<Severity>, Counts> =
+        std::collections::BTreeMap::new();
+    for r in report.results() {
+        by_severity
+            .entry(std::cmp::Reverse(r.severity))
+            .or_default()
+            .add(r.status);
+    }
+    for (severity, c) in &by_severity {
+        writeln!(
+            out,
+            "  {:<28} {}",
+            severity.0.as_str(),
+            counts_line(c, color)
+        )?;
+    }
+    let mut failures: HashMap<&str, usize> = HashMap::new();
+    for r in report.results().filter(|r| r.status == Status::Failed) {
+        *failures.entry(&r.account).or_default() += 1;
+    }
+    let mut worst: Vec<(&str, usize)> = failures.into_iter().collect();
+    worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if !worst.is_empty() {
+        let listed: Vec<String> = worst
+            .iter()
+            .take(TOP)
+            .map(|(a, n)| format!("{} {n}", account_label(a, names)))
+            .collect();
+        writeln!(out, "  most failures: {}", listed.join(", "))?;
+    }
+    let mut common: Vec<&Group<'_>> = groups
+        .iter()
+        .filter(|g| g.status != Status::Passed)
+        .collect();
+    common.sort_by_key(|g| std::cmp::Reverse(g.results.len()));
+    if !common.is_empty() {
+        writeln!(out, "  most common breaks:")?;
+        for g in common.iter().take(TOP) {
+            let Some(first) = g.results.first() else {
+                continue;
+            };
+            let plural = if g.results.len() == 1 { "" } else { "s" };
+            writeln!(
+                out,
+                "    {} {} {} — {} account{plural}",
+                symbol(g.status, color),
+                g.control.control,
+                headline(first),
+                g.results.len()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Per section a line per control with a mark per account (while the accounts fit the width).
+fn matrix(report: &Report, out: &mut impl Write, color: bool) -> io::Result<()> {
     for section in &report.sections {
         writeln!(out)?;
         writeln!(out, "{}", paint(&section.title, BOLD, color))?;
@@ -87,30 +236,119 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
             )?;
         }
     }
-    let problems: Vec<_> = report
-        .results()
-        .filter(|r| r.status != Status::Passed)
-        .collect();
-    if !problems.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "{}", paint("What failed", BOLD, color))?;
+    Ok(())
+}
+
+/// Too many accounts for a matrix: one line per account with problems, most failures first.
+fn per_account(
+    report: &Report,
+    names: &HashMap<&str, &str>,
+    out: &mut impl Write,
+    color: bool,
+) -> io::Result<()> {
+    let controls: Vec<&ControlReport> = report.sections.iter().flat_map(|s| &s.controls).collect();
+    let mut rows: Vec<(usize, usize, &str, Vec<&str>)> = Vec::new();
+    let mut clean = 0usize;
+    for account in &report.inventory.accounts {
+        let mut failed = 0;
+        let mut unknown = 0;
+        let mut marked = Vec::new();
+        for c in &controls {
+            match c.status_for(account) {
+                Some(Status::Failed) => {
+                    failed += 1;
+                    marked.push(c.control.as_str());
+                }
+                Some(Status::NotEvaluable) => {
+                    unknown += 1;
+                    marked.push(c.control.as_str());
+                }
+                _ => {}
+            }
+        }
+        if failed + unknown == 0 {
+            clean += 1;
+        } else {
+            rows.push((failed, unknown, account, marked));
+        }
     }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        paint(
+            &format!(
+                "Accounts ({}; {} without a failure or unknown)",
+                report.inventory.accounts.len(),
+                clean
+            ),
+            BOLD,
+            color
+        )
+    )?;
+    for (failed, unknown, account, marked) in rows {
+        writeln!(
+            out,
+            "  {:<40} {:>3} ✗ {:>3} ?  {}",
+            account_label(account, names),
+            failed,
+            unknown,
+            marked.join(" ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Every failed or not-evaluable finding (results grouped by identical break) with its chain
+/// and the fixes of its first account.
+fn findings(
+    report: &Report,
+    names: &HashMap<&str, &str>,
+    groups: &[Group<'_>],
+    out: &mut impl Write,
+    color: bool,
+) -> io::Result<()> {
+    let problems: Vec<&Group<'_>> = groups
+        .iter()
+        .filter(|g| g.status != Status::Passed)
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", paint("What failed", BOLD, color))?;
     // A fix that runs in another account (an organisation trail's home) is printed once per
     // control, however many member accounts it repairs.
     let mut printed: HashSet<(&str, &str, &str)> = HashSet::new();
-    for r in problems {
+    for g in problems {
+        let Some(r) = g.results.first() else {
+            continue;
+        };
         writeln!(out)?;
+        let who = if g.results.len() == 1 {
+            format!(
+                "{}{}",
+                result_label(r),
+                r.resource
+                    .as_ref()
+                    .map(|x| format!(", {} {}", x.kind, x.name))
+                    .unwrap_or_default()
+            )
+        } else {
+            let listed: Vec<String> = g
+                .results
+                .iter()
+                .map(|x| account_label(&x.account, names))
+                .collect();
+            format!("{} accounts: {}", g.results.len(), names_list(&listed))
+        };
         writeln!(
             out,
-            "{} {} {} — {}{} [{}]",
+            "{} {} {} — {who} [{}]",
             symbol(r.status, color),
             r.control,
             r.check,
-            account_label(r),
-            r.resource
-                .as_ref()
-                .map(|x| format!(", {} {}", x.kind, x.name))
-                .unwrap_or_default(),
             r.severity.as_str()
         )?;
         if r.status == Status::NotEvaluable {
@@ -119,6 +357,13 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
         }
         for line in &r.explanation {
             writeln!(out, "    {line}")?;
+        }
+        if g.results.len() > 1 && !r.fixes.is_empty() {
+            writeln!(
+                out,
+                "    fix, for {} (each account's own commands: --format json or html):",
+                account_label(&r.account, names)
+            )?;
         }
         let mut header: Option<&str> = None;
         for fix in &r.fixes {
@@ -144,18 +389,10 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
             write_fix(out, &fix.text, report.remediation)?;
         }
     }
-    writeln!(out)?;
-    let s = report.summary;
-    writeln!(
-        out,
-        "{} passed, {} failed, {} not evaluable",
-        paint(&s.passed.to_string(), GREEN, color),
-        paint(&s.failed.to_string(), RED, color),
-        paint(&s.not_evaluable.to_string(), YELLOW, color)
-    )
+    Ok(())
 }
 
-fn account_label(r: &CheckResult) -> String {
+fn result_label(r: &CheckResult) -> String {
     if r.account_name == r.account {
         format!("account {}", r.account)
     } else {

@@ -1,0 +1,163 @@
+//! Findings: the results of a control grouped by identical break, shared by the formats that
+//! summarise (HTML, text).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::chain::StepStatus;
+use crate::run::{CheckResult, ControlReport, Report, Status};
+
+/// A finding: the results of one control that share a status and an identical break (the
+/// same steps, statuses and reasons once the account's own id and name are set aside).
+pub(super) struct Group<'r> {
+    pub id: String,
+    pub section: usize,
+    pub control: &'r ControlReport,
+    pub status: Status,
+    pub results: Vec<&'r CheckResult>,
+}
+
+/// The shape of a result's chain with the account's own id and name replaced, so that the
+/// same break in two accounts reads the same.
+pub(super) fn signature(r: &CheckResult) -> String {
+    let plain = |s: &str| {
+        let mut s = s.replace(&r.account, "{account}");
+        if !r.account_name.is_empty() && r.account_name != r.account {
+            s = s.replace(&r.account_name, "{account_name}");
+        }
+        s
+    };
+    let mut out = String::new();
+    if r.status == Status::NotEvaluable {
+        out.push_str(&plain(r.reason.split(" Chain: ").next().unwrap_or("")));
+    }
+    for chain in &r.chains {
+        out.push('#');
+        for s in &chain.steps {
+            let _ = write!(
+                out,
+                "|{}:{}:{}:{}",
+                s.kind,
+                s.status.as_str(),
+                plain(s.condition.as_deref().unwrap_or("")),
+                plain(s.detail.as_deref().unwrap_or(""))
+            );
+        }
+    }
+    out
+}
+
+pub(super) fn groups(report: &Report) -> Vec<Group<'_>> {
+    let mut out: Vec<Group<'_>> = Vec::new();
+    for (si, section) in report.sections.iter().enumerate() {
+        for control in &section.controls {
+            let mut by_shape: Vec<(Status, Vec<&CheckResult>)> = Vec::new();
+            let mut index: HashMap<(Status, String), usize> = HashMap::new();
+            for r in &control.results {
+                // Every pass of a control is one finding; breaks group by their shape.
+                let shape = if r.status == Status::Passed {
+                    String::new()
+                } else {
+                    signature(r)
+                };
+                match index.get(&(r.status, shape.clone())) {
+                    Some(&i) => {
+                        if let Some((_, rs)) = by_shape.get_mut(i) {
+                            rs.push(r);
+                        }
+                    }
+                    None => {
+                        index.insert((r.status, shape), by_shape.len());
+                        by_shape.push((r.status, vec![r]));
+                    }
+                }
+            }
+            // Failures first, then not evaluable, then passes; larger groups first.
+            by_shape.sort_by_key(|(st, rs)| (status_rank(*st), std::cmp::Reverse(rs.len())));
+            for (status, results) in by_shape {
+                out.push(Group {
+                    id: format!("g{}", out.len() + 1),
+                    section: si,
+                    control,
+                    status,
+                    results,
+                });
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn status_rank(s: Status) -> u8 {
+    match s {
+        Status::Failed => 0,
+        Status::NotEvaluable => 1,
+        Status::Passed => 2,
+    }
+}
+
+/// Account id → name, from the results (the inventory lists ids only).
+pub(super) fn account_names(report: &Report) -> HashMap<&str, &str> {
+    let mut names: HashMap<&str, &str> = HashMap::new();
+    for r in report.results() {
+        names.entry(&r.account).or_insert(&r.account_name);
+    }
+    names
+}
+
+/// Passed, failed and not evaluable counts.
+#[derive(Default, Clone, Copy)]
+pub(super) struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub not_evaluable: usize,
+}
+
+impl Counts {
+    pub(super) fn add(&mut self, s: Status) {
+        match s {
+            Status::Passed => self.passed += 1,
+            Status::Failed => self.failed += 1,
+            Status::NotEvaluable => self.not_evaluable += 1,
+        }
+    }
+}
+
+pub(super) fn account_label(account: &str, names: &HashMap<&str, &str>) -> String {
+    match names.get(account) {
+        Some(name) if !name.is_empty() && *name != account => format!("{name} ({account})"),
+        _ => account.to_owned(),
+    }
+}
+
+/// What a finding is, from its first result: the first step that is not ok, or the reason.
+pub(super) fn headline(r: &CheckResult) -> String {
+    if r.status == Status::Passed {
+        return "complete chain".to_owned();
+    }
+    if r.status == Status::NotEvaluable {
+        return r
+            .reason
+            .split(" Chain: ")
+            .next()
+            .unwrap_or(&r.reason)
+            .to_owned();
+    }
+    let step = r
+        .chains
+        .first()
+        .and_then(|c| c.steps.iter().find(|s| s.status != StepStatus::Ok));
+    match step {
+        Some(s) => {
+            let what = match s.status {
+                StepStatus::Missing => format!("{} missing", s.text),
+                _ => format!("{} broken", s.text),
+            };
+            match s.detail.as_deref().filter(|d| !d.is_empty()) {
+                Some(d) => format!("{what}: {d}"),
+                None => what,
+            }
+        }
+        None => r.explanation.first().cloned().unwrap_or_default(),
+    }
+}
