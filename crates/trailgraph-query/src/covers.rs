@@ -77,34 +77,37 @@ impl CoversCache {
         self.judge(required, required_key(required), actual).1
     }
 
-    /// Whether `actual` covers `required` (`key` is [`required_key`] of it), without the
-    /// assessment (a hit touches no reference count shared with other threads).
-    pub(crate) fn holds(&self, required: &str, key: RequiredKey, actual: &str) -> bool {
-        let hit = self
-            .results
+    /// Reads the judgement of a pair already made, through `read` (under the read lock).
+    fn known<T>(
+        &self,
+        required: &str,
+        key: RequiredKey,
+        actual: &str,
+        read: impl FnOnce(&Judged) -> T,
+    ) -> Option<T> {
+        // A poisoned lock only means another thread panicked while inserting; the map is
+        // valid.
+        self.results
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&key)
             .and_then(|list| list.iter().find(|r| &*r.required == required))
             .and_then(|r| r.by_actual.get(actual))
-            .map(|j| j.0);
-        hit.unwrap_or_else(|| self.judge(required, key, actual).0)
+            .map(read)
+    }
+
+    /// Whether `actual` covers `required` (`key` is [`required_key`] of it), without the
+    /// assessment (a hit touches no reference count shared with other threads).
+    pub(crate) fn holds(&self, required: &str, key: RequiredKey, actual: &str) -> bool {
+        self.known(required, key, actual, |j| j.0)
+            .unwrap_or_else(|| self.judge(required, key, actual).0)
     }
 
     /// Whether `actual` covers `required` (`key` is [`required_key`] of it), and the
     /// assessment: computed once per pair of texts.
     pub(crate) fn judge(&self, required: &str, key: RequiredKey, actual: &str) -> Judged {
-        // A poisoned lock only means another thread panicked while inserting; the map is
-        // valid.
-        if let Some(hit) = self
-            .results
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .and_then(|list| list.iter().find(|r| &*r.required == required))
-            .and_then(|r| r.by_actual.get(actual))
-        {
-            return hit.clone();
+        if let Some(hit) = self.known(required, key, actual, Judged::clone) {
+            return hit;
         }
         let pattern = {
             let results = self.results.read().unwrap_or_else(|p| p.into_inner());

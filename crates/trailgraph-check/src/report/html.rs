@@ -28,21 +28,7 @@ const WORST_ACCOUNTS: usize = 10;
 
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn esc(s: &str) -> Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
+    super::escape_markup(s)
 }
 
 /// JSON that may sit inside a `<script>` element: no `<` can close it early.

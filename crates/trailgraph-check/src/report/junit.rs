@@ -6,19 +6,7 @@ use std::io::{self, Write};
 use crate::run::{Report, Status};
 
 fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_markup(s).into_owned()
 }
 
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
