@@ -100,7 +100,9 @@ pub fn write_report(
 /// XML 1.0 forbids (all but tab, line feed and carriage return).
 pub(crate) fn escape_markup(s: &str) -> std::borrow::Cow<'_, str> {
     let plain = |c: char| {
-        !matches!(c, '&' | '<' | '>' | '"' | '\'') && !(c < ' ' && !matches!(c, '\n' | '\t' | '\r'))
+        let markup = matches!(c, '&' | '<' | '>' | '"' | '\'');
+        let forbidden = c < ' ' && !matches!(c, '\n' | '\t' | '\r');
+        !markup && !forbidden
     };
     if s.chars().all(plain) {
         return std::borrow::Cow::Borrowed(s);
