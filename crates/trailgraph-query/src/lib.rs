@@ -21,6 +21,7 @@ pub mod command;
 pub mod covers;
 pub mod duration;
 pub mod eval;
+pub mod graph_output;
 pub mod lower;
 pub mod output;
 pub mod parser;

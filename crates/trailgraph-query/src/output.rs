@@ -433,10 +433,20 @@ pub(crate) fn format(
             let joined = docs.join("---\n");
             return Ok(vec![Item::Text(joined.trim_end_matches('\n').to_owned())]);
         }
+        Some(flag @ ("--dot" | "--mermaid" | "--graphml")) => {
+            let format = match flag {
+                "--dot" => crate::graph_output::GraphFormat::Dot,
+                "--mermaid" => crate::graph_output::GraphFormat::Mermaid,
+                _ => crate::graph_output::GraphFormat::GraphMl,
+            };
+            return Ok(vec![Item::Text(crate::graph_output::render(
+                inventory, &items, format,
+            ))]);
+        }
         Some(flag) if flag.starts_with("--") => {
             return Err(CommandError::Usage {
                 message: format!(
-                    "unknown format option `{flag}` (known: --json, --ndjson, --yaml)"
+                    "unknown format option `{flag}` (known: --json, --ndjson, --yaml, --dot, --mermaid, --graphml)"
                 ),
                 span: offset..offset + flag.len(),
             });

@@ -95,6 +95,15 @@ golden!(
 golden!(format_json, "search is(aws_sns_topic) | format --json");
 golden!(format_ndjson, "search is(aws_sns_topic) | format --ndjson");
 golden!(format_yaml, "search is(aws_sns_topic) | format --yaml");
+golden!(format_dot, "search is(aws_account) -[0:2]-> | format --dot");
+golden!(
+    format_mermaid,
+    "search is(aws_account) -[0:2]-> | format --mermaid"
+);
+golden!(
+    format_graphml,
+    "search is(aws_account) -[0:2]-> | format --graphml"
+);
 golden!(
     tail_of_search,
     "search is(aws_cloudwatch_alarm) | tail 2 | list name"
@@ -186,3 +195,28 @@ golden_error!(
     error_deep_nesting,
     &format!("search {}a == 1", "(".repeat(70))
 );
+
+/// The pictures carry the edges between the result's nodes, and only those.
+#[test]
+fn graph_formats_draw_the_edges_between_the_results() {
+    let dot = run("search is(aws_account) -[0:1]-> | format --dot");
+    assert!(dot.starts_with("digraph trailgraph {"), "{dot}");
+    let nodes = dot.matches(" [label=").count();
+    let edges = dot.lines().filter(|l| l.contains(" -> ")).count();
+    // Accounts and their regions: every region has the edge from its account.
+    let accounts = dot.matches("label=\"aws_account").count();
+    assert!(
+        edges > 0 && edges + accounts == nodes,
+        "{nodes} nodes, {edges} edges:\n{dot}"
+    );
+    let mermaid = run("search is(aws_sns_topic) | format --mermaid");
+    assert!(mermaid.starts_with("flowchart LR"), "{mermaid}");
+    assert!(
+        !mermaid.contains("-->"),
+        "topics have no edges between them:\n{mermaid}"
+    );
+    let graphml = run("search is(aws_account) -[0:1]-> | format --graphml");
+    assert_eq!(graphml.matches("<node ").count(), nodes, "{graphml}");
+    assert_eq!(graphml.matches("<edge ").count(), edges, "{graphml}");
+    assert!(graphml.trim_end().ends_with("</graphml>"));
+}

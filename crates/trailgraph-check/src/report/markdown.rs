@@ -157,27 +157,16 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Text for a quoted Mermaid label: quotes, markup and `#` as Mermaid's entity codes, on one
-/// line, cut to `max` characters (names come from the audited party's inventory).
+/// Text for a quoted Mermaid label (names come from the audited party's inventory), cut to
+/// `max` characters.
 fn mermaid_text(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == max {
-            out.push('…');
-            break;
-        }
-        match c {
-            '"' => out.push_str("#quot;"),
-            '#' => out.push_str("#35;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '`' => out.push_str("#96;"),
-            '|' => out.push_str("#124;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
+    let mut cut: String = s.chars().take(max).collect();
+    let long = s.chars().nth(max).is_some();
+    cut = trailgraph_query::graph_output::escape_mermaid(&cut);
+    if long {
+        cut.push('…');
     }
-    out
+    cut
 }
 
 /// A chain as a Mermaid `flowchart LR` (GitHub and GitLab draw it): a node per step with its

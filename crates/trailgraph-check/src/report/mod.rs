@@ -96,30 +96,10 @@ pub fn write_report(
     }
 }
 
-/// Escapes text for HTML and XML content and attribute values; drops the control characters
-/// XML 1.0 forbids (all but tab, line feed and carriage return).
+/// Escapes text for HTML and XML content and attribute values (see
+/// [`trailgraph_query::graph_output::escape_xml`]).
 pub(crate) fn escape_markup(s: &str) -> std::borrow::Cow<'_, str> {
-    let plain = |c: char| {
-        let markup = matches!(c, '&' | '<' | '>' | '"' | '\'');
-        let forbidden = c < ' ' && !matches!(c, '\n' | '\t' | '\r');
-        !markup && !forbidden
-    };
-    if s.chars().all(plain) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if !plain(c) => {}
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    trailgraph_query::graph_output::escape_xml(s)
 }
 
 fn time(t: jiff::Timestamp) -> String {
