@@ -25,6 +25,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod baseline;
 pub mod catalog;
 pub mod chain;
 mod engine;
@@ -36,6 +37,7 @@ pub mod run;
 pub mod template;
 pub mod vocabulary;
 
+pub use baseline::{Baseline, Change, compare_baseline};
 pub use catalog::{
     Benchmark, Catalog, Check, Control, Section, Severity, builtin_sources, load_catalog,
     load_sources,

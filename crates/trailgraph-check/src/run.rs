@@ -246,6 +246,8 @@ pub struct Report {
     pub summary: Summary,
     /// What [`Report::retain`] kept (`None`: every result).
     pub shown: Option<String>,
+    /// Changes since an earlier report (see [`crate::baseline::compare_baseline`]).
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 impl Report {
@@ -422,6 +424,7 @@ pub fn run(
         sections,
         summary,
         shown: None,
+        baseline: None,
     })
 }
 

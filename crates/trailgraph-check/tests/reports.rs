@@ -175,6 +175,23 @@ fn json_matches_the_schema_and_the_contract() {
             + s["not_evaluable"].as_u64().unwrap();
         assert_eq!(total as usize, results.len());
     }
+    // A report with changes since an earlier one, also through a full JSON Schema validator.
+    let mut report = demo_report(None);
+    let mut earlier = trailgraph_check::to_json(&report);
+    earlier["results"][0]["status"] = Json::from("failed");
+    trailgraph_check::compare_baseline(&mut report, &earlier, "earlier.json").unwrap();
+    let value = trailgraph_check::to_json(&report);
+    assert_eq!(value["baseline"]["source"], "earlier.json");
+    assert_eq!(value["baseline"]["resolved"].as_array().unwrap().len(), 1);
+    let mut errors = Vec::new();
+    validate(&schema, &value, "$", &mut errors);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let validator = jsonschema::validator_for(&schema).expect("the report schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
     // The validator itself rejects a broken document.
     let mut errors = Vec::new();
     validate(

@@ -158,6 +158,11 @@ pub struct CheckArgs {
     /// Only checks of this severity and above (`critical`, `high`, `medium`, `low`, `info`).
     #[arg(long, value_name = "LEVEL", value_parser = ["critical", "high", "medium", "low", "info"])]
     pub severity: Option<String>,
+    /// Compare with an earlier JSON report of the same benchmark: new failures, resolved
+    /// failures, results that became unknown, accounts added and gone, printed first (and as
+    /// `baseline` in JSON). The exit code does not change.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
     /// Print only the summary line (the report still goes to --output when given); the exit
     /// code says the rest.
     #[arg(long, short)]

@@ -65,6 +65,19 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::usage(e.to_string()),
     };
+    if let Some(path) = &args.baseline {
+        let earlier = match read_baseline(path) {
+            Ok(v) => v,
+            Err(e) => return Outcome::usage(format!("--baseline {}: {e}", path.display())),
+        };
+        let source = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        if let Err(e) = trailgraph_check::compare_baseline(&mut report, &earlier, &source) {
+            return Outcome::usage(format!("--baseline {}: {e}", path.display()));
+        }
+    }
     let statuses: Vec<Status> = args
         .statuses
         .iter()
@@ -135,4 +148,24 @@ fn extension(format: Format) -> &'static str {
         Format::Sarif => "sarif",
         _ => "out",
     }
+}
+
+/// The most a baseline file may hold: a JSON report of 10,000 accounts is far smaller.
+const BASELINE_LIMIT: u64 = 512 * 1024 * 1024;
+
+/// Reads an earlier JSON report, bounded in size.
+fn read_baseline(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut text = Vec::new();
+    file.take(BASELINE_LIMIT + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > BASELINE_LIMIT {
+        return Err(format!(
+            "larger than {} MiB: not a report of this tool",
+            BASELINE_LIMIT / 1024 / 1024
+        ));
+    }
+    serde_json::from_slice(&text).map_err(|e| format!("not a JSON report ({e})"))
 }

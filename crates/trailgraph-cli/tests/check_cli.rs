@@ -238,3 +238,82 @@ fn several_formats_from_one_evaluation_into_a_directory() {
         .expect_code(2)
         .stderr_has("--output-dir");
 }
+
+#[test]
+fn baseline_says_what_changed_first_and_keeps_the_exit_code() {
+    let dir = Dir::new();
+    dir.run(&[
+        "check",
+        "--demo",
+        "--format",
+        "json",
+        "--output",
+        "before.json",
+    ])
+    .expect_code(1);
+    // Against itself: nothing changed.
+    dir.run(&["check", "--demo", "--baseline", "before.json"])
+        .expect_code(1)
+        .stdout_has("Since before.json of ")
+        .stdout_has("nothing changed");
+    // An earlier audit where 5.1 passed in the sandbox, 4.1 failed in management, the prod
+    // account was not there and another account was.
+    let mut earlier: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("before.json")).unwrap()).unwrap();
+    let results = earlier["results"].as_array_mut().unwrap();
+    for r in results.iter_mut() {
+        if r["control"] == "5.1" && r["account"] == "333333333333" {
+            r["status"] = "passed".into();
+        }
+        if r["control"] == "4.1" && r["account"] == "111111111111" {
+            r["status"] = "failed".into();
+        }
+    }
+    results.retain(|r| r["account"] != "222222222222");
+    let mut gone = results[0].clone();
+    gone["account"] = "999999999999".into();
+    results.push(gone);
+    earlier["inventory"]["accounts"] = serde_json::json!(["111111111111", "333333333333"]);
+    std::fs::write(dir.path("earlier.json"), earlier.to_string()).unwrap();
+    let run = dir.run(&["check", "--demo", "--baseline", "earlier.json"]);
+    run.expect_code(1)
+        .stdout_has("new failures: ")
+        .stdout_has("5.1 aws_monitoring_unauthorized_api_calls — account 333333333333")
+        .stdout_has("resolved: 1")
+        .stdout_has("4.1 aws_cloudtrail_multi_region_management_events — account 111111111111")
+        .stdout_has("accounts added: 222222222222")
+        .stdout_has("accounts gone: 999999999999");
+    let since = run.stdout.find("Since earlier.json").unwrap();
+    let summary = run.stdout.find("Summary").unwrap();
+    assert!(since < summary, "the changes come first");
+    dir.run(&[
+        "check",
+        "--demo",
+        "--baseline",
+        "earlier.json",
+        "--format",
+        "json",
+        "--output",
+        "after.json",
+    ])
+    .expect_code(1);
+    let after: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("after.json")).unwrap()).unwrap();
+    assert_eq!(after["baseline"]["resolved"][0]["control"], "4.1");
+    assert_eq!(after["baseline"]["accounts_gone"][0], "999999999999");
+    // Another benchmark's report, or something that is not a report, is refused.
+    dir.run(&[
+        "check",
+        "--demo",
+        "--benchmark",
+        "cis_aws_v1_4",
+        "--baseline",
+        "earlier.json",
+    ])
+    .expect_code(2)
+    .stderr_has("the baseline is a report of benchmark `cis_aws_v6_0`");
+    std::fs::write(dir.path("junk.json"), "[1, 2").unwrap();
+    dir.run(&["check", "--demo", "--baseline", "junk.json"])
+        .expect_code(2)
+        .stderr_has("not a JSON report");
+}

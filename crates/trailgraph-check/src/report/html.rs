@@ -87,6 +87,9 @@ fn render(report: &Report, page: &mut String) {
          </defs></svg>\n",
     );
     header(report, page);
+    if let Some(b) = &report.baseline {
+        baseline(b, page);
+    }
     summary(report, &names, page);
     filters(report, page);
     matrix(report, &names, &cell_group, page);
@@ -155,6 +158,51 @@ fn count_cells(c: &Counts, page: &mut String) {
         "<td class=\"n st-passed\">{}</td><td class=\"n st-failed\">{}</td><td class=\"n st-not_evaluable\">{}</td>",
         c.passed, c.failed, c.not_evaluable
     );
+}
+
+/// Changes since the earlier report, first.
+fn baseline(b: &crate::baseline::Baseline, page: &mut String) {
+    let _ = write!(
+        page,
+        "<section id=\"baseline\">\n<h2>Since {}{}</h2>\n<ul>",
+        esc(&b.source),
+        if b.generated_at.is_empty() {
+            String::new()
+        } else {
+            format!(" of {}", esc(&b.generated_at))
+        }
+    );
+    for (word, class, list) in [
+        ("new failure", "st-failed", &b.new_failures),
+        ("resolved", "st-passed", &b.resolved),
+        ("not evaluable now", "st-not_evaluable", &b.unknown_now),
+    ] {
+        for c in list {
+            let _ = write!(
+                page,
+                "<li class=\"{class}\">{word}: {} {} — account {}{}</li>",
+                esc(&c.control),
+                esc(&c.check),
+                esc(&c.account),
+                c.resource
+                    .as_deref()
+                    .map(|r| format!(", {}", esc(r)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    for (word, list) in [
+        ("account added", &b.accounts_added),
+        ("account gone", &b.accounts_gone),
+    ] {
+        for a in list {
+            let _ = write!(page, "<li>{word}: {}</li>", esc(a));
+        }
+    }
+    if b.is_empty() {
+        page.push_str("<li>nothing changed</li>");
+    }
+    page.push_str("</ul>\n</section>\n");
 }
 
 fn summary(report: &Report, names: &HashMap<&str, &str>, page: &mut String) {

@@ -11,6 +11,29 @@ fn resource(x: &Resource) -> Json {
     json!({"id": x.id, "kind": x.kind, "name": x.name, "region": x.region})
 }
 
+fn changes(list: &[crate::baseline::Change]) -> Json {
+    Json::Array(
+        list.iter()
+            .map(|c| {
+                json!({"control": c.control, "check": c.check, "account": c.account,
+                       "resource": c.resource})
+            })
+            .collect(),
+    )
+}
+
+fn baseline(b: &crate::baseline::Baseline) -> Json {
+    json!({
+        "source": b.source,
+        "generated_at": b.generated_at,
+        "new_failures": changes(&b.new_failures),
+        "resolved": changes(&b.resolved),
+        "not_evaluable_now": changes(&b.unknown_now),
+        "accounts_added": b.accounts_added,
+        "accounts_gone": b.accounts_gone,
+    })
+}
+
 fn step(s: &ChainStep) -> Json {
     json!({
         "node": s.node.as_ref().map(|n| json!({
@@ -64,6 +87,7 @@ pub fn to_json(report: &Report) -> Json {
         "benchmark_url": report.benchmark.url,
         "tool_version": env!("CARGO_PKG_VERSION"),
         "shown": report.shown,
+        "baseline": report.baseline.as_ref().map(baseline),
         "generated_at": super::time(report.generated_at),
         "filter_judgement": report.filter_judgement,
         "remediation_kind": report.remediation.as_str(),

@@ -46,6 +46,37 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
             "Showing only {shown} (the counts above are of every result)."
         )?;
     }
+    if let Some(b) = &report.baseline {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "**Since `{}`{}:** {} new failures, {} resolved, {} not evaluable now, {} accounts added, {} gone.",
+            cell(&b.source),
+            if b.generated_at.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", b.generated_at)
+            },
+            b.new_failures.len(),
+            b.resolved.len(),
+            b.unknown_now.len(),
+            b.accounts_added.len(),
+            b.accounts_gone.len()
+        )?;
+        for (word, list) in [
+            ("New failure", &b.new_failures),
+            ("Resolved", &b.resolved),
+            ("Not evaluable now", &b.unknown_now),
+        ] {
+            for c in list {
+                writeln!(
+                    out,
+                    "- {word}: {} `{}` — `{}`",
+                    c.control, c.check, c.account
+                )?;
+            }
+        }
+    }
     for section in &report.sections {
         writeln!(out)?;
         writeln!(out, "## {}", section.title)?;

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::collections::{HashMap, HashSet};
 
 use super::findings::{Counts, Group, account_label, account_names, groups, headline};
+use crate::baseline::Baseline;
 use crate::catalog::Severity;
 use crate::remedy::RemediationKind;
 use crate::run::{CheckResult, ControlReport, Report, Status};
@@ -111,6 +112,9 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
             "showing only: {shown} (the summary counts every result)"
         )?;
     }
+    if let Some(b) = &report.baseline {
+        baseline(b, out, color)?;
+    }
     let names = account_names(report);
     let groups = groups(report);
     summary(report, &names, &groups, out, color)?;
@@ -134,6 +138,59 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
             color
         )
     )
+}
+
+/// Changes since the earlier report, before anything else.
+fn baseline(b: &Baseline, out: &mut impl Write, color: bool) -> io::Result<()> {
+    writeln!(out)?;
+    let when = if b.generated_at.is_empty() {
+        String::new()
+    } else {
+        format!(" of {}", b.generated_at)
+    };
+    writeln!(
+        out,
+        "{}",
+        paint(&format!("Since {}{when}", b.source), BOLD, color)
+    )?;
+    if b.is_empty() {
+        writeln!(out, "  nothing changed")?;
+    }
+    for (word, changes, status) in [
+        ("new failures", &b.new_failures, Status::Failed),
+        ("resolved", &b.resolved, Status::Passed),
+        ("not evaluable now", &b.unknown_now, Status::NotEvaluable),
+    ] {
+        if changes.is_empty() {
+            continue;
+        }
+        writeln!(out, "  {} {word}: {}", symbol(status, color), changes.len())?;
+        for c in changes.iter().take(NAMED) {
+            writeln!(
+                out,
+                "    {} {} — account {}{}",
+                c.control,
+                c.check,
+                c.account,
+                c.resource
+                    .as_deref()
+                    .map(|r| format!(", {r}"))
+                    .unwrap_or_default()
+            )?;
+        }
+        if changes.len() > NAMED {
+            writeln!(out, "    … (+{})", changes.len() - NAMED)?;
+        }
+    }
+    for (word, accounts) in [
+        ("accounts added", &b.accounts_added),
+        ("accounts gone", &b.accounts_gone),
+    ] {
+        if !accounts.is_empty() {
+            writeln!(out, "  {word}: {}", names_list(accounts))?;
+        }
+    }
+    Ok(())
 }
 
 /// Counts per section and severity, the accounts with the most failures and the most common
