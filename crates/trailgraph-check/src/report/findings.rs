@@ -28,16 +28,24 @@ pub(super) fn signature(r: &CheckResult) -> String {
         s
     };
     let mut out = String::new();
+    // The result's own resource (checks about another kind): two resources never share a
+    // finding, since their fixes differ.
+    if let Some(x) = &r.resource {
+        out.push_str(&plain(&x.id));
+    }
     if r.status == Status::NotEvaluable {
         out.push_str(&plain(r.reason.split(" Chain: ").next().unwrap_or("")));
     }
     for chain in &r.chains {
         out.push('#');
         for s in &chain.steps {
+            // The step as it reads (kind, name, region), the account set aside: the same
+            // break on a differently named log group is another finding.
             let _ = write!(
                 out,
-                "|{}:{}:{}:{}",
+                "|{}:{}:{}:{}:{}",
                 s.kind,
+                plain(&s.text),
                 s.status.as_str(),
                 plain(s.condition.as_deref().unwrap_or("")),
                 plain(s.detail.as_deref().unwrap_or(""))

@@ -393,12 +393,14 @@ fn findings(
                     .unwrap_or_default()
             )
         } else {
-            let listed: Vec<String> = g
-                .results
-                .iter()
-                .map(|x| account_label(&x.account, names))
-                .collect();
-            format!("{} accounts: {}", g.results.len(), names_list(&listed))
+            let mut listed: Vec<String> = Vec::new();
+            for x in &g.results {
+                let label = account_label(&x.account, names);
+                if !listed.contains(&label) {
+                    listed.push(label);
+                }
+            }
+            format!("{} accounts: {}", listed.len(), names_list(&listed))
         };
         writeln!(
             out,
