@@ -83,12 +83,8 @@ pub fn compare_baseline(report: &mut Report, earlier: &Json, source: &str) -> Re
         let at = format!("the baseline, results[{i}]");
         let check = text(r, "check", &at)?;
         let account = text(r, "account", &at)?;
-        let status = match text(r, "status", &at)? {
-            "passed" => Status::Passed,
-            "failed" => Status::Failed,
-            "not_evaluable" => Status::NotEvaluable,
-            other => return Err(format!("{at}: unknown status `{other}`")),
-        };
+        let word = text(r, "status", &at)?;
+        let status = Status::parse(word).ok_or_else(|| format!("{at}: unknown status `{word}`"))?;
         let resource = r
             .get("resource")
             .and_then(|x| x.get("id"))

@@ -57,6 +57,13 @@ impl Status {
         }
     }
 
+    /// The status [`Status::as_str`] names.
+    pub fn parse(word: &str) -> Option<Status> {
+        [Status::Passed, Status::Failed, Status::NotEvaluable]
+            .into_iter()
+            .find(|s| s.as_str() == word)
+    }
+
     /// ✓, ✗, ?.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -178,6 +185,17 @@ pub struct Summary {
     pub failed: usize,
     /// Not evaluable.
     pub not_evaluable: usize,
+}
+
+impl Summary {
+    /// Counts one verdict.
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::Passed => self.passed += 1,
+            Status::Failed => self.failed += 1,
+            Status::NotEvaluable => self.not_evaluable += 1,
+        }
+    }
 }
 
 /// What the report was run on.
@@ -368,11 +386,7 @@ pub fn run(
                     .map(|u| unreached_result(check, control, u)),
             );
             for r in &results {
-                match r.status {
-                    Status::Passed => summary.passed += 1,
-                    Status::Failed => summary.failed += 1,
-                    Status::NotEvaluable => summary.not_evaluable += 1,
-                }
+                summary.add(r.status);
             }
             controls.push(ControlReport {
                 control: control.control.clone(),

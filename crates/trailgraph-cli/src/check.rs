@@ -81,12 +81,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let statuses: Vec<Status> = args
         .statuses
         .iter()
-        .filter_map(|s| match s.as_str() {
-            "failed" => Some(Status::Failed),
-            "not_evaluable" => Some(Status::NotEvaluable),
-            "passed" => Some(Status::Passed),
-            _ => None,
-        })
+        .filter_map(|s| Status::parse(s))
         .collect();
     let severity = args.severity.as_deref().and_then(Severity::parse);
     report.retain(&statuses, severity);

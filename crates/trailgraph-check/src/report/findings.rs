@@ -1,11 +1,14 @@
 //! Findings: the results of a control grouped by identical break, shared by the formats that
 //! summarise (HTML, text).
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
+use crate::catalog::Severity;
 use crate::chain::StepStatus;
-use crate::run::{CheckResult, ControlReport, Report, Status};
+use crate::run::{CheckResult, ControlReport, Report, Status, Summary};
 
 /// A finding: the results of one control that share a status and an identical break (the
 /// same steps, statuses and reasons once the account's own id and name are set aside).
@@ -68,14 +71,14 @@ pub(super) fn groups(report: &Report) -> Vec<Group<'_>> {
                 } else {
                     signature(r)
                 };
-                match index.get(&(r.status, shape.clone())) {
-                    Some(&i) => {
-                        if let Some((_, rs)) = by_shape.get_mut(i) {
+                match index.entry((r.status, shape)) {
+                    Entry::Occupied(at) => {
+                        if let Some((_, rs)) = by_shape.get_mut(*at.get()) {
                             rs.push(r);
                         }
                     }
-                    None => {
-                        index.insert((r.status, shape), by_shape.len());
+                    Entry::Vacant(at) => {
+                        at.insert(by_shape.len());
                         by_shape.push((r.status, vec![r]));
                     }
                 }
@@ -113,21 +116,43 @@ pub(super) fn account_names(report: &Report) -> HashMap<&str, &str> {
     names
 }
 
-/// Passed, failed and not evaluable counts.
-#[derive(Default, Clone, Copy)]
-pub(super) struct Counts {
-    pub passed: usize,
-    pub failed: usize,
-    pub not_evaluable: usize,
+/// The counts a summary shows: per section and per severity (most severe first), and the
+/// accounts by number of failures (most first, then by id).
+pub(super) struct Tally<'r> {
+    pub sections: Vec<(&'r str, Summary)>,
+    pub severities: Vec<(Severity, Summary)>,
+    pub worst: Vec<(&'r str, usize)>,
 }
 
-impl Counts {
-    pub(super) fn add(&mut self, s: Status) {
-        match s {
-            Status::Passed => self.passed += 1,
-            Status::Failed => self.failed += 1,
-            Status::NotEvaluable => self.not_evaluable += 1,
+pub(super) fn tally(report: &Report) -> Tally<'_> {
+    let sections = report
+        .sections
+        .iter()
+        .map(|section| {
+            let mut c = Summary::default();
+            for r in section.controls.iter().flat_map(|c| &c.results) {
+                c.add(r.status);
+            }
+            (section.title.as_str(), c)
+        })
+        .collect();
+    let mut by_severity: BTreeMap<Reverse<Severity>, Summary> = BTreeMap::new();
+    let mut failures: HashMap<&str, usize> = HashMap::new();
+    for r in report.results() {
+        by_severity
+            .entry(Reverse(r.severity))
+            .or_default()
+            .add(r.status);
+        if r.status == Status::Failed {
+            *failures.entry(&r.account).or_default() += 1;
         }
+    }
+    let mut worst: Vec<(&str, usize)> = failures.into_iter().collect();
+    worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    Tally {
+        sections,
+        severities: by_severity.into_iter().map(|(s, c)| (s.0, c)).collect(),
+        worst,
     }
 }
 

@@ -7,16 +7,17 @@
 //! by the party being audited, so it is escaped for HTML, and the per-account details the page
 //! shows on demand travel as JSON that the script only ever puts into `textContent`.
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
+// Escapes text for HTML element content and attribute values.
+use trailgraph_query::graph_output::escape_xml as esc;
 
-use super::findings::{Counts, Group, account_label, account_names, groups, headline, status_rank};
+use super::findings::{Group, account_label, account_names, groups, headline, status_rank, tally};
 use crate::chain::{ChainStep, StepStatus};
-use crate::run::{ControlReport, Report, Status};
+use crate::run::{ControlReport, Report, Status, Summary};
 
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
@@ -25,11 +26,6 @@ const SCRIPT: &str = include_str!("html/report.js");
 const NAMED_ACCOUNTS: usize = 12;
 /// How many accounts the summary names as having the most failures.
 const WORST_ACCOUNTS: usize = 10;
-
-/// Escapes text for HTML element content and attribute values.
-pub(crate) fn esc(s: &str) -> Cow<'_, str> {
-    super::escape_markup(s)
-}
 
 /// JSON that may sit inside a `<script>` element: no `<` can close it early.
 fn script_json(value: &Json) -> String {
@@ -152,7 +148,7 @@ fn header(report: &Report, page: &mut String) {
     page.push_str("</header>\n");
 }
 
-fn count_cells(c: &Counts, page: &mut String) {
+fn count_cells(c: &Summary, page: &mut String) {
     let _ = write!(
         page,
         "<td class=\"n st-passed\">{}</td><td class=\"n st-failed\">{}</td><td class=\"n st-not_evaluable\">{}</td>",
@@ -218,44 +214,27 @@ fn summary(report: &Report, names: &HashMap<&str, &str>, page: &mut String) {
     page.push_str(
         "<div class=\"tables\"><table class=\"counts\"><thead><tr><th>Section</th><th>passed</th><th>failed</th><th>not evaluable</th></tr></thead><tbody>",
     );
-    for section in &report.sections {
-        let mut c = Counts::default();
-        for r in section.controls.iter().flat_map(|c| &c.results) {
-            c.add(r.status);
-        }
-        let _ = write!(page, "<tr><th>{}</th>", esc(&section.title));
-        count_cells(&c, page);
-        page.push_str("</tr>");
-    }
-    page.push_str("</tbody></table>");
-    let mut by_severity: BTreeMap<std::cmp::Reverse<crate::catalog::Severity>, Counts> =
-        BTreeMap::new();
-    for r in report.results() {
-        by_severity
-            .entry(std::cmp::Reverse(r.severity))
-            .or_default()
-            .add(r.status);
-    }
-    page.push_str(
-        "<table class=\"counts\"><thead><tr><th>Severity</th><th>passed</th><th>failed</th><th>not evaluable</th></tr></thead><tbody>",
-    );
-    for (severity, c) in &by_severity {
-        let _ = write!(page, "<tr><th>{}</th>", severity.0.as_str());
+    let tally = tally(report);
+    for (title, c) in &tally.sections {
+        let _ = write!(page, "<tr><th>{}</th>", esc(title));
         count_cells(c, page);
         page.push_str("</tr>");
     }
     page.push_str("</tbody></table>");
-    let mut failures: HashMap<&str, usize> = HashMap::new();
-    for r in report.results().filter(|r| r.status == Status::Failed) {
-        *failures.entry(&r.account).or_default() += 1;
+    page.push_str(
+        "<table class=\"counts\"><thead><tr><th>Severity</th><th>passed</th><th>failed</th><th>not evaluable</th></tr></thead><tbody>",
+    );
+    for (severity, c) in &tally.severities {
+        let _ = write!(page, "<tr><th>{}</th>", severity.as_str());
+        count_cells(c, page);
+        page.push_str("</tr>");
     }
-    let mut worst: Vec<(&str, usize)> = failures.into_iter().collect();
-    worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    if !worst.is_empty() {
+    page.push_str("</tbody></table>");
+    if !tally.worst.is_empty() {
         page.push_str(
             "<table class=\"counts\" id=\"worst\"><thead><tr><th>Most failures</th><th>failed</th></tr></thead><tbody>",
         );
-        for (account, n) in worst.iter().take(WORST_ACCOUNTS) {
+        for (account, n) in tally.worst.iter().take(WORST_ACCOUNTS) {
             let _ = write!(
                 page,
                 "<tr><th>{}</th><td class=\"n st-failed\">{n}</td></tr>",
@@ -321,10 +300,10 @@ fn matrix(
         );
     }
     page.push_str("</tr></thead>\n<tbody>\n");
-    let mut column_counts = vec![Counts::default(); controls.len()];
+    let mut column_counts = vec![Summary::default(); controls.len()];
     for account in &report.inventory.accounts {
         let mut row = String::new();
-        let mut counts = Counts::default();
+        let mut counts = Summary::default();
         for (ci, (si, c)) in controls.iter().enumerate() {
             let key = (std::ptr::from_ref(*c), account.as_str());
             match cell_group.get(&key) {
@@ -720,7 +699,7 @@ mod tests {
             esc("<img src=x onerror=\"a('1')\">&"),
             "&lt;img src=x onerror=&quot;a(&#39;1&#39;)&quot;&gt;&amp;"
         );
-        assert!(matches!(esc("plain"), Cow::Borrowed(_)));
+        assert!(matches!(esc("plain"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -3,11 +3,9 @@
 
 use std::io::{self, Write};
 
-use crate::run::{Report, Status};
+use trailgraph_query::graph_output::escape_xml as xml;
 
-fn xml(s: &str) -> String {
-    super::escape_markup(s).into_owned()
-}
+use crate::run::{Report, Status};
 
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let s = report.summary;

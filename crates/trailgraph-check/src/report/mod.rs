@@ -96,12 +96,6 @@ pub fn write_report(
     }
 }
 
-/// Escapes text for HTML and XML content and attribute values (see
-/// [`trailgraph_query::graph_output::escape_xml`]).
-pub(crate) fn escape_markup(s: &str) -> std::borrow::Cow<'_, str> {
-    trailgraph_query::graph_output::escape_xml(s)
-}
-
 fn time(t: jiff::Timestamp) -> String {
     crate::template::format_time(t)
 }

@@ -4,11 +4,10 @@ use std::io::{self, Write};
 
 use std::collections::{HashMap, HashSet};
 
-use super::findings::{Counts, Group, account_label, account_names, groups, headline};
+use super::findings::{Group, account_label, account_names, groups, headline, tally};
 use crate::baseline::Baseline;
-use crate::catalog::Severity;
 use crate::remedy::RemediationKind;
-use crate::run::{CheckResult, ControlReport, Report, Status};
+use crate::run::{CheckResult, ControlReport, Report, Status, Summary};
 
 const GREEN: &str = "\x1b[32m";
 const RED: &str = "\x1b[31m";
@@ -61,7 +60,7 @@ fn names_list(names: &[String]) -> String {
     text
 }
 
-fn counts_line(c: &Counts, color: bool) -> String {
+fn counts_line(c: &Summary, color: bool) -> String {
     format!(
         "{} passed, {} failed, {} not evaluable",
         paint(&c.passed.to_string(), GREEN, color),
@@ -126,18 +125,7 @@ pub(super) fn write(report: &Report, out: &mut impl Write, color: bool) -> io::R
     findings(report, &names, &groups, out, color)?;
     writeln!(out)?;
     let s = report.summary;
-    writeln!(
-        out,
-        "{}",
-        counts_line(
-            &Counts {
-                passed: s.passed,
-                failed: s.failed,
-                not_evaluable: s.not_evaluable,
-            },
-            color
-        )
-    )
+    writeln!(out, "{}", counts_line(&s, color))
 }
 
 /// Changes since the earlier report, before anything else.
@@ -204,37 +192,16 @@ fn summary(
 ) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{}", paint("Summary", BOLD, color))?;
-    for section in &report.sections {
-        let mut c = Counts::default();
-        for r in section.controls.iter().flat_map(|c| &c.results) {
-            c.add(r.status);
-        }
-        writeln!(out, "  {:<28} {}", section.title, counts_line(&c, color))?;
+    let tally = tally(report);
+    for (title, c) in &tally.sections {
+        writeln!(out, "  {:<28} {}", title, counts_line(c, color))?;
     }
-    let mut by_severity: std::collections::BTreeMap<std::cmp::Reverse<Severity>, Counts> =
-        std::collections::BTreeMap::new();
-    for r in report.results() {
-        by_severity
-            .entry(std::cmp::Reverse(r.severity))
-            .or_default()
-            .add(r.status);
+    for (severity, c) in &tally.severities {
+        writeln!(out, "  {:<28} {}", severity.as_str(), counts_line(c, color))?;
     }
-    for (severity, c) in &by_severity {
-        writeln!(
-            out,
-            "  {:<28} {}",
-            severity.0.as_str(),
-            counts_line(c, color)
-        )?;
-    }
-    let mut failures: HashMap<&str, usize> = HashMap::new();
-    for r in report.results().filter(|r| r.status == Status::Failed) {
-        *failures.entry(&r.account).or_default() += 1;
-    }
-    let mut worst: Vec<(&str, usize)> = failures.into_iter().collect();
-    worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    if !worst.is_empty() {
-        let listed: Vec<String> = worst
+    if !tally.worst.is_empty() {
+        let listed: Vec<String> = tally
+            .worst
             .iter()
             .take(TOP)
             .map(|(a, n)| format!("{} {n}", account_label(a, names)))
@@ -393,13 +360,12 @@ fn findings(
                     .unwrap_or_default()
             )
         } else {
-            let mut listed: Vec<String> = Vec::new();
-            for x in &g.results {
-                let label = account_label(&x.account, names);
-                if !listed.contains(&label) {
-                    listed.push(label);
-                }
-            }
+            // One result per account: a result's own resource is part of its break.
+            let listed: Vec<String> = g
+                .results
+                .iter()
+                .map(|x| account_label(&x.account, names))
+                .collect();
             format!("{} accounts: {}", listed.len(), names_list(&listed))
         };
         writeln!(
