@@ -604,6 +604,7 @@ fn load_vocabulary(file: &SourceFile, vocabulary: &mut Vocabulary) -> Result<(),
                     .into_iter()
                     .map(|(k, v)| (k, v.value))
                     .collect(),
+                finding_type: words.finding_type,
             },
         );
     }

@@ -177,6 +177,8 @@ pub(crate) struct KindDoc {
     pub label: Option<Spanned<String>>,
     #[serde(default)]
     pub values: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub finding_type: Option<String>,
 }
 
 /// The phrases for one condition.

@@ -45,7 +45,7 @@ pub use catalog::{
 pub use chain::{Chain, ChainStep, NodeRef, StepStatus};
 pub use error::{CheckError, CheckFileError, FileLocation};
 pub use remedy::{FixCommand, RemediationKind};
-pub use report::{Format, to_json, to_sarif, write_report};
+pub use report::{Format, to_asff, to_json, to_ocsf, to_sarif, write_report};
 pub use run::{
     BenchmarkInfo, CheckResult, ControlReport, InventoryInfo, Report, Resource, RunOptions,
     SectionReport, Status, Summary, Unreached, run,

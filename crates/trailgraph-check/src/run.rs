@@ -266,6 +266,13 @@ pub struct Report {
     pub shown: Option<String>,
     /// Changes since an earlier report (see [`crate::baseline::compare_baseline`]).
     pub baseline: Option<crate::baseline::Baseline>,
+    /// Kind → the resource type security findings (ASFF, OCSF) give its nodes, from the
+    /// vocabulary's `finding_type`; the account's kind included.
+    pub resource_types: std::collections::BTreeMap<String, String>,
+    /// The kind of the accounts results are about.
+    pub account_kind: String,
+    /// The region security findings (ASFF) are imported into: `us-east-1` unless set.
+    pub finding_region: String,
 }
 
 impl Report {
@@ -439,6 +446,14 @@ pub fn run(
         summary,
         shown: None,
         baseline: None,
+        resource_types: catalog
+            .vocabulary()
+            .kinds
+            .iter()
+            .filter_map(|(kind, words)| Some((kind.clone(), words.finding_type.clone()?)))
+            .collect(),
+        account_kind: AncestorKind::Account.kind().as_str().to_owned(),
+        finding_region: "us-east-1".to_owned(),
     })
 }
 

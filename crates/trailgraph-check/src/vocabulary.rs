@@ -19,6 +19,9 @@ pub struct KindWords {
     /// Fix-template values a node of the kind fills: value name → field template
     /// (`log_group_name: '{name}'`).
     pub values: BTreeMap<String, String>,
+    /// The resource type security findings (ASFF, OCSF) give a node of the kind
+    /// (`AwsCloudTrailTrail`); `None`: `Other`.
+    pub finding_type: Option<String>,
 }
 
 /// A hint for a missing link.

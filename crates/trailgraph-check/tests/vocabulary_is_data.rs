@@ -95,7 +95,9 @@ fn the_check_crate_names_no_kind_or_property_and_walks_no_graph() {
         let (outside, literals) = split(code);
         for literal in &literals {
             for word in literal.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-                if kinds.contains(&word) || properties.contains(&word) {
+                // OCSF's own `cloud` object and profile share the name of the root kind.
+                let ocsf_word = path.ends_with("ocsf.rs") && word == "cloud";
+                if (kinds.contains(&word) || properties.contains(&word)) && !ocsf_word {
                     found.push(format!("{path}: \"{literal}\" names `{word}`"));
                 }
             }

@@ -28,7 +28,7 @@ pub enum Command {
     ///
     /// Exit code 0 when everything passed, 1 when something failed, 3 when nothing failed but
     /// something could not be evaluated, 2 for usage or input errors.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Search the inventory: run one command line with -c, or one per stdin line.
     ///
     /// Command lines are Fix Inventory shell lines: `search <query> | count`, `| list a, b`,
@@ -126,13 +126,14 @@ pub struct CheckArgs {
     pub accounts: Vec<String>,
     /// Report format; several, comma-separated (`json,html,junit`), with --output-dir: one
     /// evaluation, a file per format.
-    #[arg(long, default_value = "text", value_delimiter = ',', value_parser = ["text", "json", "markdown", "csv", "junit", "html", "sarif"])]
+    #[arg(long, default_value = "text", value_delimiter = ',', value_parser = ["text", "json", "markdown", "csv", "junit", "html", "sarif", "ocsf", "asff"])]
     pub format: Vec<String>,
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long, short, value_name = "FILE", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
     /// Write one file per format into this directory (`report.json`, `report.html`,
-    /// `report.junit.xml`, `report.md`, `report.csv`, `report.txt`, `report.sarif`), atomically.
+    /// `report.junit.xml`, `report.md`, `report.csv`, `report.txt`, `report.sarif`,
+    /// `report.ocsf.json`, `report.asff.json`), atomically.
     #[arg(long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Require each filter pattern to equal the benchmark's text after whitespace normalisation,
@@ -163,6 +164,14 @@ pub struct CheckArgs {
     /// `baseline` in JSON). The exit code does not change.
     #[arg(long, value_name = "PREVIOUS.json")]
     pub baseline: Option<PathBuf>,
+    /// The region the ASFF findings are for (their `ProductArn`): the region you import them
+    /// into with `aws securityhub batch-import-findings`, e.g. your aggregation region.
+    #[arg(
+        long = "security-hub-region",
+        value_name = "REGION",
+        default_value = "us-east-1"
+    )]
+    pub security_hub_region: String,
     /// Print only the summary line (the report still goes to --output when given); the exit
     /// code says the rest.
     #[arg(long, short)]

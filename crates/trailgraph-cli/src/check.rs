@@ -65,6 +65,18 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::usage(e.to_string()),
     };
+    let region = &args.security_hub_region;
+    if region.is_empty()
+        || region.len() > 16
+        || !region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Outcome::usage(format!(
+            "--security-hub-region {region:?}: not a region name (such as eu-west-1)"
+        ));
+    }
+    report.finding_region.clone_from(region);
     if let Some(path) = &args.baseline {
         let earlier = match read_baseline(path) {
             Ok(v) => v,
@@ -141,6 +153,8 @@ fn extension(format: Format) -> &'static str {
         Format::Junit => "junit.xml",
         Format::Html => "html",
         Format::Sarif => "sarif",
+        Format::Ocsf => "ocsf.json",
+        Format::Asff => "asff.json",
         _ => "out",
     }
 }

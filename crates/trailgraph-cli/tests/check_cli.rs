@@ -215,9 +215,11 @@ fn several_formats_from_one_evaluation_into_a_directory() {
         "check",
         "--demo",
         "--format",
-        "json,html,junit,sarif",
+        "json,html,junit,sarif,ocsf,asff",
         "--output-dir",
         "out",
+        "--security-hub-region",
+        "eu-west-1",
     ])
     .expect_code(1);
     for name in [
@@ -225,6 +227,8 @@ fn several_formats_from_one_evaluation_into_a_directory() {
         "report.html",
         "report.junit.xml",
         "report.sarif",
+        "report.ocsf.json",
+        "report.asff.json",
     ] {
         let text = std::fs::read_to_string(dir.path("out").join(name)).unwrap();
         assert!(text.len() > 1000, "{name}: {} bytes", text.len());
@@ -234,9 +238,32 @@ fn several_formats_from_one_evaluation_into_a_directory() {
     )
     .unwrap();
     assert_eq!(json["summary"]["failed"], 17);
+    let asff: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path("out").join("report.asff.json")).unwrap(),
+    )
+    .unwrap();
+    let findings = asff.as_array().unwrap();
+    assert_eq!(findings.len(), json["results"].as_array().unwrap().len());
+    assert!(findings.iter().all(|f| {
+        f["Region"] == "eu-west-1"
+            && f["ProductArn"]
+                .as_str()
+                .unwrap()
+                .contains(":securityhub:eu-west-1:")
+    }));
     dir.run(&["check", "--demo", "--format", "json,html"])
         .expect_code(2)
         .stderr_has("--output-dir");
+    dir.run(&[
+        "check",
+        "--demo",
+        "--format",
+        "asff",
+        "--security-hub-region",
+        "EU West",
+    ])
+    .expect_code(2)
+    .stderr_has("not a region name");
 }
 
 #[test]

@@ -106,6 +106,9 @@ pub fn escape_xml(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The most edges Mermaid draws unless its host raises `maxEdges` (GitHub and GitLab do not).
+pub const MERMAID_MAX_EDGES: usize = 500;
+
 /// The picture of the nodes among `items`, as one text item.
 pub(crate) fn render(inventory: &Inventory, items: &[Item], format: GraphFormat) -> String {
     let (nodes, edges) = subgraph(inventory, items);
@@ -153,6 +156,14 @@ pub(crate) fn render(inventory: &Inventory, items: &[Item], format: GraphFormat)
         }
         GraphFormat::Mermaid => {
             out.push_str("flowchart LR\n");
+            if edges.len() > MERMAID_MAX_EDGES {
+                let _ = writeln!(
+                    out,
+                    "  %% {} edges: more than Mermaid draws by default (maxEdges {MERMAID_MAX_EDGES}, \
+                     so GitHub and GitLab show an error); narrow the search, or use --dot or --graphml",
+                    edges.len()
+                );
+            }
             for (i, id) in nodes.iter().enumerate() {
                 let (_, kind, name) = label(*id);
                 let _ = writeln!(

@@ -34,7 +34,8 @@ fn baseline(b: &crate::baseline::Baseline) -> Json {
     })
 }
 
-fn step(s: &ChainStep) -> Json {
+/// A step of a chain as the contract writes it (also under `unmapped` in OCSF).
+pub(super) fn step(s: &ChainStep) -> Json {
     json!({
         "node": s.node.as_ref().map(|n| json!({
             "id": n.id, "kind": n.kind, "name": n.name, "account": n.account, "region": n.region,

@@ -10,7 +10,6 @@ use std::io::{self, Write};
 use serde_json::{Value as Json, json};
 
 use crate::catalog::Severity;
-use crate::chain::StepStatus;
 use crate::run::{CheckResult, ControlReport, Report, Status};
 
 /// The schema every SARIF 2.1.0 log names.
@@ -37,19 +36,6 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// A stable fingerprint: FNV-1a over the parts, as hex (the same inputs give the same text in
-/// every run and on every machine).
-fn fingerprint(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0xff)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
-}
-
 /// Where a result is: the account, and the node of the first step that is not ok (or the
 /// result's own resource).
 fn locations(r: &CheckResult) -> Json {
@@ -58,17 +44,7 @@ fn locations(r: &CheckResult) -> Json {
         "fullyQualifiedName": format!("aws/account/{}", r.account),
         "kind": "namespace",
     })];
-    let at = r
-        .chains
-        .first()
-        .and_then(|c| c.steps.iter().find(|s| s.status != StepStatus::Ok))
-        .and_then(|s| s.node.as_ref())
-        .map(|n| (n.id.as_str(), n.name.as_str(), n.kind.as_str()))
-        .or_else(|| {
-            r.resource
-                .as_ref()
-                .map(|x| (x.id.as_str(), x.name.as_str(), x.kind.as_str()))
-        });
+    let at = super::located(r).map(|x| (x.id, x.name, x.kind));
     if let Some((id, name, kind)) = at {
         logical.push(json!({
             "name": name,
@@ -82,11 +58,7 @@ fn locations(r: &CheckResult) -> Json {
 
 fn result(r: &CheckResult, rule_index: usize, severity: Severity) -> Json {
     let failed = r.status == Status::Failed;
-    let message = if r.explanation.is_empty() {
-        r.reason.clone()
-    } else {
-        r.explanation.join("; ")
-    };
+    let message = super::message(r);
     let resource = r.resource.as_ref().map_or("", |x| x.id.as_str());
     let mut out = json!({
         "ruleId": r.check,
@@ -96,7 +68,7 @@ fn result(r: &CheckResult, rule_index: usize, severity: Severity) -> Json {
         "message": {"text": format!("{} {}: {message}", r.control, r.title)},
         "locations": locations(r),
         "partialFingerprints": {
-            "trailgraph/v1": fingerprint(&[&r.check, &r.account, resource]),
+            "trailgraph/v1": super::fingerprint(&[&r.check, &r.account, resource]),
         },
         "properties": {
             "control": r.control,
@@ -214,16 +186,4 @@ pub fn to_sarif(report: &Report) -> Json {
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &to_sarif(report)).map_err(io::Error::other)?;
     writeln!(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprints_are_stable_and_separate_parts() {
-        assert_eq!(fingerprint(&["a", "b"]), fingerprint(&["a", "b"]));
-        assert_ne!(fingerprint(&["ab", ""]), fingerprint(&["a", "b"]));
-        assert_eq!(fingerprint(&[]).len(), 16);
-    }
 }
