@@ -18,8 +18,9 @@ What it does on top of forwarding every request to moto unchanged:
   operation and body, a hash of (seed, that key, n) decides whether to answer with a throttling
   error, an HTTP 500, a dropped connection or a delay. Retries of a request therefore see fresh
   draws, and the outcome does not depend on the order in which concurrent requests arrive.
-* Fixed rules (``rules``): answer matching requests with a given error, always or the first
-  ``times`` times (to exhaust retries or to simulate AccessDenied).
+* Fixed rules (``rules``): answer matching requests (by service, operation, region and, with
+  ``body_contains``, a text in the URL-decoded request body, e.g. one role ARN) with a given
+  error, always or the first ``times`` times (to exhaust retries or to simulate AccessDenied).
 * A fixed added latency (``latency_ms``) to model real API latency in benchmarks.
 * Records every (service, operation) it sees, for the IAM policy test.
 
@@ -335,11 +336,12 @@ def draw(seed, key, n, salt):
     return int.from_bytes(digest[:8], "big") / float(1 << 64)
 
 
-def matches(rule, service, operation, region):
+def matches(rule, service, operation, region, body_text=""):
     return (
         rule.get("service") in (None, service)
         and rule.get("operation") in (None, operation)
         and rule.get("region") in (None, region)
+        and (rule.get("body_contains") is None or rule["body_contains"] in body_text)
     )
 
 
@@ -531,8 +533,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(latency / 1000.0)
 
         # Fixed rules first, then random faults.
+        body_text = urllib.parse.unquote_plus(body.decode("utf-8", "replace"))
         for index, rule in enumerate(config.get("rules") or []):
-            if matches(rule, service, operation, region):
+            if matches(rule, service, operation, region, body_text):
                 n = STATE.next_occurrence("rule%d" % index)
                 times = rule.get("times")
                 if times is None or n < times:

@@ -603,6 +603,14 @@ fn unreached_sources(inventory: &Inventory, wanted: &[String]) -> Vec<Unreached>
 }
 
 fn unreached_reason(source: &str, errors: &[&trailgraph_model::CollectionError]) -> String {
+    format!(
+        "{source} could not be read, so none of its data is in the inventory: {}.",
+        error_list(errors)
+    )
+}
+
+/// `code calling service:Operation in region: message; ...`, at most three, then a count.
+fn error_list(errors: &[&trailgraph_model::CollectionError]) -> String {
     const SHOWN: usize = 3;
     let mut parts: Vec<String> = errors
         .iter()
@@ -624,10 +632,7 @@ fn unreached_reason(source: &str, errors: &[&trailgraph_model::CollectionError])
     if errors.len() > SHOWN {
         parts.push(format!("and {} more errors", errors.len() - SHOWN));
     }
-    format!(
-        "{source} could not be read, so none of its data is in the inventory: {}.",
-        parts.join("; ")
-    )
+    parts.join("; ")
 }
 
 fn unreached_result(check: &Check, control: &Control, unreached: &Unreached) -> CheckResult {
@@ -984,7 +989,20 @@ impl ControlRun<'_, '_> {
             .collect();
         let reason = match (status, ne_reason) {
             (Status::NotEvaluable, Some(r)) => {
-                let r = self.fill_text(r);
+                let mut r = self.fill_text(r);
+                // What stopped the whole account (a role that could not be assumed, an
+                // identity that did not work) is said with the reason.
+                let account_wide: Vec<&trailgraph_model::CollectionError> = inventory
+                    .meta
+                    .errors
+                    .iter()
+                    .filter(|e| e.account == subject.account.id && e.region.is_none())
+                    .collect();
+                if !account_wide.is_empty() {
+                    r.push_str(" What failed: ");
+                    r.push_str(&error_list(&account_wide));
+                    r.push('.');
+                }
                 if explanation.is_empty() {
                     r
                 } else {

@@ -91,6 +91,7 @@ fn evidence(region: RegionEvidence) -> Evidence {
                 json!({"Account": ACCT, "Arn": format!("arn:aws:iam::{ACCT}:user/auditor")}),
             ),
             regions: vec![region],
+            ..AccountEvidence::default()
         }],
     }
 }

@@ -170,6 +170,7 @@ fn account(id: &str, regions: Vec<RegionEvidence>) -> AccountEvidence {
         name: None,
         caller_identity: None,
         regions,
+        ..AccountEvidence::default()
     }
 }
 

@@ -212,8 +212,45 @@ pub struct CollectArgs {
     /// Regions: `all` (every region enabled for the account, the default) or `r1,r2,...`.
     #[arg(long, default_value = "all", value_name = "REGIONS")]
     pub regions: String,
-    /// How many (account, region) pairs are collected at the same time.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=256))]
+    /// Collect every account of the AWS Organization these credentials manage (the management
+    /// account or a delegated administrator): accounts are found with Organizations, each member
+    /// is reached by assuming --role-name in it, the caller's own account with its own
+    /// credentials. Accounts that are not ACTIVE are skipped and noted.
+    #[arg(long, conflicts_with = "role_arns")]
+    pub organization: bool,
+    /// The role assumed in each member account (organisation mode).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "organization"
+    )]
+    pub role_name: String,
+    /// The external id the member role's trust policy asks for (organisation mode). Never
+    /// written to the snapshot or to any message.
+    #[arg(long, value_name = "ID", requires = "organization")]
+    pub external_id: Option<String>,
+    /// Only this account of the organisation (id or name); repeat for several.
+    #[arg(
+        long = "include-account",
+        value_name = "ACCOUNT",
+        requires = "organization"
+    )]
+    pub include_accounts: Vec<String>,
+    /// Not this account of the organisation (id or name); repeat for several.
+    #[arg(
+        long = "exclude-account",
+        value_name = "ACCOUNT",
+        requires = "organization"
+    )]
+    pub exclude_accounts: Vec<String>,
+    /// Not the accounts in this organisational unit or below it (id `ou-...`, name, or path such
+    /// as `Workloads/Sandbox`); repeat for several.
+    #[arg(long = "exclude-ou", value_name = "OU", requires = "organization")]
+    pub exclude_ous: Vec<String>,
+    /// How many (account, region) pairs are collected at the same time, over all accounts (AWS
+    /// rate limits are per account and region; within one pair at most 8 calls run at once).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
     /// Attempts per API call, including the first (throttling and transient errors are retried
     /// with backoff).

@@ -24,6 +24,15 @@ pub fn collect(args: &CollectArgs) -> Outcome {
     options.role_arns = args.role_arns.clone();
     options.regions = regions;
     options.concurrency = usize::from(args.concurrency);
+    if args.organization {
+        let mut org = trailgraph_collect::OrganizationOptions::default();
+        org.role_name.clone_from(&args.role_name);
+        org.external_id.clone_from(&args.external_id);
+        org.include_accounts.clone_from(&args.include_accounts);
+        org.exclude_accounts.clone_from(&args.exclude_accounts);
+        org.exclude_units.clone_from(&args.exclude_ous);
+        options.organization = Some(org);
+    }
     options.max_attempts = args.max_attempts;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

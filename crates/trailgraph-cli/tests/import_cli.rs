@@ -158,6 +158,7 @@ fn compliant(catalog: &Catalog) -> Evidence {
                 json!({"Account": ACCT, "Arn": format!("arn:aws:iam::{ACCT}:user/a")}),
             ),
             regions: vec![r],
+            ..AccountEvidence::default()
         }],
     }
 }

@@ -56,6 +56,7 @@ async fn timed(emulator: &Emulator, regions: Vec<String>) -> Duration {
     let sources = vec![trailgraph_collect::Source {
         label: "bench".into(),
         config: emulator.config_a().await,
+        member: None,
     }];
     let start = Instant::now();
     let evidence = collect_from(sources, &options, &NoProgress).await.unwrap();

@@ -223,7 +223,7 @@ pub fn import_aws_cli(dir: &Path) -> Result<Evidence, ImportError> {
             } else if name == ACCOUNT_ALIASES_FILE {
                 match read_document(&entry) {
                     Ok(aliases) => {
-                        account.name = aliases
+                        account.alias = aliases
                             .get("AccountAliases")
                             .and_then(serde_json::Value::as_array)
                             .and_then(|a| a.first())
@@ -487,8 +487,9 @@ pub fn export_aws_cli(evidence: &Evidence, dir: &Path) -> Result<(), ImportError
         if let Some(caller) = &account.caller_identity {
             write_json(&account_dir.join(CALLER_IDENTITY_FILE), caller)?;
         }
-        if let Some(name) = &account.name {
-            let aliases = serde_json::json!({ "AccountAliases": [name] });
+        // The layout names an account by its alias only; a name from elsewhere stands in.
+        if let Some(alias) = account.alias.as_ref().or(account.name.as_ref()) {
+            let aliases = serde_json::json!({ "AccountAliases": [alias] });
             write_json(&account_dir.join(ACCOUNT_ALIASES_FILE), &aliases)?;
         }
         for region in &account.regions {
@@ -687,6 +688,7 @@ mod tests {
                 name: None,
                 caller_identity: Some(serde_json::json!({"Account": "111122223333"})),
                 regions: vec![region],
+                ..AccountEvidence::default()
             }],
         };
         let dir = tempfile::tempdir().unwrap();

@@ -19,10 +19,10 @@ use trailgraph_model::{CollectionError, SnapshotMeta};
 use crate::convert;
 use crate::error::CollectError;
 use crate::options::{CollectOptions, NOT_ENABLED_CODES, OPT_IN_REGIONS};
-use crate::progress::Progress;
+use crate::progress::{AccountDone, Progress};
 
 /// The services the collector reads, as recorded in `meta.services`.
-pub const SERVICES: &[&str] = &["cloudtrail", "cloudwatch", "logs", "sns", "sts"];
+pub const SERVICES: &[&str] = &["cloudtrail", "cloudwatch", "iam", "logs", "sns", "sts"];
 
 /// One identity to collect: an account reached through a profile, the default chain or an
 /// assumed role.
@@ -33,6 +33,8 @@ pub struct Source {
     pub label: String,
     /// The SDK configuration (credentials provider, endpoint, retry settings).
     pub config: SdkConfig,
+    /// The organisation's account this source reaches, in organisation mode.
+    pub member: Option<crate::organization::Member>,
 }
 
 /// Loads the SDK configuration for every source the options name: each profile (or the
@@ -44,12 +46,14 @@ pub async fn load_sources(options: &CollectOptions) -> Result<Vec<Source>, Colle
         bases.push(Source {
             label: "default".to_owned(),
             config: base_loader(options, None).load().await,
+            member: None,
         });
     } else {
         for profile in &options.profiles {
             bases.push(Source {
                 label: format!("profile:{profile}"),
                 config: base_loader(options, Some(profile)).load().await,
+                member: None,
             });
         }
     }
@@ -60,6 +64,66 @@ pub async fn load_sources(options: &CollectOptions) -> Result<Vec<Source>, Colle
         return Ok(Vec::new());
     };
     Ok(assume_roles(&first.config, &options.role_arns).await)
+}
+
+/// Organisation mode: the accounts of the organisation `base` (the management account or a
+/// delegated administrator) manages, each reached through the role `org` names; the caller's
+/// own account with `base`'s own credentials.
+async fn organization_sources(
+    base: Source,
+    org: &crate::organization::OrganizationOptions,
+    sink: &Sink,
+) -> Result<Vec<Source>, CollectError> {
+    let config = with_default_region(&base.config);
+    let (caller_account, caller_arn) = match identify(&base).await {
+        Ok((account, caller)) => (
+            account,
+            caller
+                .get("Arn")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        Err((code, message)) => {
+            return Err(CollectError::Organization(format!(
+                "the credentials of {} do not work: {code}: {message}",
+                base.label
+            )));
+        }
+    };
+    let discovery = crate::organization::discover(&config, org, sink).await?;
+    let mut sources = Vec::new();
+    for member in discovery.members {
+        if member.id == caller_account {
+            sources.push(Source {
+                label: base.label.clone(),
+                config: base.config.clone(),
+                member: Some(member),
+            });
+            continue;
+        }
+        let arn = crate::organization::role_arn(&caller_arn, &member.id, &org.role_name);
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(arn.clone())
+            .session_name("trailgraph-collect")
+            .configure(&config);
+        if let Some(id) = &org.external_id {
+            builder = builder.external_id(id.clone());
+        }
+        let provider = builder.build().await;
+        sources.push(Source {
+            label: format!("role:{arn}"),
+            config: base
+                .config
+                .to_builder()
+                .credentials_provider(aws_credential_provider(provider))
+                .build(),
+            member: Some(member),
+        });
+    }
+    if sources.is_empty() {
+        sink.note("the organisation has no account to collect".to_owned());
+    }
+    Ok(sources)
 }
 
 /// One source per role, each assuming `role_arn` with the credentials of `base`.
@@ -78,6 +142,7 @@ pub async fn assume_roles(base: &SdkConfig, role_arns: &[String]) -> Vec<Source>
         out.push(Source {
             label: format!("role:{arn}"),
             config,
+            member: None,
         });
     }
     out
@@ -101,6 +166,16 @@ fn base_loader(options: &CollectOptions, profile: Option<&str>) -> aws_config::C
 }
 
 fn validate(options: &CollectOptions) -> Result<(), CollectError> {
+    if options.region_calls == 0 {
+        return Err(CollectError::InvalidOption(
+            "calls per account and region must be at least 1".into(),
+        ));
+    }
+    if options.organization.is_some() && !options.role_arns.is_empty() {
+        return Err(CollectError::InvalidOption(
+            "organisation mode finds its accounts itself: it takes no role ARNs".into(),
+        ));
+    }
     if options.concurrency == 0 {
         return Err(CollectError::InvalidOption(
             "concurrency must be at least 1".into(),
@@ -133,8 +208,55 @@ pub async fn collect(
     options: &CollectOptions,
     progress: &dyn Progress,
 ) -> Result<Evidence, CollectError> {
-    let sources = load_sources(options).await?;
-    collect_from(sources, options, progress).await
+    validate(options)?;
+    if options.organization.is_none() {
+        let sources = load_sources(options).await?;
+        return collect_from(sources, options, progress).await;
+    }
+    let bases = load_sources(&CollectOptions {
+        role_arns: Vec::new(),
+        organization: None,
+        ..options.clone()
+    })
+    .await?;
+    match bases.into_iter().next() {
+        Some(base) => collect_organization(base, options, progress).await,
+        None => collect_from(Vec::new(), options, progress).await,
+    }
+}
+
+/// Organisation mode with the given credentials (the first profile or the default chain when
+/// called through [`collect`]; tests pass a configuration built by hand): every account of the
+/// organisation `base` manages that `options.organization` selects.
+pub async fn collect_organization(
+    base: Source,
+    options: &CollectOptions,
+    progress: &dyn Progress,
+) -> Result<Evidence, CollectError> {
+    validate(options)?;
+    let sink = Sink::default();
+    let org = options.organization.clone().unwrap_or_default();
+    let base = with_settings(base, options);
+    let config = with_default_region(&base.config);
+    let sources = organization_sources(base, &org, &sink).await?;
+    let ids: Vec<String> = sources
+        .iter()
+        .filter_map(|s| s.member.as_ref().map(|m| m.id.clone()))
+        .collect();
+    let (mut tags, evidence) = tokio::join!(
+        crate::organization::tags(&config, &ids, &sink),
+        collect_accounts(sources, options, progress, &sink)
+    );
+    let mut evidence = evidence?;
+    for account in &mut evidence.accounts {
+        if let (Some(details), Some(found)) = (
+            account.organization.as_mut(),
+            tags.remove(&account.account_id),
+        ) {
+            details.tags = found;
+        }
+    }
+    Ok(finish_meta(evidence, sink, options))
 }
 
 /// Collects evidence for the given sources (tests pass configurations built by hand).
@@ -145,42 +267,115 @@ pub async fn collect_from(
     options: &CollectOptions,
     progress: &dyn Progress,
 ) -> Result<Evidence, CollectError> {
-    validate(options)?;
-    let retry = RetryConfig::standard()
+    collect_into(sources, options, progress, Sink::default()).await
+}
+
+/// A source with the options' retries (adaptive: throttling slows every call of the client
+/// down instead of failing it), timeouts and endpoint.
+fn with_settings(source: Source, options: &CollectOptions) -> Source {
+    let retry = RetryConfig::adaptive()
         .with_max_attempts(options.max_attempts)
         .with_initial_backoff(options.initial_backoff)
         .with_max_backoff(options.max_backoff);
     let timeouts = TimeoutConfig::builder()
         .operation_attempt_timeout(options.attempt_timeout)
         .build();
+    let mut builder = source.config.to_builder();
+    builder.set_retry_config(Some(retry));
+    builder.set_timeout_config(Some(timeouts));
+    if let Some(url) = &options.endpoint_url {
+        builder.set_endpoint_url(Some(url.clone()));
+    }
+    Source {
+        label: source.label,
+        config: builder.build(),
+        member: source.member,
+    }
+}
+
+async fn collect_into(
+    sources: Vec<Source>,
+    options: &CollectOptions,
+    progress: &dyn Progress,
+    sink: Sink,
+) -> Result<Evidence, CollectError> {
+    let evidence = collect_accounts(sources, options, progress, &sink).await?;
+    Ok(finish_meta(evidence, sink, options))
+}
+
+/// Collects every source's account; errors and notes go to `sink` (see [`finish_meta`]).
+async fn collect_accounts(
+    sources: Vec<Source>,
+    options: &CollectOptions,
+    progress: &dyn Progress,
+    sink: &Sink,
+) -> Result<Evidence, CollectError> {
+    validate(options)?;
     let sources: Vec<Source> = sources
         .into_iter()
-        .map(|s| {
-            let mut builder = s.config.to_builder();
-            builder.set_retry_config(Some(retry.clone()));
-            builder.set_timeout_config(Some(timeouts.clone()));
-            if let Some(url) = &options.endpoint_url {
-                builder.set_endpoint_url(Some(url.clone()));
-            }
-            Source {
-                label: s.label,
-                config: builder.build(),
-            }
-        })
+        .map(|s| with_settings(s, options))
         .collect();
 
-    let sink = Sink::default();
     let semaphore = Semaphore::new(options.concurrency);
     let regions = options.regions.regions();
 
-    // Identify every source first; two sources for the same account are collected once.
-    let identities = join_all(sources.iter().map(|s| identify(s, &sink))).await;
+    // Identify every source first; two sources for the same account are collected once. An
+    // organisation's account that cannot be reached is kept, without regions, so that its
+    // checks say "not evaluable" under its own name.
+    let gate = &semaphore;
+    let identities = join_all(sources.iter().map(|s| async move {
+        let _permit = gate.acquire().await.ok();
+        identify(s).await
+    }))
+    .await;
     let mut seen = BTreeSet::new();
     let mut accounts = Vec::new();
+    let mut unreachable: Vec<AccountEvidence> = Vec::new();
     for (source, identity) in sources.iter().zip(identities) {
-        let Some((account_id, caller)) = identity else {
-            continue;
+        let (account_id, caller) = match identity {
+            Ok(found) => found,
+            Err((code, message)) => {
+                match &source.member {
+                    Some(member) => {
+                        let role = source.label.strip_prefix("role:").unwrap_or(&source.label);
+                        sink.error(CollectionError {
+                            account: member.id.clone(),
+                            region: None,
+                            service: "sts".into(),
+                            operation: "AssumeRole".into(),
+                            resource: Some(role.to_owned()),
+                            code,
+                            message: crate::organization::assume_failure(role, member, &message),
+                        });
+                        unreachable.push(AccountEvidence {
+                            account_id: member.id.clone(),
+                            name: Some(member.name.clone()),
+                            collected_with: Some(source.label.clone()),
+                            organization: Some(member.details.clone()),
+                            ..AccountEvidence::default()
+                        });
+                    }
+                    None => sink.error(CollectionError {
+                        account: source.label.clone(),
+                        region: None,
+                        service: "sts".into(),
+                        operation: "GetCallerIdentity".into(),
+                        resource: None,
+                        code,
+                        message,
+                    }),
+                }
+                continue;
+            }
         };
+        if let Some(member) = &source.member
+            && member.id != account_id
+        {
+            sink.note(format!(
+                "{} reaches account {account_id}, not {} ({}); collected as {account_id}",
+                source.label, member.name, member.id
+            ));
+        }
         if !seen.insert(account_id.clone()) {
             sink.note(format!(
                 "{} reaches account {account_id} again; collected once",
@@ -190,36 +385,74 @@ pub async fn collect_from(
         }
         accounts.push((source, account_id, caller));
     }
+    progress.add_accounts(accounts.len() + unreachable.len());
+    for account in &unreachable {
+        progress.account_done(&AccountDone {
+            account: &account.account_id,
+            name: account.name.as_deref(),
+            regions: 0,
+            errors: 1,
+            elapsed: std::time::Duration::ZERO,
+        });
+    }
     progress.add_units(accounts.len() * regions.len());
 
+    let region_calls = options.region_calls;
     let account_futures = accounts.iter().map(|(source, account_id, caller)| {
         let regions = &regions;
-        let sink = &sink;
         let semaphore = &semaphore;
         async move {
+            let started = std::time::Instant::now();
+            let alias = async {
+                let _permit = semaphore.acquire().await.ok();
+                account_alias(&source.config, account_id, sink).await
+            };
             let units = regions.iter().map(|region| async move {
                 // The semaphore is never closed, so acquire cannot fail; be safe anyway.
                 let _permit = semaphore.acquire().await.ok();
-                let outcome = collect_region(&source.config, account_id, region, sink).await;
+                let outcome =
+                    collect_region(&source.config, account_id, region, sink, region_calls).await;
                 let errors = sink.error_count(account_id, region);
                 progress.unit_done(account_id, region, errors);
                 outcome
             });
-            let mut regions: Vec<RegionEvidence> =
-                join_all(units).await.into_iter().flatten().collect();
+            let (alias, regions) = tokio::join!(alias, join_all(units));
+            let mut regions: Vec<RegionEvidence> = regions.into_iter().flatten().collect();
             regions.sort_by(|a, b| a.region.cmp(&b.region));
-            AccountEvidence {
+            let member = source.member.as_ref().filter(|m| m.id == *account_id);
+            let evidence = AccountEvidence {
                 account_id: account_id.clone(),
-                name: None,
+                name: member.map(|m| m.name.clone()),
                 caller_identity: Some(caller.clone()),
+                alias,
+                collected_with: Some(source.label.clone()),
+                organization: member.map(|m| m.details.clone()),
                 regions,
-            }
+            };
+            progress.account_done(&AccountDone {
+                account: account_id,
+                name: evidence.name.as_deref().or(evidence.alias.as_deref()),
+                regions: evidence.regions.len(),
+                errors: sink.account_error_count(account_id),
+                elapsed: started.elapsed(),
+            });
+            evidence
         }
     });
     let mut account_evidence = join_all(account_futures).await;
+    account_evidence.extend(unreachable);
     account_evidence.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     progress.finish();
+    Ok(Evidence {
+        meta: SnapshotMeta::now("aws"),
+        accounts: account_evidence,
+    })
+}
 
+/// The snapshot metadata of a collection: accounts, regions covered, services, and the errors
+/// and notes of `sink`, sorted.
+fn finish_meta(mut evidence: Evidence, sink: Sink, options: &CollectOptions) -> Evidence {
+    let account_evidence = &evidence.accounts;
     let (mut errors, notes) = sink.into_parts();
     errors.sort_by(|a, b| error_key(a).cmp(&error_key(b)));
     let mut meta = SnapshotMeta::now("aws");
@@ -235,12 +468,14 @@ pub async fn collect_from(
     covered.dedup();
     meta.regions = covered;
     meta.services = SERVICES.iter().map(|s| (*s).to_owned()).collect();
+    if options.organization.is_some() {
+        meta.services.push("organizations".to_owned());
+        meta.services.sort();
+    }
     meta.errors = errors;
     meta.notes = notes;
-    Ok(Evidence {
-        meta,
-        accounts: account_evidence,
-    })
+    evidence.meta = meta;
+    evidence
 }
 
 type ErrorKey<'a> = (
@@ -265,17 +500,17 @@ fn error_key(e: &CollectionError) -> ErrorKey<'_> {
 
 /// Errors and notes from concurrent tasks.
 #[derive(Default)]
-struct Sink {
+pub(crate) struct Sink {
     inner: Mutex<(Vec<CollectionError>, Vec<String>)>,
 }
 
 impl Sink {
-    fn error(&self, error: CollectionError) {
+    pub(crate) fn error(&self, error: CollectionError) {
         if let Ok(mut inner) = self.inner.lock() {
             inner.0.push(error);
         }
     }
-    fn note(&self, note: String) {
+    pub(crate) fn note(&self, note: String) {
         if let Ok(mut inner) = self.inner.lock() {
             inner.1.push(note);
         }
@@ -292,6 +527,12 @@ impl Sink {
             })
             .unwrap_or(0)
     }
+    fn account_error_count(&self, account: &str) -> usize {
+        self.inner
+            .lock()
+            .map(|inner| inner.0.iter().filter(|e| e.account == account).count())
+            .unwrap_or(0)
+    }
     fn into_parts(self) -> (Vec<CollectionError>, Vec<String>) {
         let (errors, mut notes) = self.inner.into_inner().unwrap_or_default();
         notes.sort();
@@ -301,7 +542,7 @@ impl Sink {
 
 /// Code and message of an SDK error. The code is the service's error code when there is one,
 /// otherwise the kind of failure (`Timeout`, `DispatchFailure`, `ResponseError`).
-fn sdk_error_parts<E, R>(err: &aws_sdk_sts::error::SdkError<E, R>) -> (String, String)
+pub(crate) fn sdk_error_parts<E, R>(err: &aws_sdk_sts::error::SdkError<E, R>) -> (String, String)
 where
     E: std::error::Error + ProvideErrorMetadata + 'static,
     R: std::fmt::Debug,
@@ -404,6 +645,8 @@ struct Ctx<'a> {
     account: &'a str,
     region: &'a str,
     sink: &'a Sink,
+    /// Bounds the calls made at once in this account and region (per trail, per topic).
+    calls: Semaphore,
 }
 
 impl Ctx<'_> {
@@ -430,37 +673,56 @@ impl Ctx<'_> {
     }
 }
 
-async fn identify(source: &Source, sink: &Sink) -> Option<(String, Value)> {
+/// The account and `get-caller-identity` output of a source, or the error's code and message.
+async fn identify(source: &Source) -> Result<(String, Value), (String, String)> {
     let config = with_default_region(&source.config);
     let client = aws_sdk_sts::Client::new(&config);
     match client.get_caller_identity().send().await {
         Ok(out) => {
             let Some(account) = out.account.clone() else {
-                sink.error(CollectionError {
-                    account: source.label.clone(),
-                    region: None,
-                    service: "sts".into(),
-                    operation: "GetCallerIdentity".into(),
-                    resource: None,
-                    code: "NoAccount".into(),
-                    message: "GetCallerIdentity returned no account id".into(),
-                });
-                return None;
+                return Err((
+                    "NoAccount".into(),
+                    "GetCallerIdentity returned no account id".into(),
+                ));
             };
             let caller = convert::Obj::new()
                 .s("UserId", out.user_id.as_deref())
                 .s("Account", out.account.as_deref())
                 .s("Arn", out.arn.as_deref())
                 .build();
-            Some((account, caller))
+            Ok((account, caller))
         }
         Err(err) => {
             let (code, message) = sdk_error_parts(&err);
+            // A role that cannot be assumed shows up as a credentials failure of this call;
+            // its own error code is in the message.
+            let code = [
+                "AccessDenied",
+                "InvalidClientTokenId",
+                "ExpiredToken",
+                "RegionDisabledException",
+            ]
+            .iter()
+            .find(|c| message.contains(*c))
+            .map_or(code, |c| (*c).to_owned());
+            Err((code, message))
+        }
+    }
+}
+
+/// The account's alias (`iam list-account-aliases`); a failure is recorded, no alias is `None`.
+async fn account_alias(config: &SdkConfig, account: &str, sink: &Sink) -> Option<String> {
+    let config = with_default_region(config);
+    let client = aws_sdk_iam::Client::new(&config);
+    match client.list_account_aliases().send().await {
+        Ok(out) => out.account_aliases.into_iter().next(),
+        Err(err) => {
+            let (code, message) = sdk_error_parts(&err);
             sink.error(CollectionError {
-                account: source.label.clone(),
+                account: account.to_owned(),
                 region: None,
-                service: "sts".into(),
-                operation: "GetCallerIdentity".into(),
+                service: "iam".into(),
+                operation: "ListAccountAliases".into(),
                 resource: None,
                 code,
                 message,
@@ -487,6 +749,7 @@ async fn collect_region(
     account: &str,
     region: &str,
     sink: &Sink,
+    region_calls: usize,
 ) -> Option<RegionEvidence> {
     let config = base
         .to_builder()
@@ -496,6 +759,7 @@ async fn collect_region(
         account,
         region,
         sink,
+        calls: Semaphore::new(region_calls),
     };
     let cloudtrail = aws_sdk_cloudtrail::Client::new(&config);
 
@@ -567,6 +831,7 @@ async fn collect_trail_details(
     ctx: &Ctx<'_>,
 ) -> TrailDetails {
     let per_trail = home_trails.iter().map(|(name, arn)| async move {
+        let _permit = ctx.calls.acquire().await.ok();
         let status = async {
             match client.get_trail_status().name(arn).send().await {
                 Ok(out) => Some(convert::cloudtrail::trail_status(&out)),
@@ -731,6 +996,7 @@ async fn collect_sns(config: &SdkConfig, ctx: &Ctx<'_>) -> SnsParts {
         });
         let client = &client;
         let attributes = join_all(arns.iter().flatten().map(|arn| async move {
+            let _permit = ctx.calls.acquire().await.ok();
             match client.get_topic_attributes().topic_arn(arn).send().await {
                 Ok(out) => Some((
                     topic_name(arn).to_owned(),

@@ -15,6 +15,9 @@ pub enum CollectError {
     /// An option has a value that cannot work, e.g. a concurrency of 0 (a usage error).
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// Organisation mode could not read the organisation at all.
+    #[error("the organisation could not be read: {0}")]
+    Organization(String),
 }
 
 /// Why [`crate::import_aws_cli`] or [`crate::export_aws_cli`] failed.

@@ -3,8 +3,9 @@
 //!
 //! [`collect`] reads CloudTrail trails (with shadow and organisation trails, status, event
 //! selectors and tags), CloudWatch Logs log groups and metric filters, CloudWatch alarms and
-//! SNS topics, topic attributes and subscriptions, for several accounts (profiles or assumed
-//! roles) and regions at once, with retries; failed calls are recorded in `meta.errors` and the
+//! SNS topics, topic attributes and subscriptions, and account aliases, for several accounts
+//! (profiles, assumed roles, or every account of an AWS Organization with its names, units and
+//! tags) and regions at once, with adaptive retries; failed calls are recorded in `meta.errors` and the
 //! rest goes on. [`import_aws_cli`] reads the same data from files the AWS CLI wrote, and
 //! [`export_aws_cli`] writes them. Only read-only APIs are called (`docs/iam-policy.json`).
 //!
@@ -33,19 +34,21 @@ mod collect;
 mod convert;
 mod error;
 mod options;
+mod organization;
 mod progress;
 
 pub use cli_files::{MAX_FILE_BYTES, UNREADABLE_EVIDENCE, export_aws_cli, import_aws_cli};
 pub use collect::{
-    SERVICES, Source, assume_roles, collect, collect_from, error_chain, load_sources,
-    redact_credential_process_output,
+    SERVICES, Source, assume_roles, collect, collect_from, collect_organization, error_chain,
+    load_sources, redact_credential_process_output,
 };
 pub use convert::cli_timestamp;
 pub use error::{CollectError, ImportError};
 pub use options::{
     CollectOptions, DEFAULT_ENABLED_REGIONS, NOT_ENABLED_CODES, OPT_IN_REGIONS, RegionSelection,
 };
-pub use progress::{BarProgress, NoProgress, Progress, stderr_progress};
+pub use organization::{DEFAULT_ROLE_NAME, Member, ORGANIZATION_LABEL, OrganizationOptions};
+pub use progress::{AccountDone, BarProgress, LineProgress, NoProgress, Progress, stderr_progress};
 pub use trailgraph_model::evidence::{AccountEvidence, Evidence, RegionEvidence};
 
 /// Exit code when everything was collected.

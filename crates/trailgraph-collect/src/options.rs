@@ -131,10 +131,17 @@ pub struct CollectOptions {
     pub role_arns: Vec<String>,
     /// Regions to collect.
     pub regions: RegionSelection,
-    /// How many (account, region) pairs are collected at the same time.
+    /// How many (account, region) pairs are collected at the same time, over all accounts
+    /// (AWS rate limits are per account and region, so accounts do not slow each other).
     pub concurrency: usize,
-    /// Attempts per API call, including the first (the SDK's standard retry mode with
-    /// exponential backoff and jitter for throttling and transient errors).
+    /// How many calls one (account, region) pair makes at the same time where it fans out
+    /// (per trail, per topic).
+    pub region_calls: usize,
+    /// Organisation mode: collect every (selected) account of the organisation the credentials
+    /// manage, each through a role (see [`crate::OrganizationOptions`]).
+    pub organization: Option<crate::organization::OrganizationOptions>,
+    /// Attempts per API call, including the first (the SDK's adaptive retry mode: exponential
+    /// backoff with jitter, and a client-side rate that drops when AWS throttles).
     pub max_attempts: u32,
     /// First backoff between attempts.
     pub initial_backoff: Duration,
@@ -153,7 +160,9 @@ impl Default for CollectOptions {
             profiles: Vec::new(),
             role_arns: Vec::new(),
             regions: RegionSelection::Enabled,
-            concurrency: 20,
+            concurrency: 64,
+            region_calls: 8,
+            organization: None,
             max_attempts: 6,
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(20),

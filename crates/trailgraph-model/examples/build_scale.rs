@@ -26,6 +26,7 @@ fn evidence(region: RegionEvidence) -> Evidence {
             name: None,
             caller_identity: None,
             regions: vec![region],
+            ..AccountEvidence::default()
         }],
     }
 }

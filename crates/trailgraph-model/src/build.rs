@@ -150,10 +150,42 @@ impl Builder {
         );
         for account in &evidence.accounts {
             let id = &account.account_id;
-            let name = account.name.as_deref().unwrap_or(id);
-            let mut props = vec![("account_alias", Value::from(account.name.clone()))];
+            let name = account
+                .name
+                .as_deref()
+                .or(account.alias.as_deref())
+                .unwrap_or(id);
+            let mut props = vec![(
+                "account_alias",
+                Value::from(account.alias.clone().or_else(|| account.name.clone())),
+            )];
             if let Some(identity) = &account.caller_identity {
                 props.push(("account_caller_arn", str_field(identity, "Arn")));
+            }
+            props.push((
+                "account_collected_with",
+                Value::from(account.collected_with.clone()),
+            ));
+            if let Some(org) = &account.organization {
+                props.push((
+                    "account_organization_id",
+                    Value::from(org.organization_id.as_str()),
+                ));
+                props.push((
+                    "account_is_management",
+                    Value::from(org.management_account_id == *id),
+                ));
+                props.push(("account_email", Value::from(org.email.clone())));
+                props.push(("account_status", Value::from(org.status.as_str())));
+                props.push(("account_ou_path", Value::from(org.ou_path.join("/"))));
+                props.push((
+                    "account_tags",
+                    object(
+                        org.tags
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), Value::from(v.as_str()))),
+                    ),
+                ));
             }
             // Collection errors travel with the account so that check queries can tell
             // "not collected" from "not configured".
@@ -1237,6 +1269,7 @@ mod tests {
                 name: Some("prod".to_owned()),
                 caller_identity: None,
                 regions: vec![use1, euw1],
+                ..AccountEvidence::default()
             }],
         }
     }
@@ -1420,6 +1453,7 @@ mod tests {
                 name: None,
                 caller_identity: None,
                 regions: vec![r],
+                ..AccountEvidence::default()
             }],
         };
         let inv = build_inventory(&evidence);

@@ -293,6 +293,7 @@ fn management() -> AccountEvidence {
         caller_identity: Some(json!({"UserId": "AROADEMO:auditor", "Account": MGMT,
             "Arn": "arn:aws:sts::111111111111:assumed-role/SecurityAudit/auditor"})),
         regions: vec![use1, euw1],
+        ..AccountEvidence::default()
     }
 }
 
@@ -330,6 +331,7 @@ fn prod() -> AccountEvidence {
         name: Some("acme-prod".to_owned()),
         caller_identity: None,
         regions,
+        ..AccountEvidence::default()
     }
 }
 
@@ -499,6 +501,7 @@ fn sandbox() -> AccountEvidence {
         name: Some("acme-sandbox".to_owned()),
         caller_identity: None,
         regions: vec![usw2, euw1],
+        ..AccountEvidence::default()
     }
 }
 

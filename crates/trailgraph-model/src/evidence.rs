@@ -52,8 +52,43 @@ pub struct AccountEvidence {
     /// `aws sts get-caller-identity` output, when available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller_identity: Option<serde_json::Value>,
+    /// The account alias (`aws iam list-account-aliases`), when the account has one and it was
+    /// read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// How the account was reached: `default`, `profile:NAME` or `role:ARN` (never a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_with: Option<String>,
+    /// What AWS Organizations says of the account, when it was collected as part of one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<OrganizationAccount>,
     /// One entry per region collected.
     pub regions: Vec<RegionEvidence>,
+}
+
+/// An account as AWS Organizations lists it (`aws organizations list-accounts-for-parent`,
+/// `list-tags-for-resource`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationAccount {
+    /// The organisation's id (`o-...`).
+    pub organization_id: String,
+    /// The management account's id.
+    pub management_account_id: String,
+    /// The account's e-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `ACTIVE`, `SUSPENDED` or `PENDING_CLOSURE`.
+    pub status: String,
+    /// The organisational units from the root down to the account's parent, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ou_path: Vec<String>,
+    /// The same units by id (`ou-...`), root first (`r-...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ou_ids: Vec<String>,
+    /// The account's tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Evidence for one region of one account. Each field holds the complete output of one AWS CLI

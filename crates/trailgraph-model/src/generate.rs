@@ -153,6 +153,7 @@ fn account(index: usize, regions: &[&str]) -> AccountEvidence {
         name: Some(format!("account-{index}")),
         caller_identity: None,
         regions,
+        ..AccountEvidence::default()
     }
 }
 

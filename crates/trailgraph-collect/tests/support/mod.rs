@@ -681,6 +681,7 @@ pub async fn sources(emulator: &Emulator) -> Vec<trailgraph_collect::Source> {
     let mut out = vec![trailgraph_collect::Source {
         label: "test-a".into(),
         config: a.clone(),
+        member: None,
     }];
     out.extend(trailgraph_collect::assume_roles(&a, &[ROLE_B.to_owned()]).await);
     out

@@ -578,6 +578,7 @@ mod tests {
                     json!({"Account": ACCT, "Arn": format!("arn:aws:iam::{ACCT}:user/a")}),
                 ),
                 regions: vec![r],
+                ..AccountEvidence::default()
             }],
         }
     }
