@@ -160,6 +160,16 @@ async fn main() {
     }
     let sequential = start.elapsed();
 
+    // The emulator's own time for this work: the same collect without added latency (moto is
+    // one Python process; on a small machine it, not the waiting, bounds a large collect).
+    emulator.configure(serde_json::json!({ "latency_ms": 0 }));
+    let single_floor = one(&emulator, base()).await;
+    let start = Instant::now();
+    trailgraph_collect::collect_organization(base(), &org_options, &NoProgress)
+        .await
+        .unwrap();
+    let floor = start.elapsed();
+
     println!(
         "{accounts} accounts × {} regions, latency {latency} ms/request, concurrency {}",
         REGIONS.len(),
@@ -175,5 +185,11 @@ async fn main() {
     println!(
         "ratio one after another / organisation: {:.1}",
         sequential.as_secs_f64() / whole.as_secs_f64()
+    );
+    println!("without added latency: one account {single_floor:.2?}, organisation {floor:.2?}");
+    println!(
+        "latency the organisation collect did not hide: {:.2?} (one account alone waits {:.2?})",
+        whole.saturating_sub(floor),
+        single.saturating_sub(single_floor)
     );
 }
