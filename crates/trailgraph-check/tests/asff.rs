@@ -17,16 +17,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
-use trailgraph_check::{Report, RunOptions, Status, load_catalog, run, to_asff};
+mod common;
 
-fn report_at(inventory: &trailgraph_model::Inventory, at: &str) -> Report {
-    let catalog = load_catalog(&[]).unwrap();
-    let options = RunOptions {
-        generated_at: Some(at.parse().unwrap()),
-        ..RunOptions::default()
-    };
-    run(&catalog, inventory, &options).unwrap()
-}
+use common::{partly_collected, report_at};
+use trailgraph_check::{Status, to_asff};
 
 /// The vendored model: shape name → shape.
 fn model() -> Json {
@@ -367,27 +361,6 @@ fn demo_findings_are_valid_asff() {
             .unwrap()
             .replace(env!("CARGO_PKG_VERSION"), "VERSION")
     );
-}
-
-/// 20 accounts, one of whose alarms could not be read: its monitoring checks are not
-/// evaluable.
-fn partly_collected() -> trailgraph_model::Inventory {
-    let mut evidence = trailgraph_model::generate::generate_evidence(20, 2);
-    let account = evidence.accounts[3].account_id.clone();
-    evidence.accounts[3].regions[0].alarms = None;
-    evidence
-        .meta
-        .errors
-        .push(trailgraph_model::CollectionError {
-            account,
-            region: Some(evidence.accounts[3].regions[0].region.clone()),
-            service: "cloudwatch".to_owned(),
-            operation: "DescribeAlarms".to_owned(),
-            resource: None,
-            code: "AccessDenied".to_owned(),
-            message: "not authorized".to_owned(),
-        });
-    trailgraph_model::build_inventory(&evidence)
 }
 
 #[test]

@@ -10,6 +10,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -99,27 +101,6 @@ fn one_finding_per_identical_break_and_size_grows_with_accounts_only() {
     );
 }
 
-fn browser() -> Option<PathBuf> {
-    if let Ok(path) = std::env::var("TRAILGRAPH_BROWSER") {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for name in [
-            "chromium",
-            "chromium-browser",
-            "google-chrome",
-            "headless_shell",
-        ] {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Some(candidate);
-            }
-        }
-    }
-    None
-}
-
 /// Runs the browser headless with `args` and the page at `url`; its standard output (a DOM
 /// dump) once it exits, killed after a minute.
 fn headless(browser: &Path, profile: &Path, args: &[&str], url: &str) -> String {
@@ -183,7 +164,7 @@ fn hostile_inventory() -> Inventory {
 
 #[test]
 fn page_in_a_headless_browser() {
-    let Some(browser) = browser() else {
+    let Some(browser) = common::browser() else {
         eprintln!(
             "skipped: no headless Chromium (set TRAILGRAPH_BROWSER, or install Debian's `chromium`)"
         );

@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,19 +19,6 @@ use serde_json::Value as Json;
 use trailgraph_check::{Format, RunOptions, load_catalog, run, write_report};
 use trailgraph_model::generate::generate_evidence;
 use trailgraph_model::{Evidence, Inventory, build_inventory};
-
-fn browser() -> Option<PathBuf> {
-    if let Ok(path) = std::env::var("TRAILGRAPH_BROWSER") {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).find_map(|dir| {
-        ["chromium", "chromium-browser", "google-chrome"]
-            .iter()
-            .map(|name| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
-}
 
 /// Names made to break out of a Mermaid label or to inject markup into the drawing.
 const HOSTILE_ACCOUNT: &str = "acme\"] --> x[\"<img src=x onerror=alert(1)>";
@@ -181,7 +170,7 @@ fn diagrams_parse_and_render_in_mermaid() {
             return;
         }
     };
-    let Some(browser) = browser() else {
+    let Some(browser) = common::browser() else {
         eprintln!("skipped: no headless Chromium (set TRAILGRAPH_BROWSER, or install `chromium`)");
         return;
     };

@@ -8,16 +8,10 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
-use trailgraph_check::{Report, RunOptions, Status, load_catalog, run, to_ocsf};
+mod common;
 
-fn report_at(inventory: &trailgraph_model::Inventory, at: &str) -> Report {
-    let catalog = load_catalog(&[]).unwrap();
-    let options = RunOptions {
-        generated_at: Some(at.parse().unwrap()),
-        ..RunOptions::default()
-    };
-    run(&catalog, inventory, &options).unwrap()
-}
+use common::{partly_collected, report_at};
+use trailgraph_check::{Status, to_ocsf};
 
 fn schema() -> jsonschema::Validator {
     let text = include_str!("schemas/ocsf-1.5.0-compliance_finding.schema.json");
@@ -202,22 +196,7 @@ fn demo_events_are_valid_ocsf() {
 
 #[test]
 fn not_evaluable_is_a_warning_and_valid() {
-    let mut evidence = trailgraph_model::generate::generate_evidence(20, 2);
-    let account = evidence.accounts[3].account_id.clone();
-    evidence.accounts[3].regions[0].alarms = None;
-    evidence
-        .meta
-        .errors
-        .push(trailgraph_model::CollectionError {
-            account,
-            region: Some(evidence.accounts[3].regions[0].region.clone()),
-            service: "cloudwatch".to_owned(),
-            operation: "DescribeAlarms".to_owned(),
-            resource: None,
-            code: "AccessDenied".to_owned(),
-            message: "not authorized".to_owned(),
-        });
-    let inventory = trailgraph_model::build_inventory(&evidence);
+    let inventory = partly_collected();
     let report = report_at(&inventory, "2026-11-20T10:00:00Z");
     let events = to_ocsf(&report);
     let found = all_problems(&events);

@@ -5,16 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value as Json;
-use trailgraph_check::{Report, RunOptions, Status, load_catalog, run, to_sarif};
+mod common;
 
-fn report_at(inventory: &trailgraph_model::Inventory, at: &str) -> Report {
-    let catalog = load_catalog(&[]).unwrap();
-    let options = RunOptions {
-        generated_at: Some(at.parse().unwrap()),
-        ..RunOptions::default()
-    };
-    run(&catalog, inventory, &options).unwrap()
-}
+use common::{partly_collected, report_at};
+use trailgraph_check::{Status, to_sarif};
 
 fn schema() -> jsonschema::Validator {
     let text = include_str!("schemas/sarif-schema-2.1.0.json");
@@ -79,23 +73,7 @@ fn demo_log_is_valid_sarif() {
 
 #[test]
 fn generated_log_is_valid_and_not_evaluable_is_open() {
-    let mut evidence = trailgraph_model::generate::generate_evidence(20, 2);
-    // One account whose alarms could not be read: its monitoring checks are not evaluable.
-    let account = evidence.accounts[3].account_id.clone();
-    evidence.accounts[3].regions[0].alarms = None;
-    evidence
-        .meta
-        .errors
-        .push(trailgraph_model::CollectionError {
-            account,
-            region: Some(evidence.accounts[3].regions[0].region.clone()),
-            service: "cloudwatch".to_owned(),
-            operation: "DescribeAlarms".to_owned(),
-            resource: None,
-            code: "AccessDenied".to_owned(),
-            message: "not authorized".to_owned(),
-        });
-    let inventory = trailgraph_model::build_inventory(&evidence);
+    let inventory = partly_collected();
     let report = report_at(&inventory, "2026-11-20T10:00:00Z");
     let log = to_sarif(&report);
     let problems = errors(&schema(), &log);

@@ -287,10 +287,10 @@ pub enum DemoCommand {
         output: PathBuf,
     },
     /// Write a generated inventory of any size (for benchmarks): about 60 nodes per account and
-    /// region, so 1000 accounts × 17 regions is about a million nodes.
+    /// region, so `--accounts 1000` × 17 regions is about a million nodes (≈ 1 GB of snapshot).
     Generate {
-        /// Number of accounts.
-        #[arg(long, default_value_t = 1000)]
+        /// Number of accounts (the default is small; the benchmarks ask for 1000).
+        #[arg(long, default_value_t = 10)]
         accounts: usize,
         /// Regions per account (1 to 17).
         #[arg(long, default_value_t = 17, value_parser = clap::value_parser!(u8).range(1..=17))]

@@ -45,24 +45,8 @@ async fn populate(config: &SdkConfig, account: &str, bucket: &str) {
     }
 }
 
-async fn member_config(emulator: &Emulator, a: &SdkConfig, account: &str) -> SdkConfig {
-    let out = aws_sdk_sts::Client::new(a)
-        .assume_role()
-        .role_arn(format!(
-            "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
-        ))
-        .role_session_name("seed")
-        .send()
-        .await
-        .unwrap();
-    let c = out.credentials.unwrap();
-    let credentials = aws_credential_types::Credentials::new(
-        c.access_key_id,
-        c.secret_access_key,
-        Some(c.session_token),
-        None,
-        "seed",
-    );
+async fn member(emulator: &Emulator, a: &SdkConfig, account: &str) -> SdkConfig {
+    let credentials = member_credentials(a, account).await;
     emulator.create_bucket(credentials.access_key_id(), &format!("bucket-{account}"));
     emulator.config_with(credentials).await
 }
@@ -122,7 +106,7 @@ async fn main() {
             .unwrap()
             .account_id
             .unwrap();
-        let config = member_config(&emulator, &a, &id).await;
+        let config = member(&emulator, &a, &id).await;
         populate(&config, &id, &format!("bucket-{id}")).await;
         members.push(id);
     }

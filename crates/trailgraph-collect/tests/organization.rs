@@ -17,7 +17,6 @@ mod support;
 
 use std::sync::Mutex;
 
-use aws_config::SdkConfig;
 use serde_json::{Value, json};
 use support::names::*;
 use support::*;
@@ -84,29 +83,6 @@ async fn unit(org: &aws_sdk_organizations::Client, parent: &str, name: &str) -> 
         .unwrap()
         .id
         .unwrap()
-}
-
-/// Credentials in `account` as the collector would get them (AssumeRole of the default role).
-async fn member_config(emulator: &Emulator, a: &SdkConfig, account: &str) -> SdkConfig {
-    let out = aws_sdk_sts::Client::new(a)
-        .assume_role()
-        .role_arn(format!(
-            "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
-        ))
-        .role_session_name("seed")
-        .send()
-        .await
-        .unwrap();
-    let c = out.credentials.unwrap();
-    emulator
-        .config_with(aws_credential_types::Credentials::new(
-            c.access_key_id,
-            c.secret_access_key,
-            Some(c.session_token),
-            None,
-            "seed",
-        ))
-        .await
 }
 
 async fn seed(emulator: &Emulator) -> Org {

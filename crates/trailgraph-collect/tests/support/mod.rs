@@ -686,3 +686,36 @@ pub async fn sources(emulator: &Emulator) -> Vec<trailgraph_collect::Source> {
     out.extend(trailgraph_collect::assume_roles(&a, &[ROLE_B.to_owned()]).await);
     out
 }
+
+/// Credentials in an organisation's member `account`, as the collector gets them: AssumeRole of
+/// the role Organizations creates, from `management`'s credentials.
+pub async fn member_config(
+    emulator: &Emulator,
+    management: &SdkConfig,
+    account: &str,
+) -> SdkConfig {
+    emulator
+        .config_with(member_credentials(management, account).await)
+        .await
+}
+
+/// The credentials [`member_config`] uses.
+pub async fn member_credentials(management: &SdkConfig, account: &str) -> Credentials {
+    let out = aws_sdk_sts::Client::new(management)
+        .assume_role()
+        .role_arn(format!(
+            "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+        ))
+        .role_session_name("seed")
+        .send()
+        .await
+        .expect("assume the member role");
+    let c = out.credentials.expect("credentials");
+    Credentials::new(
+        c.access_key_id,
+        c.secret_access_key,
+        Some(c.session_token),
+        None,
+        "seed",
+    )
+}
