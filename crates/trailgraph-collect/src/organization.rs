@@ -123,14 +123,13 @@ struct Parent {
     ids: Vec<String>,
 }
 
-/// The accounts directly under `parent` and, when `units` is set, its child units (id, name).
+/// The accounts directly under `parent` and its child units (id, name).
 /// A listing that fails is recorded and yields what it read before (never passed off as whole:
 /// the error names the parent).
 async fn list_parent(
     client: &aws_sdk_organizations::Client,
     gate: &Semaphore,
     parent: &Parent,
-    units: bool,
     (organization_id, management): (&str, &str),
     sink: &Sink,
 ) -> (Vec<Member>, Vec<(String, String)>) {
@@ -188,9 +187,6 @@ async fn list_parent(
     };
     let children = async {
         let mut out = Vec::new();
-        if !units {
-            return out;
-        }
         let _permit = gate.acquire().await.ok();
         let mut pages = client
             .list_organizational_units_for_parent()
@@ -291,7 +287,7 @@ pub(crate) async fn discover(
         let listed = futures_util::future::join_all(
             level
                 .iter()
-                .map(|p| list_parent(&client, &gate, p, true, scope, sink)),
+                .map(|p| list_parent(&client, &gate, p, scope, sink)),
         )
         .await;
         let mut next = Vec::new();
