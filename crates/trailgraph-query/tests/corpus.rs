@@ -2,59 +2,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-fn corpus_path() -> PathBuf {
-    // <workspace>/crates/trailgraph-query -> <workspace>/../shared
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/fixinventory-queries.json")
-}
-
-/// Fills `{{...}}` check placeholders the way Fix would with the checks' default values.
-fn fill_placeholders(query: &str) -> String {
-    let mut out = String::new();
-    let mut rest = query;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let name = after[..end].trim();
-        let value = if name.ends_with(".ago") {
-            "2024-01-01T00:00:00Z"
-        } else if name.ends_with(".from_now") {
-            "2030-01-01T00:00:00Z"
-        } else if name.ends_with("_days") {
-            "365"
-        } else {
-            "30d"
-        };
-        out.push_str(value);
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The query text Fix would parse: without a leading `search `, only the search segment of a
-/// pipeline.
-fn search_part(query: &str) -> String {
-    let trimmed = query.trim_start();
-    let Some(rest) = trimmed.strip_prefix("search ") else {
-        return trimmed.to_owned();
-    };
-    let segments = trailgraph_query::shell::split_pipeline(rest);
-    segments
-        .first()
-        .map(|s| rest[s.clone()].trim().to_owned())
-        .unwrap_or_default()
-}
-
 #[test]
 fn corpus_parses() {
-    let path = corpus_path();
+    let path = common::corpus_path();
     let Ok(text) = std::fs::read_to_string(&path) else {
         println!("corpus: skipped, {} not found", path.display());
         return;
@@ -65,7 +15,7 @@ fn corpus_parses() {
     for entry in &entries {
         let id = entry["id"].as_str().unwrap_or("?");
         let raw = entry["query"].as_str().unwrap_or("");
-        let query = search_part(&fill_placeholders(raw));
+        let query = common::search_part(&common::fill_placeholders(raw));
         match trailgraph_query::parse(&query) {
             Ok(parsed) => {
                 // The canonical rendering must parse again to the same tree.
@@ -101,7 +51,7 @@ fn corpus_parses() {
 /// failing silently.
 #[test]
 fn cis_monitoring_checks_run() {
-    let path = corpus_path();
+    let path = common::corpus_path();
     let Ok(text) = std::fs::read_to_string(&path) else {
         println!("corpus: skipped, {} not found", path.display());
         return;

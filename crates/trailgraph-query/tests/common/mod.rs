@@ -51,3 +51,52 @@ pub fn fixture() -> (Inventory, Context) {
     }
     (inventory, Context { now })
 }
+
+/// Fix Inventory's own queries (`../shared/corpus/fixinventory-queries.json`).
+pub fn corpus_path() -> std::path::PathBuf {
+    // <workspace>/crates/trailgraph-query -> <workspace>/../shared
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/fixinventory-queries.json")
+}
+
+/// Fills `{{...}}` check placeholders the way Fix would with the checks' default values.
+pub fn fill_placeholders(query: &str) -> String {
+    let mut out = String::new();
+    let mut rest = query;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = after[..end].trim();
+        let value = if name.ends_with(".ago") {
+            "2024-01-01T00:00:00Z"
+        } else if name.ends_with(".from_now") {
+            "2030-01-01T00:00:00Z"
+        } else if name.ends_with("_days") {
+            "365"
+        } else {
+            "30d"
+        };
+        out.push_str(value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The query text Fix would parse: without a leading `search `, only the search segment of a
+/// pipeline.
+pub fn search_part(query: &str) -> String {
+    let trimmed = query.trim_start();
+    let Some(rest) = trimmed.strip_prefix("search ") else {
+        return trimmed.to_owned();
+    };
+    let segments = trailgraph_query::shell::split_pipeline(rest);
+    segments
+        .first()
+        .map(|s| rest[s.clone()].trim().to_owned())
+        .unwrap_or_default()
+}
