@@ -6,9 +6,9 @@
 //! must be one of the documented differences, and every documented difference must still be
 //! one (a fixed difference is removed from the list, not kept as dead text).
 //!
-//! The reference runs in the Python given by `TRAILGRAPH_RESOTO_PYTHON` (`scripts/test` installs
-//! it into `target/resoto-venv`); without it the test says it is skipped, unless
-//! `TRAILGRAPH_REQUIRE_ORACLE` is set.
+//! The reference runs in the Python given by `TRAILGRAPH_RESOTO_PYTHON`, a virtual environment
+//! with `pip install --no-deps -r tests/oracle/requirements.txt`; without it the test says it is
+//! skipped, unless `TRAILGRAPH_REQUIRE_ORACLE` is set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -294,8 +294,7 @@ impl Gen {
         let mut out = self.simple(depth);
         let n = if depth > 1 { 1 } else { self.below(3) };
         for _ in 0..n {
-            let op = self.pick(&["and", "or", "and", "AND"]);
-            let op = if op == "AND" { "and" } else { op };
+            let op = self.pick(&["and", "or", "and", "and"]);
             out = format!("{out} {op} {}", self.simple(depth));
         }
         out
@@ -409,11 +408,7 @@ impl Gen {
             ]);
             out.push_str(&format!("aggregate({group}{function}): "));
         } else if self.chance(4) {
-            out.push_str(self.pick(&[
-                "(edge_type=delete): ",
-                "(edge_type=iam): ",
-                "(edge_type=default): ",
-            ]));
+            out.push_str(self.pick(&["(edge_type=delete): ", "(edge_type=default): "]));
         }
         out.push_str(&self.part());
         for _ in 0..self.below(2) {
@@ -444,11 +439,8 @@ fn generated(count: usize) -> Vec<String> {
 }
 
 fn corpus() -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(common::corpus_path()) else {
-        return Vec::new();
-    };
-    let entries: Vec<Json> = serde_json::from_str(&text).expect("corpus is JSON");
-    entries
+    common::corpus_entries()
+        .unwrap_or_default()
         .iter()
         .filter_map(|e| e["query"].as_str())
         .map(|raw| common::search_part(&common::fill_placeholders(raw)))
@@ -471,7 +463,9 @@ fn trailgraph_and_resoto_parse_alike() {
             std::env::var_os("TRAILGRAPH_REQUIRE_ORACLE").is_none(),
             "TRAILGRAPH_REQUIRE_ORACLE is set but TRAILGRAPH_RESOTO_PYTHON is not"
         );
-        println!("oracle: skipped, TRAILGRAPH_RESOTO_PYTHON is not set (scripts/test sets it)");
+        println!(
+            "oracle: skipped, TRAILGRAPH_RESOTO_PYTHON is not set (a Python with tests/oracle/requirements.txt)"
+        );
         return;
     };
     let python = python.to_string_lossy().into_owned();

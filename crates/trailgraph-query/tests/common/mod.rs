@@ -52,11 +52,22 @@ pub fn fixture() -> (Inventory, Context) {
     (inventory, Context { now })
 }
 
-/// Fix Inventory's own queries (`../shared/corpus/fixinventory-queries.json`).
+/// Where Fix Inventory's own queries are (`../shared/corpus/fixinventory-queries.json`).
 pub fn corpus_path() -> std::path::PathBuf {
     // <workspace>/crates/trailgraph-query -> <workspace>/../shared
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/corpus/fixinventory-queries.json")
+}
+
+/// The corpus entries (`id`, `query`, ...), or `None` with a printed reason when the corpus is
+/// not on this machine.
+pub fn corpus_entries() -> Option<Vec<serde_json::Value>> {
+    let path = corpus_path();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        println!("corpus: skipped, {} not found", path.display());
+        return None;
+    };
+    Some(serde_json::from_str(&text).expect("corpus is JSON"))
 }
 
 /// Fills `{{...}}` check placeholders the way Fix would with the checks' default values.
