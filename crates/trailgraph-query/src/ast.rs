@@ -43,10 +43,9 @@ impl<T: Display> Display for Spanned<T> {
 /// A whole query: `[preamble] part (navigation part)*`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
-    /// `aggregate(...)` in the preamble.
+    /// `aggregate(...)` in the preamble. (A preamble's `(edge_type=...)` is applied to the
+    /// navigations without edge types while parsing, as in Fix, and is not kept.)
     pub aggregate: Option<Spanned<Aggregate>>,
-    /// `(edge_type=delete):` in the preamble.
-    pub edge_type: Option<Spanned<EdgeType>>,
     /// The parts, executed left to right.
     pub parts: Vec<Part>,
 }
@@ -806,7 +805,7 @@ impl Display for Aggregate {
             }
             match &v.value {
                 AggregateValue::Path(p) => write!(f, "{p}")?,
-                AggregateValue::Template(t) => write_quoted(f, t)?,
+                AggregateValue::Template(t) => write!(f, "\"{t}\"")?,
             }
             if let Some(name) = &v.name {
                 write!(f, " as {name}")?;
@@ -842,10 +841,7 @@ impl Display for Query {
         if let Some(aggregate) = &self.aggregate {
             write!(f, "{aggregate}")?;
         }
-        if let Some(edge_type) = &self.edge_type {
-            write!(f, "(edge_type={})", edge_type.node.as_str())?;
-        }
-        if self.aggregate.is_some() || self.edge_type.is_some() {
+        if self.aggregate.is_some() {
             f.write_char(':')?;
         }
         for (i, part) in self.parts.iter().enumerate() {

@@ -142,6 +142,47 @@ pub fn checked_time_value(
     }
 }
 
+/// The canonical form of a `with_usage` time, as Fix prints it: a duration in all its units
+/// from yr to s (`1w` is `7d`, `3 days and 2 hours` is `3d2h`), a time as
+/// `2024-01-01T00:00:00Z`. `None` when `text` is neither.
+pub fn canonical_usage_time(text: &str) -> Option<String> {
+    if let Some(seconds) = parse_duration(text) {
+        let units: [(&str, i64); 6] = [
+            ("yr", 365 * DAY),
+            ("mo", 31 * DAY),
+            ("d", DAY),
+            ("h", HOUR),
+            ("min", MINUTE),
+            ("s", 1),
+        ];
+        let mut rest = seconds.unsigned_abs();
+        let mut out = String::new();
+        for (name, size) in units {
+            let size = size.unsigned_abs();
+            if rest >= size {
+                out.push_str(&format!("{}{name}", rest / size));
+                rest %= size;
+            }
+        }
+        if out.is_empty() {
+            out.push_str("0s");
+        }
+        return Some(if seconds < 0 { format!("-{out}") } else { out });
+    }
+    // A time of day is needed: a bare date is not a usage time in Fix.
+    if !text.contains('T') {
+        return None;
+    }
+    let time = text.parse::<Timestamp>().ok().or_else(|| {
+        let civil = text.parse::<jiff::civil::DateTime>().ok()?;
+        civil
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    })?;
+    Some(time.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
 /// Renders a duration as Fix does for `age`: at most two units from yr, mo, d, h, min, s
 /// (`5mo26d`, `1h5min`, `0s`).
 pub fn format_duration(seconds: i64) -> String {
@@ -209,5 +250,26 @@ mod tests {
         assert_eq!(format_duration(5 * 31 * DAY + 26 * DAY + 3), "5mo26d");
         assert_eq!(format_duration(HOUR + 5 * MINUTE), "1h5min");
         assert_eq!(format_duration(0), "0s");
+    }
+
+    #[test]
+    fn usage_times_take_fix_canonical_form() {
+        assert_eq!(canonical_usage_time("1w").as_deref(), Some("7d"));
+        assert_eq!(
+            canonical_usage_time("3 days and 2 hours").as_deref(),
+            Some("3d2h")
+        );
+        assert_eq!(canonical_usage_time("1yr3h").as_deref(), Some("1yr3h"));
+        assert_eq!(canonical_usage_time("0s").as_deref(), Some("0s"));
+        assert_eq!(
+            canonical_usage_time("2023-06-10T12:23:21Z").as_deref(),
+            Some("2023-06-10T12:23:21Z")
+        );
+        assert_eq!(
+            canonical_usage_time("2023-06-10T12:00:00").as_deref(),
+            Some("2023-06-10T12:00:00Z")
+        );
+        assert_eq!(canonical_usage_time("2023-06-10"), None);
+        assert_eq!(canonical_usage_time("soon"), None);
     }
 }

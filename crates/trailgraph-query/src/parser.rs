@@ -300,9 +300,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::kw_not
         | Rule::kw_all
         | Rule::function_name => "a term",
-        Rule::path | Rule::segment | Rule::segment_name | Rule::ident | Rule::backticked => {
-            "a property path"
-        }
+        Rule::path
+        | Rule::any_path
+        | Rule::segment
+        | Rule::segment_name
+        | Rule::ident
+        | Rule::backticked => "a property path",
         Rule::value
         | Rule::dq_string
         | Rule::json_array
@@ -331,18 +334,17 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::sort_order => "'asc' or 'desc'",
         Rule::limit | Rule::kw_limit => "'limit'",
         Rule::reversed | Rule::kw_reversed => "'reversed'",
-        Rule::name | Rule::names | Rule::literal => "a name",
+        Rule::name | Rule::names | Rule::name_literal => "a name",
         Rule::merge_block | Rule::merge | Rule::merge_name => "a merge",
         Rule::preamble | Rule::preamble_tags | Rule::preamble_tag | Rule::tag_key => "a preamble",
         Rule::tag_value => "a value",
-        Rule::json_pair | Rule::object_key | Rule::key_literal => "an object key",
+        Rule::json_pair | Rule::object_key => "an object key",
         Rule::with_usage | Rule::usage_time => "'with_usage'",
         Rule::aggregate
         | Rule::group_vars
         | Rule::group_var
         | Rule::agg_fn
         | Rule::agg_fn_name
-        | Rule::agg_operand
         | Rule::math_op
         | Rule::as_name
         | Rule::kw_as
@@ -432,25 +434,37 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
 
 fn parse_query(pair: Pair<'_, Rule>, source: &str) -> Result<Query, ParseError> {
     debug_assert!(matches!(pair.as_rule(), Rule::query | Rule::merge_query));
+    let end = match pair.as_rule() {
+        Rule::query => source.len(),
+        _ => pair.as_span().end(),
+    };
     let mut query = Query {
         aggregate: None,
-        edge_type: None,
         parts: Vec::new(),
     };
     let mut parts_pair = None;
+    let mut default_edge = Vec::new();
     for child in pair.into_inner() {
         match child.as_rule() {
-            Rule::preamble => parse_preamble(child, source, &mut query)?,
+            Rule::preamble => default_edge = parse_preamble(child, source, &mut query)?,
+            Rule::dangling_preamble => {
+                let end = span_of(&child).end;
+                return Err(ParseError {
+                    span: end..end,
+                    expected: vec!["':' after the preamble".into()],
+                    found: found_at(source, end - span_offset()),
+                    detail: None,
+                    unclosed: None,
+                });
+            }
             Rule::parts => parts_pair = Some(child),
             _ => {}
         }
     }
-    let default_edge = query.edge_type.as_ref().map(|e| e.node);
     if let Some(parts) = parts_pair {
-        query.parts = parse_parts(parts, source, default_edge)?;
+        query.parts = parse_parts(parts, source, &default_edge)?;
     }
     if query.parts.is_empty() {
-        let end = source.len();
         let at = span_offset() + end;
         return Err(ParseError {
             span: at..at,
@@ -463,8 +477,15 @@ fn parse_query(pair: Pair<'_, Rule>, source: &str) -> Result<Query, ParseError> 
     Ok(query)
 }
 
-fn parse_preamble(pair: Pair<'_, Rule>, source: &str, query: &mut Query) -> Result<(), ParseError> {
+/// Reads the preamble into `query` and returns the edge types it sets (empty: none set).
+/// `(edge_type="default,delete")` sets several; a repeated key keeps the last value.
+fn parse_preamble(
+    pair: Pair<'_, Rule>,
+    source: &str,
+    query: &mut Query,
+) -> Result<Vec<EdgeType>, ParseError> {
     debug_assert_eq!(pair.as_rule(), Rule::preamble);
+    let mut edge_types = Vec::new();
     for child in pair.into_inner() {
         match child.as_rule() {
             Rule::aggregate => {
@@ -477,16 +498,20 @@ fn parse_preamble(pair: Pair<'_, Rule>, source: &str, query: &mut Query) -> Resu
                     let mut inner = tag.into_inner();
                     let _key = inner.next();
                     let value = inner.next().map(|v| text_of_name(v)).unwrap_or_default();
-                    let edge_type: EdgeType = value.parse().map_err(|message: String| {
-                        ParseError::custom(span.clone(), source, message)
-                    })?;
-                    query.edge_type = Some(Spanned::new(edge_type, span));
+                    edge_types = value
+                        .split(',')
+                        .map(|one| {
+                            one.parse::<EdgeType>().map_err(|message: String| {
+                                ParseError::custom(span.clone(), source, message)
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
                 }
             }
             _ => {}
         }
     }
-    Ok(())
+    Ok(edge_types)
 }
 
 fn text_of_name(pair: Pair<'_, Rule>) -> String {
@@ -524,7 +549,7 @@ pub fn unescape(raw: &str) -> String {
 fn parse_parts(
     pair: Pair<'_, Rule>,
     source: &str,
-    default_edge: Option<EdgeType>,
+    default_edge: &[EdgeType],
 ) -> Result<Vec<Part>, ParseError> {
     debug_assert_eq!(pair.as_rule(), Rule::parts);
     let mut parts: Vec<Part> = Vec::new();
@@ -595,7 +620,7 @@ fn is_empty_part(part: &Part) -> bool {
 fn parse_part_body(
     pair: Pair<'_, Rule>,
     source: &str,
-    default_edge: Option<EdgeType>,
+    default_edge: &[EdgeType],
 ) -> Result<Option<Part>, ParseError> {
     debug_assert_eq!(pair.as_rule(), Rule::part_body);
     let span = span_of(&pair);
@@ -615,9 +640,9 @@ fn parse_part_body(
         let span = span_of(&child);
         match child.as_rule() {
             Rule::with_usage => {
-                part.with_usage = Some(Spanned::new(parse_with_usage(child), span));
+                part.with_usage = Some(Spanned::new(parse_with_usage(child, source)?, span));
             }
-            Rule::part_term => parse_part_term(child, source, default_edge, &mut part)?,
+            Rule::part_term => parse_part_term(child, source, &mut part)?,
             Rule::with_clause => {
                 part.with = Some(Spanned::new(
                     parse_with_clause(child, source, default_edge)?,
@@ -681,12 +706,7 @@ fn parse_part_body(
     })
 }
 
-fn parse_part_term(
-    pair: Pair<'_, Rule>,
-    source: &str,
-    default_edge: Option<EdgeType>,
-    part: &mut Part,
-) -> Result<(), ParseError> {
+fn parse_part_term(pair: Pair<'_, Rule>, source: &str, part: &mut Part) -> Result<(), ParseError> {
     debug_assert_eq!(pair.as_rule(), Rule::part_term);
     let mut seen_merge = false;
     for child in pair.into_inner() {
@@ -714,14 +734,11 @@ fn parse_part_term(
                         Some(n) => (n.to_owned(), true),
                         None => (raw.to_owned(), false),
                     };
-                    let query = Query {
-                        aggregate: None,
-                        edge_type: None,
-                        parts: match q.into_inner().next() {
-                            Some(parts) => parse_parts(parts, source, default_edge)?,
-                            None => Vec::new(),
-                        },
-                    };
+                    // A merge is a query of its own, with its own preamble: the outer
+                    // preamble's edge type does not reach into it (as in Fix), and an
+                    // aggregate in it keeps every result.
+                    let query = parse_query(q, source)?;
+                    let many = many || query.aggregate.is_some();
                     merges.push(Spanned::new(MergeItem { name, many, query }, m_span));
                 }
                 part.merge = Some(Spanned::new(
@@ -841,7 +858,7 @@ fn parse_simple_term(pair: Pair<'_, Rule>) -> Result<Spanned<Term>, ParseError> 
             let mut value = None;
             for child in pair.into_inner() {
                 match child.as_rule() {
-                    Rule::path => path = Some(parse_path_spanned(child)),
+                    Rule::path | Rule::any_path => path = Some(parse_path_spanned(child)),
                     Rule::array_modifier => {
                         modifier = Some(match child.as_str() {
                             "all" => ArrayModifier::All,
@@ -1000,7 +1017,12 @@ fn parse_literal(pair: Pair<'_, Rule>) -> Result<Literal, ParseError> {
                     Some(v) => parse_literal(v)?,
                     None => Literal::Null,
                 };
-                pairs.push((key, value));
+                // A repeated key keeps its first place and its last value, as a JSON object
+                // read by Fix does.
+                match pairs.iter_mut().find(|(k, _)| *k == key) {
+                    Some(existing) => existing.1 = value,
+                    None => pairs.push((key, value)),
+                }
             }
             Literal::Object(pairs)
         }
@@ -1017,7 +1039,7 @@ fn parse_edge_types(pair: Pair<'_, Rule>) -> Vec<EdgeType> {
 fn parse_navigation(
     pair: Pair<'_, Rule>,
     source: &str,
-    default_edge: Option<EdgeType>,
+    default_edge: &[EdgeType],
 ) -> Result<Navigation, ParseError> {
     debug_assert_eq!(pair.as_rule(), Rule::navigation);
     let Some(nav) = pair.into_inner().next() else {
@@ -1105,7 +1127,11 @@ fn parse_navigation(
             _ => {}
         }
     }
-    let default = vec![default_edge.unwrap_or(EdgeType::Default)];
+    let default = if default_edge.is_empty() {
+        vec![EdgeType::Default]
+    } else {
+        default_edge.to_vec()
+    };
     let (edge_types, outbound_edge_types) = match direction {
         // In `<-...->` types before the range are inbound and, unless types follow the range,
         // outbound as well; types after the range are outbound (as Fix renders them).
@@ -1142,7 +1168,7 @@ fn parse_navigation(
 fn parse_with_clause(
     pair: Pair<'_, Rule>,
     source: &str,
-    default_edge: Option<EdgeType>,
+    default_edge: &[EdgeType],
 ) -> Result<WithClause, ParseError> {
     debug_assert_eq!(pair.as_rule(), Rule::with_clause);
     let mut filter = WithFilter::Any;
@@ -1168,7 +1194,12 @@ fn parse_with_clause(
                             })?,
                             None => 0,
                         };
-                        WithFilter::Count(op, n)
+                        // `empty` and `any` are these counts (as in Fix's tree).
+                        match (op, n) {
+                            (CmpOp::Eq, 0) => WithFilter::Empty,
+                            (CmpOp::Gt, 0) => WithFilter::Any,
+                            _ => WithFilter::Count(op, n),
+                        }
                     }
                     _ => WithFilter::Any,
                 };
@@ -1204,22 +1235,32 @@ fn parse_with_clause(
     })
 }
 
-fn parse_with_usage(pair: Pair<'_, Rule>) -> WithUsage {
+fn parse_with_usage(pair: Pair<'_, Rule>, source: &str) -> Result<WithUsage, ParseError> {
     let mut times = Vec::new();
     let mut metrics = Vec::new();
     for child in pair.into_inner() {
         match child.as_rule() {
-            Rule::usage_time => times.push(child.as_str().to_owned()),
+            Rule::usage_time => {
+                let text = child.as_str().trim();
+                let canonical = crate::duration::canonical_usage_time(text).ok_or_else(|| {
+                    ParseError::custom(
+                        span_of(&child),
+                        source,
+                        format!("`{text}` is neither a duration (`7d`) nor a time (`2024-01-01T00:00:00Z`)"),
+                    )
+                })?;
+                times.push(canonical);
+            }
             Rule::names => metrics = parse_names(child).into_iter().map(|n| n.node).collect(),
             _ => {}
         }
     }
     let mut times = times.into_iter();
-    WithUsage {
+    Ok(WithUsage {
         start: times.next().unwrap_or_default(),
         end: times.next(),
         metrics,
-    }
+    })
 }
 
 fn parse_aggregate(pair: Pair<'_, Rule>) -> Result<Aggregate, ParseError> {
@@ -1236,11 +1277,23 @@ fn parse_aggregate(pair: Pair<'_, Rule>) -> Result<Aggregate, ParseError> {
                     let mut name = None;
                     for p in var.into_inner() {
                         match p.as_rule() {
-                            Rule::path => {
+                            Rule::any_path => {
                                 value = Some(AggregateValue::Path(parse_path(p.as_str())))
                             }
-                            Rule::dq_string => {
-                                value = Some(AggregateValue::Template(text_of_name(p)));
+                            Rule::group_template => {
+                                // `{ region }` is `{region}`.
+                                let mut text = String::new();
+                                for piece in p.into_inner() {
+                                    match piece.as_rule() {
+                                        Rule::any_path => {
+                                            text.push('{');
+                                            text.push_str(piece.as_str());
+                                            text.push('}');
+                                        }
+                                        _ => text.push_str(piece.as_str()),
+                                    }
+                                }
+                                value = Some(AggregateValue::Template(text));
                             }
                             Rule::as_name => name = as_name(p),
                             _ => {}
@@ -1260,16 +1313,14 @@ fn parse_aggregate(pair: Pair<'_, Rule>) -> Result<Aggregate, ParseError> {
                     match p.as_rule() {
                         Rule::agg_fn_name => function = p.as_str().to_owned(),
                         Rule::math_op => pending_op = p.as_str().chars().next(),
-                        Rule::agg_operand => {
-                            let Some(o) = p.into_inner().next() else {
-                                continue;
-                            };
-                            let operand = match o.as_rule() {
-                                Rule::path => AggregateOperand::Path(parse_path(o.as_str())),
-                                _ => AggregateOperand::Number(parse_literal(o)?),
-                            };
-                            operands.push((pending_op.take(), operand));
-                        }
+                        Rule::any_path => operands.push((
+                            pending_op.take(),
+                            AggregateOperand::Path(parse_path(p.as_str())),
+                        )),
+                        Rule::integer | Rule::float => operands.push((
+                            pending_op.take(),
+                            AggregateOperand::Number(parse_literal(p)?),
+                        )),
                         Rule::as_name => name = as_name(p),
                         _ => {}
                     }
@@ -1334,7 +1385,7 @@ mod tests {
             ("is(a) <-[1:]-", r#"is("a") <-default[1:]-"#),
             (
                 "(edge_type=delete): id(root) -[0:1]->",
-                r#"(edge_type=delete):id("root") -delete[0:1]->"#,
+                r#"id("root") -delete[0:1]->"#,
             ),
             (
                 "is(a) sort foo asc, bla desc, bar limit 3, 23",

@@ -37,8 +37,8 @@ fn shapes(n: usize) -> Vec<(&'static str, String)> {
         (
             "nested merges",
             format!(
-                "is(aws_account) {}all{}",
-                "{m: ".repeat(n / 2),
+                "is(aws_account) {}{}",
+                "{m: all ".repeat(n / 2),
                 "}".repeat(n / 2)
             ),
         ),
