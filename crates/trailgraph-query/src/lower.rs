@@ -348,6 +348,8 @@ impl Lowerer {
         Ok(WithPlan {
             count,
             navigation: self.lower_navigation(&with.navigation.node)?,
+            // Only nodes of the filter's kinds can match.
+            filter_kinds: index_kinds(&filter),
             filter,
             nested: with
                 .nested
@@ -370,14 +372,17 @@ impl Lowerer {
             Direction::In => (nav.edge_types.clone(), Vec::new()),
             Direction::InOut => (nav.edge_types.clone(), nav.outbound_edge_types.clone()),
         };
-        Ok(NavigationPlan {
+        let mut plan = NavigationPlan {
             direction: nav.direction,
             inbound,
             outbound,
             start: nav.start,
             until: nav.until.unwrap_or(MAX_DEPTH),
             edges_pass_filter,
-        })
+            walk_key: String::new(),
+        };
+        plan.walk_key = plan.to_string();
+        Ok(plan)
     }
 
     fn lower_term(&self, term: &Spanned<Term>, scope: Scope) -> Result<Filter, LowerError> {

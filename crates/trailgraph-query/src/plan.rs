@@ -346,6 +346,9 @@ pub struct WithPlan {
     pub navigation: NavigationPlan,
     /// Reached nodes must satisfy this.
     pub filter: Filter,
+    /// The kinds `filter` limits reached nodes to (`None`: any kind), decided when lowering:
+    /// the walk need only report nodes of these kinds.
+    pub filter_kinds: Option<KindSet>,
     /// And this nested clause.
     pub nested: Option<Box<WithPlan>>,
 }
@@ -405,8 +408,11 @@ pub struct NavigationPlan {
     /// Last depth.
     pub until: u32,
     /// Whether the edge filter admits edges (trailgraph edges carry no properties, so the filter
-    /// is decided once, on an empty edge).
+    /// is decided once, when lowering, on an empty edge).
     pub edges_pass_filter: bool,
+    /// The navigation as its [`Display`] writes it, computed when lowering: it names the
+    /// navigation's walks in a searcher's memory of walks.
+    pub walk_key: String,
 }
 
 /// A sort key.
