@@ -14,7 +14,7 @@ use crate::output::Item;
 
 /// Which picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum GraphFormat {
+pub enum GraphFormat {
     /// Graphviz DOT.
     Dot,
     /// Mermaid `flowchart LR`.

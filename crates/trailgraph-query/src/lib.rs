@@ -20,16 +20,20 @@ pub mod ast;
 pub mod command;
 pub mod covers;
 pub mod duration;
+mod error;
 pub mod eval;
 pub mod graph_output;
+pub mod jq;
 pub mod lower;
 pub mod output;
 pub mod parser;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod shell;
 pub mod trace;
 pub mod vocabulary;
+pub mod words;
 
 pub use command::{CommandError, run_command_line, search_nodes};
 pub use eval::{

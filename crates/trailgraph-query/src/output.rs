@@ -8,21 +8,33 @@ use std::collections::{HashMap, HashSet};
 use trailgraph_model::{AncestorKind, Inventory, Kind, NodeId, Object, Value};
 
 use crate::ast::{Path, Spanned};
-use crate::command::CommandError;
 use crate::duration::{format_duration, parse_time};
+use crate::error::CommandError;
 use crate::eval::{Merged, Overlay, insert_path, node_object, value_at};
 use crate::lower::{Context, lower_node_path};
 use crate::plan::{PathPlan, Root, Step};
+use crate::shell::split_commas;
 
 /// One element flowing between commands.
 #[derive(Debug, Clone)]
 pub enum Item {
     /// A node of the inventory.
     Node(NodeId),
-    /// A JSON value (from `json`).
+    /// An edge between two nodes (`search --with-edges`).
+    Edge {
+        /// Where it starts.
+        from: NodeId,
+        /// Where it ends.
+        to: NodeId,
+        /// Its type.
+        edge_type: trailgraph_model::EdgeType,
+    },
+    /// A JSON value (from `json`, `jq`, `chunk`, an aggregate).
     Value(Value),
     /// A line of text.
     Text(String),
+    /// A row of `list --csv`/`--markdown`: one cell per column (`None` when absent).
+    Row(Vec<Option<String>>),
 }
 
 /// How `list` prints.
@@ -34,6 +46,8 @@ pub enum ListStyle {
     Csv,
     /// A padded Markdown table.
     Markdown,
+    /// Fix's `--json-table`: the columns, then `{id, row}` per element.
+    JsonTable,
 }
 
 /// A list or count column.
@@ -140,6 +154,23 @@ impl Column {
         }
     }
 
+    /// The value of this column in a JSON element: the path read in its `reported` object
+    /// when it has one (a node's shape), else in the value itself (`Null` when absent).
+    pub(crate) fn value_in(&self, value: &Value) -> Value {
+        match &self.source {
+            ColumnSource::Path(p) => {
+                let base = match (&p.root, value.get("reported")) {
+                    (Root::Reported, Some(reported)) => reported,
+                    _ => value,
+                };
+                let mut found = Vec::new();
+                walk_value(base, &p.steps, &mut found);
+                found.into_iter().next().unwrap_or(Value::Null)
+            }
+            ColumnSource::Age(_) => Value::Null,
+        }
+    }
+
     fn is_preresolved_ancestor_id(&self) -> bool {
         matches!(&self.source, ColumnSource::Path(PathPlan { root: Root::Ancestor(_), steps })
             if steps.as_slice() == [Step::Key("id".into())])
@@ -170,7 +201,7 @@ pub(crate) fn default_columns(paths: &[Spanned<Path>]) -> Result<Vec<Column>, Co
 }
 
 /// Drops repeated columns and renames clashing names by joining more of the path.
-fn dedupe(columns: Vec<Column>) -> Vec<Column> {
+pub(crate) fn dedupe(columns: Vec<Column>) -> Vec<Column> {
     // Hashed by their printed form, so a list of many columns is not compared pairwise.
     let mut sources: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
@@ -203,7 +234,8 @@ pub(crate) fn parse_columns(text: &str, offset: usize) -> Result<Vec<Column>, Co
             Some((p, a)) => (p.trim(), Some(a.trim())),
             None => (item, None),
         };
-        let path = crate::command::parse_path_for_column(path_text, offset + start)?;
+        let path = crate::parser::parse_path_at(path_text, offset + start)
+            .map_err(|error| CommandError::Parse { error })?;
         let mut column = Column::for_path(&path)?;
         if let Some(alias) = alias {
             column.name = alias.to_owned();
@@ -214,29 +246,9 @@ pub(crate) fn parse_columns(text: &str, offset: usize) -> Result<Vec<Column>, Co
     Ok(dedupe(columns))
 }
 
-pub(crate) fn split_commas(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut in_backticks = false;
-    for (i, c) in text.char_indices() {
-        match c {
-            '`' => in_backticks = !in_backticks,
-            ',' if !in_backticks => {
-                out.push(start..i);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(start..text.len());
-    out.into_iter()
-        .filter(|r| !text[r.clone()].trim().is_empty())
-        .collect()
-}
-
 /// Renders a value for `list` and `format`: strings as they are, lists as `[a, b]`, objects as
 /// `k=v, k=v`.
-fn render_value(value: &Value) -> String {
+pub(crate) fn render_value(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::String(s) => s.to_string(),
@@ -255,79 +267,157 @@ fn render_value(value: &Value) -> String {
     }
 }
 
-/// `list`: one line per node (or a CSV/Markdown table).
-pub(crate) fn list(
+/// `list`: the rows of `items` for `columns` and the column names. A node gives a `k=v, ...`
+/// line ([`ListStyle::Plain`]), a row of cells (`--csv`, `--markdown`) or `{id, row}`
+/// (`--json-table`); a JSON value gives cells read from it (and passes through unchanged in a
+/// plain list, printing as YAML); an edge gives Fix's `from -type-> to` line; text passes
+/// through.
+pub(crate) fn list_rows(
     inventory: &Inventory,
     items: Vec<Item>,
     columns: &[Column],
     context: &Context,
     merged: &Merged,
     style: ListStyle,
-) -> Result<Vec<Item>, CommandError> {
-    let mut rows: Vec<Vec<Option<String>>> = Vec::new();
-    let mut passthrough = Vec::new();
+) -> (Vec<Item>, Vec<String>) {
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let mut out = Vec::with_capacity(items.len());
     for item in items {
-        match item {
-            Item::Node(id) => rows.push(
+        let cells: Vec<Value> = match &item {
+            Item::Node(id) => columns
+                .iter()
+                .map(|c| c.value(inventory, *id, context, merged.get(id)))
+                .collect(),
+            Item::Value(v) if style != ListStyle::Plain => {
+                columns.iter().map(|c| c.value_in(v)).collect()
+            }
+            Item::Edge {
+                from,
+                to,
+                edge_type,
+            } => {
+                let id = |n: &NodeId| inventory.node(*n).map_or("", |n| n.id.as_ref()).to_owned();
+                out.push(Item::Text(format!(
+                    "{} -{}-> {}",
+                    id(from),
+                    edge_type.as_str(),
+                    id(to)
+                )));
+                continue;
+            }
+            _ => {
+                out.push(item);
+                continue;
+            }
+        };
+        out.push(match style {
+            ListStyle::Plain => Item::Text(
                 columns
                     .iter()
-                    .map(|c| match c.value(inventory, id, context, merged.get(&id)) {
-                        Value::Null => None,
-                        v => Some(render_value(&v)),
-                    })
+                    .zip(&cells)
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(c, v)| format!("{}={}", c.name, render_value(v)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ListStyle::JsonTable => {
+                let mut row = Object::new();
+                for (c, v) in columns.iter().zip(cells) {
+                    row.insert(c.name.as_str(), v);
+                }
+                let id = match &item {
+                    Item::Node(id) => inventory
+                        .node(*id)
+                        .map_or(Value::Null, |n| Value::from(&*n.id)),
+                    _ => Value::Null,
+                };
+                Item::Value(Value::Object(Object::from_pairs([
+                    ("id", id),
+                    ("row", Value::Object(row)),
+                ])))
+            }
+            _ => Item::Row(
+                cells
+                    .iter()
+                    .map(|v| (!v.is_null()).then(|| render_value(v)))
                     .collect(),
             ),
-            // JSON elements pass through and print as YAML.
-            Item::Value(v) => passthrough.push(Item::Value(v)),
-            Item::Text(t) => passthrough.push(Item::Text(t)),
-        }
+        });
     }
+    (out, names)
+}
+
+/// `list --json-table`'s first element: `{"columns": [{name, path, kind, display}]}`.
+pub(crate) fn json_table_columns(columns: &[Column]) -> Value {
+    let described: Vec<Value> = columns
+        .iter()
+        .map(|c| {
+            Value::Object(Object::from_pairs([
+                ("name", Value::from(c.name.as_str())),
+                ("path", Value::from(c.path_names.join("."))),
+                ("kind", Value::from("any")),
+                ("display", Value::from(c.name.as_str())),
+            ]))
+        })
+        .collect();
+    Value::Object(Object::from_pairs([(
+        "columns",
+        Value::Array(described.into()),
+    )]))
+}
+
+/// The lines of a `--csv` or `--markdown` table of `rows` (text elements print as they are).
+pub(crate) fn render_table(style: ListStyle, names: &[String], rows: Vec<Item>) -> Vec<String> {
     let mut out = Vec::new();
     match style {
-        ListStyle::Plain => {
-            for row in rows {
-                let pairs: Vec<String> = columns
-                    .iter()
-                    .zip(row)
-                    .filter_map(|(c, v)| v.map(|v| format!("{}={v}", c.name)))
-                    .collect();
-                out.push(Item::Text(pairs.join(", ")));
-            }
-        }
         ListStyle::Csv => {
-            let header: Vec<String> = columns.iter().map(|c| csv_quote(&c.name)).collect();
-            out.push(Item::Text(header.join(",")));
+            let header: Vec<String> = names.iter().map(|n| csv_quote(n)).collect();
+            out.push(header.join(","));
             for row in rows {
-                let cells: Vec<String> = row
-                    .into_iter()
-                    .map(|v| v.map(|v| csv_quote(&v)).unwrap_or_default())
-                    .collect();
-                out.push(Item::Text(cells.join(",")));
+                match row {
+                    Item::Row(cells) => out.push(
+                        cells
+                            .into_iter()
+                            .map(|v| v.map(|v| csv_quote(&v)).unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ),
+                    Item::Text(t) => out.push(t),
+                    other => out.push(format!("{other:?}")),
+                }
             }
         }
-        ListStyle::Markdown => {
+        _ => {
             let cells: Vec<Vec<String>> = rows
-                .into_iter()
-                .map(|r| {
-                    r.into_iter()
-                        .map(|v| v.unwrap_or_else(|| "null".to_owned()).replace('|', "\\|"))
-                        .collect()
+                .iter()
+                .filter_map(|r| match r {
+                    Item::Row(cells) => Some(
+                        cells
+                            .iter()
+                            .map(|v| {
+                                v.clone()
+                                    .unwrap_or_else(|| "null".to_owned())
+                                    .replace('|', "\\|")
+                            })
+                            .collect(),
+                    ),
+                    _ => None,
                 })
                 .collect();
-            let widths: Vec<usize> = columns
+            let widths: Vec<usize> = names
                 .iter()
                 .enumerate()
-                .map(|(i, c)| {
+                .map(|(i, name)| {
                     cells
                         .iter()
                         .filter_map(|r| r.get(i))
                         .map(|v| v.chars().count())
-                        .chain([c.name.chars().count(), 3])
+                        .chain([name.chars().count(), 3])
                         .max()
                         .unwrap_or(3)
                 })
                 .collect();
-            let line = |values: Vec<String>| -> String {
+            let line = |values: &[String]| -> String {
                 let padded: Vec<String> = values
                     .iter()
                     .zip(&widths)
@@ -335,19 +425,25 @@ pub(crate) fn list(
                     .collect();
                 format!("| {} |", padded.join(" | "))
             };
-            out.push(Item::Text(line(
-                columns.iter().map(|c| c.name.clone()).collect(),
-            )));
-            out.push(Item::Text(line(
-                widths.iter().map(|w| "-".repeat(*w)).collect(),
-            )));
-            for row in cells {
-                out.push(Item::Text(line(row)));
+            out.push(line(names));
+            out.push(line(
+                &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
+            ));
+            let mut cells = cells.into_iter();
+            for row in rows {
+                match row {
+                    Item::Row(_) => {
+                        if let Some(c) = cells.next() {
+                            out.push(line(&c));
+                        }
+                    }
+                    Item::Text(t) => out.push(t),
+                    other => out.push(format!("{other:?}")),
+                }
             }
         }
     }
-    out.extend(passthrough);
-    Ok(out)
+    out
 }
 
 fn csv_quote(s: &str) -> String {
@@ -399,95 +495,89 @@ pub fn to_yaml(value: &Value) -> String {
     }
 }
 
-/// `format`: a template with `{path}` placeholders, or `--json`, `--ndjson`, `--yaml`.
-pub(crate) fn format(
+/// An element as a JSON value: a node as Fix shows it, an edge as
+/// `{type: edge, from, to, edge_type}`, text as a string, a row as its cells.
+pub(crate) fn item_value(
     inventory: &Inventory,
-    items: Vec<Item>,
-    args: &str,
-    offset: usize,
+    item: &Item,
     context: &Context,
     merged: &Merged,
-) -> Result<Vec<Item>, CommandError> {
-    let as_value = |item: &Item| -> Value {
-        match item {
-            Item::Node(id) => node_value(inventory, *id, context, merged.get(id)),
-            Item::Value(v) => v.clone(),
-            Item::Text(t) => Value::from(t.as_str()),
-        }
-    };
-    match args.split_whitespace().next() {
-        Some("--json") => {
-            let values: Vec<Value> = items.iter().map(as_value).collect();
-            let text = serde_json::to_string_pretty(&Value::Array(values.into()))
-                .unwrap_or_else(|e| format!("error: {e}"));
-            return Ok(vec![Item::Text(text)]);
-        }
-        Some("--ndjson") => {
-            return Ok(items
-                .iter()
-                .map(|i| Item::Text(as_value(i).to_string()))
-                .collect());
-        }
-        Some("--yaml") => {
-            let docs: Vec<String> = items.iter().map(|i| to_yaml(&as_value(i))).collect();
-            let joined = docs.join("---\n");
-            return Ok(vec![Item::Text(joined.trim_end_matches('\n').to_owned())]);
-        }
-        Some(flag @ ("--dot" | "--mermaid" | "--graphml")) => {
-            let format = match flag {
-                "--dot" => crate::graph_output::GraphFormat::Dot,
-                "--mermaid" => crate::graph_output::GraphFormat::Mermaid,
-                _ => crate::graph_output::GraphFormat::GraphMl,
+) -> Value {
+    match item {
+        Item::Node(id) => node_value(inventory, *id, context, merged.get(id)),
+        Item::Edge {
+            from,
+            to,
+            edge_type,
+        } => {
+            let id = |n: &NodeId| {
+                inventory
+                    .node(*n)
+                    .map_or(Value::Null, |n| Value::from(&*n.id))
             };
-            return Ok(vec![Item::Text(crate::graph_output::render(
-                inventory, &items, format,
-            ))]);
+            Value::Object(Object::from_pairs([
+                ("type", Value::from("edge")),
+                ("from", id(from)),
+                ("to", id(to)),
+                ("edge_type", Value::from(edge_type.as_str())),
+            ]))
         }
-        Some(flag) if flag.starts_with("--") => {
-            return Err(CommandError::Usage {
-                message: format!(
-                    "unknown format option `{flag}` (known: --json, --ndjson, --yaml, --dot, --mermaid, --graphml)"
-                ),
-                span: offset..offset + flag.len(),
-            });
-        }
-        _ => {}
+        Item::Value(v) => v.clone(),
+        Item::Text(t) => Value::from(t.as_str()),
+        Item::Row(cells) => Value::Array(
+            cells
+                .iter()
+                .map(|c| c.as_deref().map_or(Value::Null, Value::from))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
     }
-    // Strip one pair of surrounding quotes.
-    let (template, template_offset) = match args
-        .strip_prefix('"')
-        .and_then(|a| a.strip_suffix('"'))
-        .or_else(|| args.strip_prefix('\'').and_then(|a| a.strip_suffix('\'')))
-    {
-        Some(inner) => (inner, offset + 1),
-        None => (args, offset),
-    };
-    let pieces = parse_template(template, template_offset)?;
-    Ok(items
+}
+
+/// `format "TEXT {path}"`: one line per element; a placeholder reads the node's (or the JSON
+/// value's) property, `null` when absent.
+pub(crate) fn format_template(
+    inventory: &Inventory,
+    items: Vec<Item>,
+    pieces: &[TemplatePiece],
+    context: &Context,
+    merged: &Merged,
+) -> Vec<Item> {
+    items
         .into_iter()
         .map(|item| {
             let mut line = String::new();
-            for piece in &pieces {
-                match (piece, &item) {
-                    (TemplatePiece::Text(t), _) => line.push_str(t),
-                    (TemplatePiece::Column(c), Item::Node(id)) => {
-                        let value = c.value(inventory, *id, context, merged.get(id));
+            for piece in pieces {
+                match piece {
+                    TemplatePiece::Text(t) => line.push_str(t),
+                    TemplatePiece::Column(c) => {
+                        let value = match &item {
+                            Item::Node(id) => c.value(inventory, *id, context, merged.get(id)),
+                            Item::Value(v) => c.value_in(v),
+                            _ => Value::Null,
+                        };
                         line.push_str(&render_value(&value));
                     }
-                    (TemplatePiece::Column(_), _) => line.push_str("null"),
                 }
             }
             Item::Text(line)
         })
-        .collect())
+        .collect()
 }
 
-enum TemplatePiece {
+/// A piece of a `format` template.
+#[derive(Debug)]
+pub enum TemplatePiece {
+    /// Text printed as it is.
     Text(String),
+    /// A `{path}` placeholder.
     Column(Column),
 }
 
-fn parse_template(template: &str, offset: usize) -> Result<Vec<TemplatePiece>, CommandError> {
+pub(crate) fn parse_template(
+    template: &str,
+    offset: usize,
+) -> Result<Vec<TemplatePiece>, CommandError> {
     let mut pieces = Vec::new();
     let mut rest = template;
     let mut position = 0;
@@ -500,7 +590,10 @@ fn parse_template(template: &str, offset: usize) -> Result<Vec<TemplatePiece>, C
         }
         let inner = &rest[open + 1..open + close];
         let at = offset + position + open + 1;
-        let path = crate::command::parse_path_for_column(inner.trim(), at)?;
+        let trimmed = inner.trim();
+        let at = at + (inner.len() - inner.trim_start().len());
+        let path = crate::parser::parse_path_at(trimmed, at)
+            .map_err(|error| CommandError::Parse { error })?;
         pieces.push(TemplatePiece::Column(Column::for_path(&path)?));
         position += open + close + 1;
         rest = &rest[open + close + 1..];
@@ -566,15 +659,11 @@ pub(crate) fn count_items(
             Value::from(&*inventory.node(id).map_or("".into(), |n| n.id.clone()))
         }
         (Item::Value(v), None) => Value::from(v.to_string()),
-        (Item::Value(v), Some(c)) => match &c.source {
-            ColumnSource::Path(p) => {
-                let mut found = Vec::new();
-                walk_value(&v, &p.steps, &mut found);
-                found.into_iter().next().unwrap_or(Value::Null)
-            }
-            ColumnSource::Age(_) => Value::Null,
-        },
+        (Item::Value(v), Some(c)) => c.value_in(&v),
         (Item::Text(t), _) => Value::from(t),
+        (item @ (Item::Edge { .. } | Item::Row(_)), _) => {
+            Value::from(item_value(inventory, &item, context, merged).to_string())
+        }
     });
     if column.is_none() {
         let n = values.count();
@@ -648,10 +737,102 @@ pub(crate) fn uniq(items: Vec<Item>) -> Vec<Item> {
         .filter(|item| {
             let key = match item {
                 Item::Node(id) => format!("node:{}", id.index()),
+                Item::Edge {
+                    from,
+                    to,
+                    edge_type,
+                } => format!(
+                    "edge:{}:{}:{}",
+                    from.index(),
+                    to.index(),
+                    edge_type.as_str()
+                ),
                 Item::Value(v) => format!("value:{}", v.to_json()),
                 Item::Text(t) => format!("text:{t}"),
+                Item::Row(cells) => format!("row:{cells:?}"),
             };
             seen.insert(key)
         })
         .collect()
+}
+
+/// Most nodes `kinds KIND` reads to describe the kind's properties.
+const MODEL_SAMPLE: usize = 5_000;
+
+/// `kinds KIND`: the kind's model, as Fix's `kinds` shows it: its name, its bases, how many
+/// nodes the inventory holds, and every property path seen on (up to 5,000 of) its nodes with
+/// the JSON types seen there (`string`, `int`, `float`, `boolean`, `object`, `array`,
+/// `null`; `a[*].b` for elements of arrays).
+pub(crate) fn kind_model(inventory: &Inventory, kind: Kind) -> Value {
+    let mut properties: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeSet<&'static str>,
+    > = std::collections::BTreeMap::new();
+    fn type_name(v: &Value) -> &'static str {
+        match v {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Number(trailgraph_model::Number::Int(_)) => "int",
+            Value::Number(_) => "float",
+        }
+    }
+    fn walk(
+        value: &Value,
+        path: String,
+        depth: usize,
+        out: &mut std::collections::BTreeMap<String, std::collections::BTreeSet<&'static str>>,
+    ) {
+        out.entry(path.clone())
+            .or_default()
+            .insert(type_name(value));
+        if depth >= 8 {
+            return;
+        }
+        match value {
+            Value::Object(o) => {
+                for (k, v) in o.iter() {
+                    walk(v, format!("{path}.{k}"), depth + 1, out);
+                }
+            }
+            Value::Array(items) => {
+                for v in items.iter() {
+                    walk(v, format!("{path}[*]"), depth + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    for id in inventory.nodes_of_kind(kind).iter().take(MODEL_SAMPLE) {
+        if let Some(node) = inventory.node(*id) {
+            for (k, v) in node.reported.iter() {
+                walk(v, k.to_string(), 0, &mut properties);
+            }
+        }
+    }
+    let mut described = Object::new();
+    for (path, types) in properties {
+        let types: Vec<&str> = types.into_iter().collect();
+        described.insert(path.as_str(), Value::from(types.join(" | ")));
+    }
+    Value::Object(Object::from_pairs([
+        ("name", Value::from(kind.as_str())),
+        (
+            "bases",
+            Value::Array(
+                kind.bases()
+                    .iter()
+                    .map(|b| Value::from(*b))
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
+        ),
+        (
+            "nodes",
+            Value::from(i64::try_from(inventory.count_of_kind(kind)).unwrap_or(i64::MAX)),
+        ),
+        ("properties", Value::Object(described)),
+    ]))
 }

@@ -653,48 +653,8 @@ fn parse_part_body(
                 let text = child.into_inner().next().map_or("", |p| p.as_str());
                 part.tag = Some(Spanned::new(text.to_owned(), span));
             }
-            Rule::sort => {
-                for key in child.into_inner().filter(|p| p.as_rule() == Rule::sort_key) {
-                    let key_span = span_of(&key);
-                    let mut inner = key.into_inner();
-                    let Some(path_pair) = inner.next() else {
-                        continue;
-                    };
-                    let path = parse_path_spanned(path_pair);
-                    let ascending = inner.next().is_none_or(|o| o.as_str() != "desc");
-                    part.sort
-                        .push(Spanned::new(SortKey { path, ascending }, key_span));
-                }
-            }
-            Rule::limit => {
-                let numbers: Vec<Pair<'_, Rule>> = child
-                    .into_inner()
-                    .filter(|p| p.as_rule() == Rule::integer)
-                    .collect();
-                let mut values = Vec::new();
-                for n in &numbers {
-                    let v: usize = n.as_str().parse().map_err(|_| {
-                        ParseError::custom(
-                            span_of(n),
-                            source,
-                            format!("limit must be a non-negative number, found {}", n.as_str()),
-                        )
-                    })?;
-                    values.push(v);
-                }
-                let limit = match values.as_slice() {
-                    [n] => Limit {
-                        offset: 0,
-                        length: *n,
-                    },
-                    [o, n] => Limit {
-                        offset: *o,
-                        length: *n,
-                    },
-                    _ => continue,
-                };
-                part.limit = Some(Spanned::new(limit, span));
-            }
+            Rule::sort => part.sort = parse_sort_keys(child),
+            Rule::limit => part.limit = Some(Spanned::new(parse_limit(child, source)?, span)),
             Rule::reversed => part.reversed = true,
             _ => {}
         }
@@ -703,6 +663,120 @@ fn parse_part_body(
         None
     } else {
         Some(part)
+    })
+}
+
+/// The sort keys of a `sort` clause or a `sort` command.
+fn parse_sort_keys(pair: Pair<'_, Rule>) -> Vec<Spanned<SortKey>> {
+    let mut keys = Vec::new();
+    for key in pair.into_inner().filter(|p| p.as_rule() == Rule::sort_key) {
+        let key_span = span_of(&key);
+        let mut inner = key.into_inner();
+        let Some(path_pair) = inner.next() else {
+            continue;
+        };
+        let path = parse_path_spanned(path_pair);
+        let ascending = inner.next().is_none_or(|o| o.as_str() != "desc");
+        keys.push(Spanned::new(SortKey { path, ascending }, key_span));
+    }
+    keys
+}
+
+/// `limit n` or `limit offset, n` (of a clause or a `limit` command).
+fn parse_limit(pair: Pair<'_, Rule>, source: &str) -> Result<Limit, ParseError> {
+    let span = span_of(&pair);
+    let mut values = Vec::new();
+    for n in pair.into_inner().filter(|p| p.as_rule() == Rule::integer) {
+        let v: usize = n.as_str().parse().map_err(|_| {
+            ParseError::custom(
+                span_of(&n),
+                source,
+                format!("limit must be a non-negative number, found {}", n.as_str()),
+            )
+        })?;
+        values.push(v);
+    }
+    match values.as_slice() {
+        [n] => Ok(Limit {
+            offset: 0,
+            length: *n,
+        }),
+        [o, n] => Ok(Limit {
+            offset: *o,
+            length: *n,
+        }),
+        _ => Err(internal(span, source, "a limit")),
+    }
+}
+
+/// A grammar shape the parser does not expect: an error, never a guess.
+fn internal(span: Span, source: &str, what: &str) -> ParseError {
+    ParseError::custom(
+        span,
+        source,
+        format!("internal error: the parser did not expect the shape of {what} here"),
+    )
+}
+
+/// Parses a command argument with one entry rule of the grammar; spans are positions in the
+/// line (`source` stands at byte `offset`).
+fn parse_command_argument<T>(
+    rule: Rule,
+    source: &str,
+    offset: usize,
+    read: impl FnOnce(Pair<'_, Rule>, &str) -> Result<T, ParseError>,
+) -> Result<T, ParseError> {
+    SPAN_OFFSET.with(|c| c.set(offset));
+    OPERATORS.with(|c| c.set(0));
+    let result = check_nesting(source).and_then(|()| {
+        let mut pairs = QueryParser::parse(rule, source).map_err(|e| convert_error(source, e))?;
+        let at = span_offset();
+        let pair = pairs
+            .next()
+            .ok_or_else(|| internal(at..at, source, "a command argument"))?;
+        read(pair, source)
+    });
+    SPAN_OFFSET.with(|c| c.set(0));
+    result
+}
+
+/// A property path written alone (a `list`/`count` column, a `format` placeholder).
+pub(crate) fn parse_path_at(source: &str, offset: usize) -> Result<Spanned<Path>, ParseError> {
+    parse_command_argument(Rule::path_command, source, offset, |pair, source| {
+        let span = span_of(&pair);
+        pair.into_inner()
+            .find(|p| p.as_rule() == Rule::any_path)
+            .map(parse_path_spanned)
+            .ok_or_else(|| internal(span, source, "a path"))
+    })
+}
+
+/// The arguments of a `sort` command: `name asc, age desc`.
+pub(crate) fn parse_sort_at(
+    source: &str,
+    offset: usize,
+) -> Result<Vec<Spanned<SortKey>>, ParseError> {
+    parse_command_argument(Rule::sort_command, source, offset, |pair, _| {
+        Ok(parse_sort_keys(pair))
+    })
+}
+
+/// The arguments of a `limit` command: `3` or `10, 3`.
+pub(crate) fn parse_limit_at(source: &str, offset: usize) -> Result<Spanned<Limit>, ParseError> {
+    parse_command_argument(Rule::limit_command, source, offset, |pair, source| {
+        let span = span_of(&pair);
+        Ok(Spanned::new(parse_limit(pair, source)?, span))
+    })
+}
+
+/// The arguments of an `aggregate` command: `kind: sum(1) as count`.
+pub(crate) fn parse_aggregate_at(
+    source: &str,
+    offset: usize,
+) -> Result<Spanned<Aggregate>, ParseError> {
+    parse_command_argument(Rule::aggregate_command, source, offset, |pair, _| {
+        let span = span_of(&pair);
+        Ok(Spanned::new(parse_aggregate(pair)?, span))
     })
 }
 
@@ -757,9 +831,10 @@ fn parse_part_term(pair: Pair<'_, Rule>, source: &str, part: &mut Part) -> Resul
 
 fn parse_term(pair: Pair<'_, Rule>) -> Result<Spanned<Term>, ParseError> {
     debug_assert_eq!(pair.as_rule(), Rule::term);
+    let span = span_of(&pair);
     let mut inner = pair.into_inner();
     let Some(first) = inner.next() else {
-        return Ok(Spanned::new(Term::All, 0..0));
+        return Err(internal(span, "", "a term"));
     };
     let mut left = parse_simple_term(first)?;
     while let (Some(op), Some(right)) = (inner.next(), inner.next()) {
@@ -801,7 +876,7 @@ fn parse_simple_term(pair: Pair<'_, Rule>) -> Result<Spanned<Term>, ParseError> 
                     t.span = span;
                     Ok(t)
                 }
-                None => Ok(Spanned::new(Term::All, span)),
+                None => Err(internal(span, "", "a parenthesised term")),
             };
         }
         Rule::all_term => Term::All,
@@ -809,7 +884,7 @@ fn parse_simple_term(pair: Pair<'_, Rule>) -> Result<Spanned<Term>, ParseError> 
             let inner = pair.into_inner().find(|p| p.as_rule() != Rule::kw_not);
             match inner {
                 Some(t) => Term::Not(Box::new(parse_simple_term(t)?)),
-                None => Term::All,
+                None => return Err(internal(span, "", "`not`")),
             }
         }
         Rule::fulltext => Term::FullText(
@@ -832,17 +907,12 @@ fn parse_simple_term(pair: Pair<'_, Rule>) -> Result<Spanned<Term>, ParseError> 
             let function = match inner.next().map(|p| p.as_str()) {
                 Some("in_subnet") => Function::InSubnet,
                 Some("has_key") => Function::HasKey,
-                _ => Function::HasDesiredChange,
+                Some("has_desired_change") => Function::HasDesiredChange,
+                _ => return Err(internal(span, "", "a function")),
             };
             let path = match inner.next() {
                 Some(p) => parse_path_spanned(p),
-                None => Spanned::new(
-                    Path {
-                        absolute: false,
-                        segments: Vec::new(),
-                    },
-                    span.clone(),
-                ),
+                None => return Err(internal(span, "", "a function's argument")),
             };
             let args = inner.map(parse_value).collect::<Result<Vec<_>, _>>()?;
             Term::Function {
@@ -881,7 +951,7 @@ fn parse_simple_term(pair: Pair<'_, Rule>) -> Result<Spanned<Term>, ParseError> 
                     op,
                     value,
                 }),
-                _ => Term::All,
+                _ => return Err(internal(span, "", "a predicate")),
             }
         }
         Rule::context_term => {
@@ -891,10 +961,10 @@ fn parse_simple_term(pair: Pair<'_, Rule>) -> Result<Spanned<Term>, ParseError> 
                     path: parse_path_spanned(p),
                     term: Box::new(parse_term(t)?),
                 },
-                _ => Term::All,
+                _ => return Err(internal(span, "", "a context term")),
             }
         }
-        _ => Term::All,
+        _ => return Err(internal(span, "", "a term")),
     };
     Ok(Spanned::new(term, span))
 }
@@ -1179,6 +1249,7 @@ fn parse_with_clause(
         let span = span_of(&child);
         match child.as_rule() {
             Rule::with_filter => {
+                let filter_span = span_of(&child);
                 let mut inner = child.into_inner();
                 filter = match inner.next().map(|p| (p.as_rule(), p)) {
                     Some((Rule::kw_empty, _)) => WithFilter::Empty,
@@ -1186,7 +1257,7 @@ fn parse_with_clause(
                         let op = inner
                             .next()
                             .and_then(|o| CmpOp::from_text(o.as_str()))
-                            .unwrap_or(CmpOp::Eq);
+                            .ok_or_else(|| internal(filter_span.clone(), source, "a count"))?;
                         let n_pair = inner.next();
                         let n = match n_pair {
                             Some(p) => p.as_str().parse::<i64>().map_err(|_| {
@@ -1201,7 +1272,8 @@ fn parse_with_clause(
                             _ => WithFilter::Count(op, n),
                         }
                     }
-                    _ => WithFilter::Any,
+                    Some((Rule::kw_any, _)) => WithFilter::Any,
+                    _ => return Err(internal(filter_span, source, "a with filter")),
                 };
             }
             Rule::navigation => {
@@ -1264,7 +1336,10 @@ fn parse_with_usage(pair: Pair<'_, Rule>, source: &str) -> Result<WithUsage, Par
 }
 
 fn parse_aggregate(pair: Pair<'_, Rule>) -> Result<Aggregate, ParseError> {
-    debug_assert_eq!(pair.as_rule(), Rule::aggregate);
+    debug_assert!(matches!(
+        pair.as_rule(),
+        Rule::aggregate | Rule::aggregate_command
+    ));
     let mut aggregate = Aggregate {
         group: Vec::new(),
         functions: Vec::new(),

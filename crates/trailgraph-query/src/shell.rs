@@ -36,6 +36,27 @@ fn split_outside_quotes(line: &str, separator: char) -> Vec<Range<usize>> {
     pieces
 }
 
+/// The comma-separated pieces of `text` (commas inside backticks do not split), blank ones left out.
+pub(crate) fn split_commas(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_backticks = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '`' => in_backticks = !in_backticks,
+            ',' if !in_backticks => {
+                out.push(start..i);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(start..text.len());
+    out.into_iter()
+        .filter(|r| !text[r.clone()].trim().is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
