@@ -1,18 +1,19 @@
 //! `trailgraph shell`: command lines against an inventory, from `-c`, from stdin, or typed into
-//! the interactive shell (see [`crate::repl`]).
+//! the interactive shell (see [`crate::repl`]). Every mode runs a line through the same
+//! dispatcher ([`crate::repl::commands::run`]), so the shell's own commands (`help`,
+//! `properties`, `checks`, `check run`, `explain`, ...) work in all of them.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
-use trailgraph_model::Inventory;
 use trailgraph_query::command::unknown_properties_in_line;
-use trailgraph_query::{
-    CommandError, Context, Vocabulary, render_error, render_error_with_label, run_command_line,
-};
+use trailgraph_query::{CommandError, Context, Vocabulary, render_error, render_error_with_label};
 
 use crate::args::ShellArgs;
 use crate::commands::load_inventory;
 use crate::exit::{Outcome, SUCCESS, USAGE};
+use crate::repl::Session;
+use crate::repl::commands::{self, LineError};
 
 /// Runs `-c LINE`, every line of a non-terminal stdin, or the interactive shell on a terminal.
 pub fn run(args: &ShellArgs) -> Outcome {
@@ -29,77 +30,68 @@ pub fn run(args: &ShellArgs) -> Outcome {
         );
     }
     let context = Context::now();
+    if args.command.is_none() && io::stdin().is_terminal() {
+        return crate::repl::run(inventory, context, args, started);
+    }
+    // The catalog is loaded by the first check command, so a search does not wait for it.
+    let session = Session::new(inventory, context, crate::repl::color_output(), false);
     let outcome = match &args.command {
-        Some(line) => match run_line(line, &inventory, &context, args.timings, None) {
+        Some(line) => match run_line(line, &session, args.timings, &mut |w| eprint!("{w}")) {
             Ok(()) => Outcome::Code(SUCCESS),
-            Err(outcome) => outcome,
+            Err(LineError::Message(message)) => Outcome::usage(message),
+            Err(LineError::Output(e)) => Outcome::from(e),
         },
-        None if io::stdin().is_terminal() => {
-            return crate::repl::run(inventory, context, args, started);
-        }
-        None => run_stdin(&inventory, &context, args.timings),
+        None => run_stdin(&session, args.timings),
     };
     // A large inventory takes a second to free; the process is about to end anyway.
-    std::mem::forget(inventory);
+    std::mem::forget(session);
     outcome
 }
 
-/// One command line per stdin line; errors are printed and the next line runs.
-fn run_stdin(inventory: &Inventory, context: &Context, timings: bool) -> Outcome {
+/// One command line per stdin line until the end or a `quit` line. An error is printed as
+/// `line N: ` and the rendered error, and the next line runs; the exit code is a usage error
+/// when any line failed.
+fn run_stdin(session: &Session, timings: bool) -> Outcome {
     let mut failed = false;
-    let vocabulary = Vocabulary::of_inventory(inventory);
-    for line in io::stdin().lock().lines() {
+    for (index, line) in io::stdin().lock().lines().enumerate() {
+        let number = index + 1;
         let line = match line {
             Ok(line) => line,
-            Err(e) => return Outcome::usage(format!("reading stdin: {e}")),
+            Err(e) => return Outcome::usage(format!("reading stdin, line {number}: {e}")),
         };
         if line.trim().is_empty() {
             continue;
         }
-        match run_line(&line, inventory, context, timings, Some(&vocabulary)) {
+        if commands::is_quit(&line) {
+            break;
+        }
+        let mut warn = |warning: &str| eprint!("line {number}: {warning}");
+        match run_line(&line, session, timings, &mut warn) {
             Ok(()) => {}
-            Err(Outcome::Code(code)) if code == SUCCESS => return Outcome::Code(SUCCESS),
-            Err(Outcome::Error { message, .. }) => {
+            Err(LineError::Message(message)) => {
                 failed = true;
-                eprintln!("{}", message.trim_end());
+                eprintln!("line {number}: {}", message.trim_end());
             }
-            Err(other) => return other,
+            // A closed stdout (`| head`) ends the run; it is not a failure.
+            Err(LineError::Output(e)) => return Outcome::from(e),
         }
     }
     Outcome::Code(if failed { USAGE } else { SUCCESS })
 }
 
+/// Runs one line with its output streamed to stdout; a bare `quit` does nothing.
 fn run_line(
     line: &str,
-    inventory: &Inventory,
-    context: &Context,
+    session: &Session,
     timings: bool,
-    vocabulary: Option<&Vocabulary>,
-) -> Result<(), Outcome> {
-    let started = Instant::now();
-    let own;
-    let vocabulary = match vocabulary {
-        Some(v) => v,
-        None => {
-            own = Vocabulary::of_inventory(inventory);
-            &own
-        }
-    };
-    vet_line(line, vocabulary, &mut io::stderr().lock()).map_err(Outcome::usage)?;
-    // `explain [--node ID] QUERY` is the shell's own command, here as in the interactive shell.
-    let trimmed = line.trim_start();
-    if let Some(rest) = trimmed.strip_prefix("explain")
-        && (rest.is_empty() || rest.starts_with(char::is_whitespace))
-    {
-        let start = line.len() - trimmed.len() + "explain".len();
-        let mut text = Vec::new();
-        crate::repl::commands::explain_query(line, start, inventory, context, &mut text)
-            .map_err(Outcome::usage)?;
-        let mut stdout = io::stdout().lock();
-        return stdout.write_all(&text).map_err(Outcome::from);
+    warn: &mut dyn FnMut(&str),
+) -> Result<(), LineError> {
+    if commands::is_quit(line) {
+        return Ok(());
     }
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    let result = run_command_line(line, inventory, context, &mut out);
+    let started = Instant::now();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let result = commands::run(line, session, &mut out, warn);
     let flushed = out.flush();
     if timings {
         eprintln!(
@@ -107,20 +99,17 @@ fn run_line(
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
-    match result {
-        Ok(()) => flushed.map_err(Outcome::from),
-        Err(CommandError::Io(e)) => Err(Outcome::from(e)),
-        Err(e) => Err(Outcome::usage(render_command_error(line, &e))),
-    }
+    result?;
+    flushed.map_err(LineError::Output)
 }
 
-/// Warns (on `warnings`) about properties the line's searches read that no kind has, with the
-/// closest known names; a `list` or `count` column that no kind has is an error, since every
-/// value would print blank.
+/// Warns (each rendered warning block to `warn`) about properties the line's searches read that
+/// no kind has, with the closest known names; a `list` or `count` column that no kind has is an
+/// error, since every value would print blank.
 pub(crate) fn vet_line(
     line: &str,
     vocabulary: &Vocabulary,
-    warnings: &mut dyn Write,
+    warn: &mut dyn FnMut(&str),
 ) -> Result<(), String> {
     for found in unknown_properties_in_line(line, vocabulary) {
         let message = found.property.to_string();
@@ -130,8 +119,7 @@ pub(crate) fn vet_line(
         }
         let block = render_error(line, found.property.span, &message);
         let block = block.strip_prefix("error: ").unwrap_or(&block);
-        // A warning that cannot be written is not worth failing the command for.
-        let _ = write!(warnings, "warning: {block}");
+        warn(&format!("warning: {block}"));
     }
     Ok(())
 }

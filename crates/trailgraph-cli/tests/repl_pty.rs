@@ -17,6 +17,8 @@ use rexpect::session::{PtySession, spawn_command};
 const TIMEOUT_MS: u64 = 5_000;
 const PROMPT: &str = "demo (3 accounts)> ";
 const UP: &str = "\x1b[A";
+/// The prompt of a line that continues the input: `...> ` ending where `PROMPT` ends.
+const CONTINUATION: &str = "              ...> ";
 
 /// Starts `trailgraph shell --demo` on a pseudo-terminal with its history at `history` and waits
 /// for the prompt.
@@ -142,6 +144,64 @@ fn an_open_parenthesis_continues_on_the_next_line() {
     s.send_line("search is(aws_cloud_trail) and (").unwrap();
     s.send_line("name != nothing) | count").unwrap();
     s.exp_string("total matched: 4").unwrap();
+    s.exp_string(PROMPT).unwrap();
+    leave(s);
+}
+
+#[test]
+fn an_incomplete_line_shows_the_continuation_prompt() {
+    assert_eq!(CONTINUATION.len(), PROMPT.len());
+    let dir = util::Dir::new();
+    let mut s = start(&dir.path("history"));
+    s.send_line("search is(aws_cloud_trail) and (").unwrap();
+    s.exp_string(CONTINUATION).unwrap();
+    // Still open after the second line: a third continuation line.
+    s.send_line("name != nothing").unwrap();
+    s.exp_string(CONTINUATION).unwrap();
+    s.send_line(") | count").unwrap();
+    s.exp_string("total matched: 4").unwrap();
+    s.exp_string(PROMPT).unwrap();
+
+    // Tab on a continuation line completes as part of the whole input.
+    s.send_line("search is(aws_cloud_trail) and (").unwrap();
+    s.exp_string(CONTINUATION).unwrap();
+    s.send("trail_status.is_lo\t").unwrap();
+    s.flush().unwrap();
+    s.exp_string("gging").unwrap();
+    s.send_line(" == true) | count").unwrap();
+    s.exp_string("total matched: 3").unwrap();
+    s.exp_string(PROMPT).unwrap();
+
+    // A trailing pipe waits for the next command; the lines are one history entry.
+    s.send_line("search is(aws_account) |").unwrap();
+    s.exp_string(CONTINUATION).unwrap();
+    s.send_line("count").unwrap();
+    s.exp_string("total matched: 3").unwrap();
+    s.exp_string(PROMPT).unwrap();
+    s.send(UP).unwrap();
+    s.send("\r").unwrap();
+    s.flush().unwrap();
+    s.exp_string("total matched: 3").unwrap();
+    s.exp_string(PROMPT).unwrap();
+
+    // Ctrl-C on a continuation line abandons the whole input.
+    s.send_line("search is(aws_sns_topic").unwrap();
+    s.exp_string(CONTINUATION).unwrap();
+    s.send_control('c').unwrap();
+    s.exp_string(PROMPT).unwrap();
+    s.send_line("search is(aws_sns_topic) | count").unwrap();
+    s.exp_string("total matched: 5").unwrap();
+    s.exp_string(PROMPT).unwrap();
+
+    // Ctrl-D on an empty continuation line runs the input as it is, and the shell goes on.
+    s.send_line("search is(aws_account").unwrap();
+    s.exp_string(CONTINUATION).unwrap();
+    s.send_control('d').unwrap();
+    s.exp_string("error: ").unwrap();
+    s.exp_string("  | search is(aws_account").unwrap();
+    s.exp_string(PROMPT).unwrap();
+    s.send_line("search is(aws_account) | count").unwrap();
+    s.exp_string("total matched: 3").unwrap();
     s.exp_string(PROMPT).unwrap();
     leave(s);
 }

@@ -181,3 +181,182 @@ fn explain_traces_a_node_level_by_level() {
         .expect_code(2)
         .stderr_has("no node has this id or name");
 }
+
+/// The shell's own commands with what their output contains: the same in `-c`, on stdin and in
+/// the interactive shell.
+const SHELL_COMMANDS: &[(&str, &[&str])] = &[
+    (
+        "help",
+        &[
+            "Shell commands:\n  help [COMMAND]",
+            "properties KIND",
+            "Command lines as in Fix Inventory",
+            "  search [--explain]",
+            "  list [--csv",
+        ],
+    ),
+    ("help list", &["list [--csv", "one line per element"]),
+    ("help check", &["check run ID..."]),
+    (
+        "properties aws_cloud_trail",
+        &[
+            "trail_status.is_logging ",
+            " boolean\n",
+            "trail_is_multi_region_trail ",
+        ],
+    ),
+    (
+        "checks",
+        &[
+            "(cis_aws_v6_0):\n",
+            "  4.2    aws_cloudtrail_log_file_validation ",
+        ],
+    ),
+    (
+        "benchmarks",
+        &["  cis_aws_v6_0 ", "  cis_aws_v1_2 ", " controls)\n"],
+    ),
+    (
+        "explain is(aws_cloud_trail) and trail_is_multi_region_trail == true",
+        &["part 0:", "in 4 out"],
+    ),
+    ("check run 4.2", &["1 failed"]),
+    ("benchmark run cloudtrail_security_events", &[" failed"]),
+];
+
+#[test]
+fn shell_commands_run_with_dash_c_and_on_stdin_alike() {
+    let dir = Dir::new();
+    for (line, expected) in SHELL_COMMANDS {
+        let one_shot = dir.run(&["shell", "--demo", "-c", line]);
+        one_shot.expect_code(0);
+        for needle in *expected {
+            one_shot.stdout_has(needle);
+        }
+        assert_eq!(one_shot.stderr, "", "`{line}`");
+        let stdin = dir.run_with_stdin(&["shell", "--demo"], &format!("{line}\n"));
+        stdin.expect_code(0);
+        assert_eq!(stdin.stdout, one_shot.stdout, "`{line}` on stdin");
+        assert_eq!(stdin.stderr, "", "`{line}` on stdin");
+    }
+}
+
+#[test]
+fn check_and_benchmark_run_print_what_trailgraph_check_prints() {
+    let dir = Dir::new();
+    // A failed check is part of the report, not an error of the command line.
+    let check = dir.run(&["check", "--demo", "--check", "4.2"]);
+    check.expect_code(1);
+    let shell = dir.run(&["shell", "--demo", "-c", "check run 4.2"]);
+    shell.expect_code(0);
+    assert_eq!(shell.stdout, check.stdout);
+    let benchmark = dir.run(&["check", "--demo", "--benchmark", "cis_aws_v1_2"]);
+    let shell = dir.run_with_stdin(&["shell", "--demo"], "benchmark run cis_aws_v1_2\n");
+    shell.expect_code(0);
+    assert_eq!(shell.stdout, benchmark.stdout);
+    assert!(
+        benchmark
+            .stdout
+            .contains("CIS Amazon Web Services Foundations Benchmark v1.2.0")
+    );
+}
+
+#[test]
+fn shell_command_errors_are_the_same_with_dash_c_and_on_stdin() {
+    let dir = Dir::new();
+    let cases = [
+        (
+            "properties aws_nothing",
+            "error: unknown kind `aws_nothing`\n  | properties aws_nothing\n  |            ^^^^^^^^^^^\n",
+        ),
+        (
+            "checks extra",
+            "error: this command takes no arguments\n  | checks extra\n  |        ^^^^^\n",
+        ),
+        ("benchmarks x", "error: this command takes no arguments\n"),
+        ("check run 9.99", "error: unknown check `9.99`"),
+        ("benchmark run nope", "nope"),
+        ("check", "usage: check run ID..."),
+        (
+            "explain is(aws_nothing)",
+            "error: unknown kind `aws_nothing`\n",
+        ),
+        ("help nothing", "error: no command `nothing`"),
+        ("quit now", "error: this command takes no arguments\n"),
+    ];
+    for (line, expected) in cases {
+        let one_shot = dir.run(&["shell", "--demo", "-c", line]);
+        one_shot.expect_code(2).stderr_has(expected);
+        assert!(
+            one_shot.stderr.starts_with("error: "),
+            "{}",
+            one_shot.stderr
+        );
+        assert_eq!(one_shot.stdout, "", "`{line}`");
+        let stdin = dir.run_with_stdin(&["shell", "--demo"], &format!("{line}\n"));
+        stdin.expect_code(2);
+        assert_eq!(
+            stdin.stderr,
+            format!("line 1: {}", one_shot.stderr),
+            "`{line}`"
+        );
+    }
+}
+
+#[test]
+fn stdin_errors_and_warnings_name_their_line_counting_blank_lines() {
+    let run = Dir::new().run_with_stdin(
+        &["shell", "--demo"],
+        "search is(aws_account) | count\n\
+         \n\
+         search is(aws_account) and\n\
+         properties aws_nothing\n   \n\
+         search is(aws_cloud_trail) and trail_is_multiregion_trail != true | count\n\
+         search is(aws_sns_topic) | count\n",
+    );
+    run.expect_code(2)
+        .stdout_has("total matched: 3\n")
+        .stdout_has("total matched: 4\n")
+        .stdout_has("total matched: 5\n")
+        .stderr_has("line 3: error: expected a term")
+        .stderr_has("\n  | search is(aws_account) and\n  |                           ^\n")
+        .stderr_has(
+            "line 4: error: unknown kind `aws_nothing`\n  | properties aws_nothing\n  |            ^^^^^^^^^^^\n",
+        )
+        .stderr_has("line 6: warning: no kind has a property `trail_is_multiregion_trail`");
+    // Only the first line of a block carries the number.
+    assert_eq!(run.stderr.matches("line ").count(), 3, "{}", run.stderr);
+    // A run without errors exits with success, whatever it printed.
+    Dir::new()
+        .run_with_stdin(
+            &["shell", "--demo"],
+            "\nhelp count\n\nsearch is(aws_account) | count\n",
+        )
+        .expect_code(0)
+        .stdout_has("count [PATH]\n")
+        .stdout_has("total matched: 3\n");
+}
+
+#[test]
+fn quit_on_stdin_stops_reading() {
+    for quit in ["quit", "exit", "  quit  "] {
+        let run = Dir::new().run_with_stdin(
+            &["shell", "--demo"],
+            &format!("search is(aws_account) | count\n{quit}\nsearch is(aws_sns_topic) | count\n"),
+        );
+        run.expect_code(0).stdout_has("total matched: 3\n");
+        assert!(!run.stdout.contains("total matched: 5"), "{}", run.stdout);
+        assert_eq!(run.stderr, "");
+    }
+    // An earlier failure still decides the exit code.
+    let run = Dir::new().run_with_stdin(
+        &["shell", "--demo"],
+        "search is(\nquit\nsearch is(aws_sns_topic) | count\n",
+    );
+    run.expect_code(2).stderr_has("line 1: error: ");
+    assert_eq!(run.stdout, "");
+    // `-c quit` does nothing, successfully.
+    let run = Dir::new().run(&["shell", "--demo", "-c", "quit"]);
+    run.expect_code(0);
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
+}

@@ -1,12 +1,13 @@
-//! What one line typed into the shell does: the shell's own commands, or the shared command-line
-//! path of `-c`.
+//! What one line does, in every mode of `trailgraph shell` (`-c`, stdin, the interactive
+//! shell): the shell's own commands, or the shared command-line path.
 
 use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{self, Write};
 use std::ops::Range;
 
 use trailgraph_check::{CheckError, Format, RunOptions, write_report};
 use trailgraph_model::Kind;
+use trailgraph_query::words::{self, Args};
 use trailgraph_query::{
     CommandError, Searcher, TraceOptions, explain, lower_traced, parse, run_command_line,
 };
@@ -15,7 +16,8 @@ use super::Session;
 use super::vocabulary::property_paths;
 use crate::shell::render_command_error;
 
-/// One command of the shell, for `help` and completion.
+/// One of the shell's own commands, for `help`, completion and highlighting. The pipe commands
+/// (`search`, `count`, `list`, ...) are in [`trailgraph_query::words::COMMANDS`].
 pub(crate) struct CommandHelp {
     /// The command's name (the first word).
     pub name: &'static str,
@@ -23,119 +25,133 @@ pub(crate) struct CommandHelp {
     pub usage: &'static str,
     /// What it does.
     pub summary: &'static str,
+    /// What its arguments are, for completion.
+    pub args: Args,
+    /// Its options, completed after `--`.
+    pub options: &'static [&'static str],
 }
 
-/// Every command, the shell's own first, then those of the shared command-line path.
+/// The shell's own commands, in the order `help` lists them.
 pub(crate) const COMMANDS: &[CommandHelp] = &[
     CommandHelp {
         name: "help",
         usage: "help [COMMAND]",
         summary: "list the commands, or explain one",
-    },
-    CommandHelp {
-        name: "kinds",
-        usage: "kinds",
-        summary: "the kinds in the inventory with their node counts",
+        args: Args::None,
+        options: &[],
     },
     CommandHelp {
         name: "properties",
         usage: "properties KIND",
         summary: "the property paths seen on nodes of KIND, with their types",
+        args: Args::Kind,
+        options: &[],
     },
     CommandHelp {
         name: "checks",
         usage: "checks",
         summary: "the checks of the newest benchmark: control, id, severity, title",
+        args: Args::None,
+        options: &[],
     },
     CommandHelp {
         name: "benchmarks",
         usage: "benchmarks",
         summary: "the benchmarks that `benchmark run` accepts",
+        args: Args::None,
+        options: &[],
     },
     CommandHelp {
         name: "check",
-        usage: "check run ID... [--benchmark ID] [--account ID]... [--strict]",
+        usage: "check run ID... [--benchmark ID] [--account ID]... [--strict] [--language-only]",
         summary: "run checks (by id or control number) as `trailgraph check --check ID` does",
+        args: Args::None,
+        options: &["--account", "--benchmark", "--language-only", "--strict"],
     },
     CommandHelp {
         name: "benchmark",
-        usage: "benchmark run ID [--account ID]... [--strict]",
+        usage: "benchmark run ID [--account ID]... [--strict] [--language-only]",
         summary: "run a whole benchmark as `trailgraph check --benchmark ID` does",
+        args: Args::None,
+        options: &["--account", "--language-only", "--strict"],
     },
     CommandHelp {
         name: "explain",
         usage: "explain [--node ID|NAME] QUERY",
         summary: "the plan of QUERY with node counts per step; with --node, why that node matches QUERY or not, level by level",
+        args: Args::Query,
+        options: &["--node"],
     },
     CommandHelp {
         name: "quit",
         usage: "quit",
-        summary: "leave the shell (also `exit` and Ctrl-D)",
-    },
-    CommandHelp {
-        name: "search",
-        usage: "search [--explain] QUERY",
-        summary: "find nodes; the result goes to the next command or is listed",
-    },
-    CommandHelp {
-        name: "count",
-        usage: "count [PATH]",
-        summary: "count the nodes, or the nodes per value of PATH",
-    },
-    CommandHelp {
-        name: "list",
-        usage: "list [--csv | --markdown] [PATH [as NAME], ...]",
-        summary: "one line per node with the default or the given columns",
-    },
-    CommandHelp {
-        name: "dump",
-        usage: "dump",
-        summary: "whole nodes as YAML",
-    },
-    CommandHelp {
-        name: "format",
-        usage: "format [--json | --ndjson | --yaml | --text] [\"TEXT {path}\"]",
-        summary: "a fixed output format, or a line per node with {path} placeholders",
-    },
-    CommandHelp {
-        name: "head",
-        usage: "head [N]",
-        summary: "the first N results (100 by default)",
-    },
-    CommandHelp {
-        name: "tail",
-        usage: "tail [N]",
-        summary: "the last N results (100 by default)",
-    },
-    CommandHelp {
-        name: "sort",
-        usage: "sort PATH [asc|desc], ...",
-        summary: "the order of the search result",
-    },
-    CommandHelp {
-        name: "limit",
-        usage: "limit [OFFSET,] N",
-        summary: "a window of the search result",
-    },
-    CommandHelp {
-        name: "aggregate",
-        usage: "aggregate GROUP: FUNCTIONS",
-        summary: "group the search result, e.g. `aggregate kind: sum(1) as count`",
-    },
-    CommandHelp {
-        name: "uniq",
-        usage: "uniq",
-        summary: "drop repeated elements",
-    },
-    CommandHelp {
-        name: "json",
-        usage: "json VALUE",
-        summary: "start a pipeline with a JSON value (an array gives one element each)",
+        summary: "leave the shell (also `exit` and Ctrl-D); on stdin, stop reading",
+        args: Args::None,
+        options: &[],
     },
 ];
 
-/// Runs one line; the output goes to `out`, a failure comes back rendered (caret block).
-pub(crate) fn run(line: &str, session: &Session, out: &mut Vec<u8>) -> Result<(), String> {
+/// The shell command named `name` (`exit` is `quit`).
+pub(crate) fn shell_command(name: &str) -> Option<&'static CommandHelp> {
+    let name = if name == "exit" { "quit" } else { name };
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// Every command name the first word of a line can be: the shell's, `exit`, the pipe commands.
+pub(crate) fn command_names() -> impl Iterator<Item = &'static str> {
+    COMMANDS
+        .iter()
+        .map(|c| c.name)
+        .chain(["exit"])
+        .chain(words::COMMANDS.iter().map(|c| c.name))
+}
+
+/// What the arguments of the command `name` are and its options, from whichever table has it.
+pub(crate) fn arguments_of(name: &str) -> Option<(Args, &'static [&'static str])> {
+    match shell_command(name) {
+        Some(command) => Some((command.args, command.options)),
+        None => words::command(name).map(|command| (command.args, command.options)),
+    }
+}
+
+/// Whether the line leaves the shell (`quit` or `exit` alone).
+pub(crate) fn is_quit(line: &str) -> bool {
+    matches!(line.trim(), "quit" | "exit")
+}
+
+/// Why a line failed.
+#[derive(Debug)]
+pub(crate) enum LineError {
+    /// The rendered error: a caret block under the column, or one `error:` line.
+    Message(String),
+    /// The output could not be written (a closed pipe, say).
+    Output(io::Error),
+}
+
+impl LineError {
+    /// The error as printed.
+    pub(crate) fn render(&self) -> String {
+        match self {
+            LineError::Message(message) => message.clone(),
+            LineError::Output(e) => format!("error: cannot write output: {e}"),
+        }
+    }
+}
+
+impl From<String> for LineError {
+    fn from(message: String) -> LineError {
+        LineError::Message(message)
+    }
+}
+
+/// Runs one line: output goes to `out`, each warning (a rendered block) to `warn`, a failure
+/// comes back rendered.
+pub(crate) fn run(
+    line: &str,
+    session: &Session,
+    out: &mut dyn Write,
+    warn: &mut dyn FnMut(&str),
+) -> Result<(), LineError> {
     let words = words(line);
     let Some((first_span, first)) = words.first() else {
         return Ok(());
@@ -160,10 +176,14 @@ pub(crate) fn run(line: &str, session: &Session, out: &mut Vec<u8>) -> Result<()
             &session.context,
             out,
         ),
+        // The caller leaves on a bare `quit`; here it only meets one with arguments.
+        "quit" | "exit" => no_arguments(line, args),
         _ => {
-            crate::shell::vet_line(line, session.vocabulary(), &mut std::io::stderr().lock())?;
-            run_command_line(line, &session.inventory, &session.context, out)
-                .map_err(|e| render_command_error(line, &e))
+            crate::shell::vet_line(line, session.vocabulary(), warn)?;
+            run_command_line(line, &session.inventory, &session.context, out).map_err(|e| match e {
+                CommandError::Io(e) => LineError::Output(e),
+                e => LineError::Message(render_command_error(line, &e)),
+            })
         }
     }
 }
@@ -188,15 +208,15 @@ fn words(line: &str) -> Vec<(Range<usize>, &str)> {
     out
 }
 
-fn error_at(line: &str, span: Range<usize>, message: &str) -> String {
-    trailgraph_query::render_error(line, span, message)
+fn error_at(line: &str, span: Range<usize>, message: &str) -> LineError {
+    LineError::Message(trailgraph_query::render_error(line, span, message))
 }
 
-fn io_error(e: std::io::Error) -> String {
-    format!("error: cannot write output: {e}")
+fn io_error(e: io::Error) -> LineError {
+    LineError::Output(e)
 }
 
-fn no_arguments(line: &str, args: &[(Range<usize>, &str)]) -> Result<(), String> {
+fn no_arguments(line: &str, args: &[(Range<usize>, &str)]) -> Result<(), LineError> {
     match (args.first(), args.last()) {
         (Some((first, _)), Some((last, _))) => Err(error_at(
             line,
@@ -207,41 +227,55 @@ fn no_arguments(line: &str, args: &[(Range<usize>, &str)]) -> Result<(), String>
     }
 }
 
-fn help(line: &str, args: &[(Range<usize>, &str)], out: &mut Vec<u8>) -> Result<(), String> {
+/// Usage and summary in two columns; a usage wider than the first column puts the summary on
+/// the next line.
+fn help_row(text: &mut String, usage: &str, summary: &str) {
+    const WIDTH: usize = 44;
+    if usage.chars().count() <= WIDTH {
+        let _ = writeln!(text, "  {usage:<WIDTH$} {summary}");
+    } else {
+        let _ = writeln!(text, "  {usage}\n  {:<WIDTH$} {summary}", "");
+    }
+}
+
+fn help(line: &str, args: &[(Range<usize>, &str)], out: &mut dyn Write) -> Result<(), LineError> {
     let mut text = String::new();
     match args {
         [] => {
             text.push_str("Shell commands:\n");
             for command in COMMANDS {
-                if command.name == "search" {
-                    text.push_str(
-                        "\nCommand lines as in Fix Inventory (`search QUERY | CMD | CMD; next line`):\n",
-                    );
-                }
-                let _ = writeln!(text, "  {:<62} {}", command.usage, command.summary);
+                help_row(&mut text, command.usage, command.summary);
             }
             text.push_str(
-                "\nTab completes commands, kinds, property paths, check and benchmark ids. Ctrl-R\n\
-                 searches the history, Ctrl-C abandons the line or a running command, Ctrl-D leaves.\n\
-                 An open (, [, { or quote continues the input on the next line.\n\
-                 The query language: docs/query-language.md; the shell: docs/shell.md.\n",
+                "\nCommand lines as in Fix Inventory (`search QUERY | CMD | CMD; next line`):\n",
+            );
+            for command in words::COMMANDS {
+                help_row(&mut text, command.usage, command.summary);
+            }
+            text.push_str(
+                "\nTab completes commands, options, kinds, property paths, check and benchmark ids.\n\
+                 Ctrl-R searches the history, Ctrl-C abandons the line or a running command, Ctrl-D\n\
+                 leaves. An open (, [, { or quote, or a trailing |, continues the input on the next\n\
+                 line. The query language: docs/query-language.md; the shell: docs/shell.md.\n",
             );
         }
-        [(span, name)] => match COMMANDS
-            .iter()
-            .find(|c| c.name == *name || (*name == "exit" && c.name == "quit"))
-        {
-            Some(command) => {
-                let _ = writeln!(text, "{}\n  {}", command.usage, command.summary);
+        [(span, name)] => {
+            let found = shell_command(name)
+                .map(|c| (c.usage, c.summary))
+                .or_else(|| words::command(name).map(|c| (c.usage, c.summary)));
+            match found {
+                Some((usage, summary)) => {
+                    let _ = writeln!(text, "{usage}\n  {summary}");
+                }
+                None => {
+                    return Err(error_at(
+                        line,
+                        span.clone(),
+                        &format!("no command `{name}`; `help` lists them"),
+                    ));
+                }
             }
-            None => {
-                return Err(error_at(
-                    line,
-                    span.clone(),
-                    &format!("no command `{name}`"),
-                ));
-            }
-        },
+        }
         [_, (span, _), ..] => {
             return Err(error_at(
                 line,
@@ -258,8 +292,8 @@ fn properties(
     command: &Range<usize>,
     args: &[(Range<usize>, &str)],
     session: &Session,
-    out: &mut Vec<u8>,
-) -> Result<(), String> {
+    out: &mut dyn Write,
+) -> Result<(), LineError> {
     let (span, name) = match args {
         [one] => one,
         [] => {
@@ -303,7 +337,7 @@ fn properties(
     out.write_all(text.as_bytes()).map_err(io_error)
 }
 
-fn checks(session: &Session, out: &mut Vec<u8>) -> Result<(), String> {
+fn checks(session: &Session, out: &mut dyn Write) -> Result<(), LineError> {
     let catalog = session.catalog()?;
     let mut text = String::new();
     match catalog.default_benchmark() {
@@ -335,7 +369,7 @@ fn checks(session: &Session, out: &mut Vec<u8>) -> Result<(), String> {
     out.write_all(text.as_bytes()).map_err(io_error)
 }
 
-fn benchmarks(session: &Session, out: &mut Vec<u8>) -> Result<(), String> {
+fn benchmarks(session: &Session, out: &mut dyn Write) -> Result<(), LineError> {
     let catalog = session.catalog()?;
     let mut text = String::new();
     for benchmark in catalog.benchmarks() {
@@ -357,13 +391,13 @@ fn run_checks(
     command_span: &Range<usize>,
     args: &[(Range<usize>, &str)],
     session: &Session,
-    out: &mut Vec<u8>,
-) -> Result<(), String> {
-    let usage = if command == "check" {
-        "usage: check run ID... [--benchmark ID] [--account ID]... [--strict]"
-    } else {
-        "usage: benchmark run ID [--account ID]... [--strict]"
-    };
+    out: &mut dyn Write,
+) -> Result<(), LineError> {
+    let usage = format!(
+        "usage: {}",
+        shell_command(command).map_or(command, |c| c.usage)
+    );
+    let usage = usage.as_str();
     let rest = match args.split_first() {
         Some(((_, "run"), rest)) => rest,
         Some(((span, _), _)) => return Err(error_at(line, span.clone(), usage)),
@@ -448,22 +482,22 @@ fn run_checks(
         };
         match id.and_then(|id| rest.iter().find(|(_, word)| *word == id)) {
             Some((span, _)) => error_at(line, span.clone(), &e.to_string()),
-            None => format!("error: {e}"),
+            None => LineError::Message(format!("error: {e}")),
         }
     })?;
-    write_report(&report, Format::Text, out, session.color).map_err(io_error)
+    write_report(&report, Format::Text, &mut &mut *out, session.color).map_err(io_error)
 }
 
 /// `explain [--node ID] QUERY`: parse and lower as `search` does, then run the plan with
 /// counts per step; for a query with `with` clauses, also trace one node (the one asked for,
 /// or the first candidate that matches and the first that does not) level by level.
-pub(crate) fn explain_query(
+fn explain_query(
     line: &str,
     query_start: usize,
     inventory: &trailgraph_model::Inventory,
     context: &trailgraph_query::Context,
-    out: &mut Vec<u8>,
-) -> Result<(), String> {
+    out: &mut dyn Write,
+) -> Result<(), LineError> {
     let after = &line[query_start..];
     let mut offset = query_start + (after.len() - after.trim_start().len());
     let mut wanted: Option<(Range<usize>, String)> = None;
@@ -563,6 +597,74 @@ pub(crate) fn explain_query(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn session() -> Session {
+        Session::new(
+            trailgraph_model::demo_inventory(),
+            trailgraph_query::Context::now(),
+            false,
+            false,
+        )
+    }
+
+    /// The output of `line`, or its rendered error.
+    fn output(session: &Session, line: &str) -> Result<String, String> {
+        let mut out = Vec::new();
+        run(line, session, &mut out, &mut |_| {}).map_err(|e| e.render())?;
+        String::from_utf8(out).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn help_names_every_shell_and_pipe_command() {
+        let session = session();
+        let listing = output(&session, "help").unwrap_or_else(|e| panic!("{e}"));
+        let shell_at = listing.find("Shell commands:");
+        let pipes_at = listing.find("Command lines as in Fix Inventory");
+        assert!(shell_at < pipes_at && shell_at.is_some(), "{listing}");
+        for command in COMMANDS {
+            let at = listing.find(command.usage);
+            assert!(at.is_some() && at < pipes_at, "{}: {listing}", command.name);
+            let one = output(&session, &format!("help {}", command.name))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(one, format!("{}\n  {}\n", command.usage, command.summary));
+        }
+        for command in words::COMMANDS {
+            let at = listing.find(command.usage);
+            assert!(at.is_some() && at > pipes_at, "{}: {listing}", command.name);
+            assert!(listing.contains(command.summary), "{}", command.name);
+            let one = output(&session, &format!("help {}", command.name))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(one, format!("{}\n  {}\n", command.usage, command.summary));
+        }
+        assert_eq!(output(&session, "help exit"), output(&session, "help quit"));
+        let error = output(&session, "help nothing").err().unwrap_or_default();
+        assert!(error.contains("no command `nothing`"), "{error}");
+        assert!(error.contains("     ^^^^^^^"), "{error}");
+    }
+
+    #[test]
+    fn every_option_is_in_its_usage_and_names_are_not_shared() {
+        for command in COMMANDS {
+            for option in command.options {
+                assert!(option.starts_with("--"), "{option}");
+                assert!(command.usage.contains(option), "{}: {option}", command.name);
+            }
+            assert!(
+                words::command(command.name).is_none(),
+                "`{}` is both a shell and a pipe command",
+                command.name
+            );
+        }
+    }
+
+    #[test]
+    fn quit_with_arguments_is_an_error_and_alone_is_quit() {
+        assert!(is_quit(" quit "));
+        assert!(is_quit("exit"));
+        assert!(!is_quit("quit now"));
+        let error = output(&session(), "quit now").err().unwrap_or_default();
+        assert!(error.contains("this command takes no arguments"), "{error}");
+    }
 
     #[test]
     fn words_carry_their_place() {

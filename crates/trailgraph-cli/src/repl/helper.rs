@@ -1,20 +1,26 @@
 //! Completion, hints, highlighting and multi-line input for the line editor.
 //!
 //! The work is done by plain functions over the line ([`complete`], [`hint_for`],
-//! [`highlight_line`], [`is_incomplete`]) so that they can be tested without a terminal;
-//! [`ShellHelper`] hands them the words of the loaded session.
+//! [`highlight_continued`], [`is_incomplete`]) so that they can be tested without a terminal;
+//! [`ShellHelper`] hands them the words of the loaded session. Command names, what their
+//! arguments are and their options come from the shell's table ([`super::commands::COMMANDS`])
+//! and the pipe commands' ([`trailgraph_query::words::COMMANDS`]); keywords from
+//! [`trailgraph_query::words::KEYWORDS`].
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
 use rustyline::completion::Completer;
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hinter, HistoryHinter};
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
+use trailgraph_model::EdgeType;
+use trailgraph_query::words::{Args, KEYWORDS};
 
 use super::Session;
-use super::commands::COMMANDS;
+use super::commands::{arguments_of, command_names};
 
 const RESET: &str = "\x1b[0m";
 const COMMAND_STYLE: &str = "\x1b[1;34m";
@@ -22,21 +28,6 @@ const KEYWORD_STYLE: &str = "\x1b[35m";
 const STRING_STYLE: &str = "\x1b[32m";
 const ERROR_STYLE: &str = "\x1b[1;31m";
 const HINT_STYLE: &str = "\x1b[2m";
-
-/// Words of the query language shown as keywords.
-const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "all", "with", "any", "empty", "is", "asc", "desc", "as", "true",
-    "false", "null", "sort", "limit",
-];
-
-/// Commands whose arguments are a query (paths and keywords complete there).
-const QUERY_COMMANDS: &[&str] = &["search", "explain"];
-
-/// Commands whose arguments are property paths.
-const PATH_COMMANDS: &[&str] = &["list", "count", "sort", "aggregate", "format"];
-
-/// Options of `check run` and `benchmark run`.
-const RUN_OPTIONS: &[&str] = &["--account", "--benchmark", "--language-only", "--strict"];
 
 /// The words completion chooses from.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +46,8 @@ pub(crate) struct Words<'a> {
 pub(crate) struct ShellHelper {
     session: Arc<Session>,
     history: HistoryHinter,
+    /// The lines the line being edited continues, each ended by a newline; empty at the prompt.
+    context: String,
 }
 
 impl ShellHelper {
@@ -63,6 +56,17 @@ impl ShellHelper {
         ShellHelper {
             session,
             history: HistoryHinter::new(),
+            context: String::new(),
+        }
+    }
+
+    /// Sets the input the next line continues (empty: a new input), so that completion and
+    /// highlighting read the line as part of it.
+    pub fn continues(&mut self, pending: &str) {
+        self.context.clear();
+        if !pending.is_empty() {
+            self.context.push_str(pending);
+            self.context.push('\n');
         }
     }
 
@@ -82,7 +86,7 @@ impl Completer for ShellHelper {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<String>)> {
-        Ok(complete(line, pos, &self.words()))
+        Ok(complete_continued(&self.context, line, pos, &self.words()))
     }
 }
 
@@ -90,14 +94,20 @@ impl Hinter for ShellHelper {
     type Hint = String;
 
     fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
-        hint_for(line, pos, &self.words()).or_else(|| self.history.hint(line, pos, ctx))
+        let input = format!("{}{line}", self.context);
+        hint_for(&input, self.context.len() + pos, &self.words())
+            .or_else(|| self.history.hint(line, pos, ctx))
     }
 }
 
 impl Highlighter for ShellHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
         if self.session.color {
-            Cow::Owned(highlight_line(line, &self.session.kinds))
+            Cow::Owned(highlight_continued(
+                &self.context,
+                line,
+                &self.session.kinds,
+            ))
         } else {
             Cow::Borrowed(line)
         }
@@ -117,21 +127,17 @@ impl Highlighter for ShellHelper {
     }
 }
 
-impl Validator for ShellHelper {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(if is_incomplete(ctx.input()) {
-            ValidationResult::Incomplete
-        } else {
-            ValidationResult::Valid(None)
-        })
-    }
-}
+/// Every line is accepted as typed: the shell's loop asks [`is_incomplete`] and reads the next
+/// line with its continuation prompt (the editor's own multi-line input has none).
+impl Validator for ShellHelper {}
 
 /// The state of a line's prefix: an open quote, and where the current command starts.
 struct Scan {
     quote: Option<char>,
     command_start: usize,
     open: Vec<char>,
+    /// Whether the last character that is not white space is a `|` outside quotes.
+    pipe_at_end: bool,
 }
 
 /// Reads `text` with the quoting rules of the command-line splitter: `"` (with `\` escapes),
@@ -141,9 +147,13 @@ fn scan(text: &str) -> Scan {
         quote: None,
         command_start: 0,
         open: Vec::new(),
+        pipe_at_end: false,
     };
     let mut escaped = false;
     for (i, c) in text.char_indices() {
+        if !c.is_whitespace() {
+            scan.pipe_at_end = c == '|' && scan.quote.is_none();
+        }
         match scan.quote {
             Some(_) if escaped => escaped = false,
             Some('"') if c == '\\' => escaped = true,
@@ -171,10 +181,11 @@ fn opening(closing: char) -> char {
     }
 }
 
-/// Whether the input goes on on the next line: a quote or a bracket is still open.
+/// Whether the input goes on on the next line: a quote or a bracket is still open, or it ends
+/// with a `|`.
 pub(crate) fn is_incomplete(input: &str) -> bool {
     let scan = scan(input);
-    scan.quote.is_some() || !scan.open.is_empty()
+    scan.quote.is_some() || !scan.open.is_empty() || scan.pipe_at_end
 }
 
 fn is_completion_char(c: char) -> bool {
@@ -200,18 +211,13 @@ pub(crate) fn complete(line: &str, pos: usize, words: &Words<'_>) -> (usize, Vec
     let command = before.get(scan.command_start..start).unwrap_or("");
     let tokens: Vec<&str> = command.split_whitespace().collect();
     let after_is = before[..start].trim_end().ends_with("is(");
-    let names = || COMMANDS.iter().map(|c| c.name).chain(["exit"]);
+    let options = |name: &str| arguments_of(name).map_or(&[][..], |(_, options)| options);
     let mut candidates: Vec<&str> = match tokens.as_slice() {
-        [] => names().collect(),
-        ["help"] => names().collect(),
-        ["properties"] => words.kinds.to_vec(),
+        [] | ["help"] => command_names().collect(),
         ["check"] | ["benchmark"] => vec!["run"],
-        ["check", "run", ..] if word.starts_with('-') => RUN_OPTIONS.to_vec(),
-        ["benchmark", "run", ..] if word.starts_with('-') => RUN_OPTIONS
-            .iter()
-            .copied()
-            .filter(|o| *o != "--benchmark")
-            .collect(),
+        [first @ ("check" | "benchmark"), "run", ..] if word.starts_with('-') => {
+            options(first).to_vec()
+        }
         ["check", "run", .., "--benchmark"] => {
             words.benchmarks.iter().map(String::as_str).collect()
         }
@@ -219,25 +225,45 @@ pub(crate) fn complete(line: &str, pos: usize, words: &Words<'_>) -> (usize, Vec
         ["check", "run", ..] => words.checks.iter().map(String::as_str).collect(),
         ["benchmark", "run"] => words.benchmarks.iter().map(String::as_str).collect(),
         _ if after_is => words.kinds.to_vec(),
-        [first, ..] if QUERY_COMMANDS.contains(first) => words
-            .paths
-            .iter()
-            .map(String::as_str)
-            .chain(
-                if word.is_empty() { &[][..] } else { KEYWORDS }
-                    .iter()
-                    .copied(),
-            )
-            .collect(),
-        [first, ..] if PATH_COMMANDS.contains(first) => {
-            words.paths.iter().map(String::as_str).collect()
+        // Options before the first argument that is not one.
+        [first, rest @ ..] if word.starts_with('-') && rest.iter().all(|t| t.starts_with("--")) => {
+            options(first).to_vec()
         }
-        _ => Vec::new(),
+        [first, ..] => match arguments_of(first).map(|(args, _)| args) {
+            Some(Args::Query) => words
+                .paths
+                .iter()
+                .map(String::as_str)
+                .chain(
+                    if word.is_empty() { &[][..] } else { KEYWORDS }
+                        .iter()
+                        .copied(),
+                )
+                .collect(),
+            Some(Args::Paths) => words.paths.iter().map(String::as_str).collect(),
+            Some(Args::Kind) => words.kinds.to_vec(),
+            Some(Args::EdgeType) => EdgeType::ALL.iter().map(|t| t.as_str()).collect(),
+            _ => Vec::new(),
+        },
     };
     candidates.retain(|c| c.starts_with(word));
     candidates.sort_unstable();
     candidates.dedup();
     (start, candidates.into_iter().map(str::to_owned).collect())
+}
+
+/// [`complete`] for a line that continues `context` (the lines before it, each ended by a
+/// newline); the start is a position in `line`.
+pub(crate) fn complete_continued(
+    context: &str,
+    line: &str,
+    pos: usize,
+    words: &Words<'_>,
+) -> (usize, Vec<String>) {
+    let input = format!("{context}{line}");
+    // The word being completed never reaches back over the newline before `line`.
+    let (start, candidates) = complete(&input, context.len() + pos, words);
+    (start.saturating_sub(context.len()).min(pos), candidates)
 }
 
 /// The grey text after the cursor: what Tab would add when the completions agree on it.
@@ -266,24 +292,38 @@ pub(crate) fn hint_for(line: &str, pos: usize, words: &Words<'_>) -> Option<Stri
 }
 
 /// `line` with ANSI colours: commands, keywords, strings; unknown commands, unknown kinds in
-/// `is(...)` and unmatched closing brackets in red. The visible text is unchanged.
-pub(crate) fn highlight_line(line: &str, kinds: &[&str]) -> String {
+/// `is(...)` and unmatched closing brackets in red. The visible text is unchanged. `line`
+/// continues `context` (the lines before it, each ended by a newline; empty for a line of its
+/// own): brackets, quotes and the place of the command carry over from there.
+pub(crate) fn highlight_continued(context: &str, line: &str, kinds: &[&str]) -> String {
+    let text = format!("{context}{line}");
+    let offset = context.len();
     let mut out = String::with_capacity(line.len() * 2);
     let mut open: Vec<char> = Vec::new();
     // The depth of the `is(` whose arguments are kinds.
     let mut kind_depth: Option<usize> = None;
     let mut at_command = true;
     let mut last_word = "";
-    let mut chars = line.char_indices().peekable();
-    let paint = |out: &mut String, style: &str, text: &str| {
-        out.push_str(style);
-        out.push_str(text);
-        out.push_str(RESET);
+    let mut chars = text.char_indices().peekable();
+    // Writes the part of `text[range]` that is in `line`, in `style` if there is one.
+    let emit = |out: &mut String, style: Option<&str>, range: Range<usize>| {
+        if range.end <= offset {
+            return;
+        }
+        let shown = &text[range.start.max(offset)..range.end];
+        match style {
+            Some(style) => {
+                out.push_str(style);
+                out.push_str(shown);
+                out.push_str(RESET);
+            }
+            None => out.push_str(shown),
+        }
     };
     while let Some((i, c)) = chars.next() {
         match c {
             '"' | '\'' | '`' => {
-                let mut end = line.len();
+                let mut end = text.len();
                 let mut escaped = false;
                 for (j, d) in chars.by_ref() {
                     if escaped {
@@ -295,12 +335,12 @@ pub(crate) fn highlight_line(line: &str, kinds: &[&str]) -> String {
                         break;
                     }
                 }
-                paint(&mut out, STRING_STYLE, &line[i..end]);
+                emit(&mut out, Some(STRING_STYLE), i..end);
                 at_command = false;
                 last_word = "";
             }
             '|' | ';' => {
-                out.push(c);
+                emit(&mut out, None, i..i + c.len_utf8());
                 at_command = true;
                 last_word = "";
             }
@@ -309,7 +349,7 @@ pub(crate) fn highlight_line(line: &str, kinds: &[&str]) -> String {
                     kind_depth = Some(open.len() + 1);
                 }
                 open.push(c);
-                out.push(c);
+                emit(&mut out, None, i..i + c.len_utf8());
                 last_word = "";
             }
             ')' | ']' | '}' => {
@@ -318,9 +358,9 @@ pub(crate) fn highlight_line(line: &str, kinds: &[&str]) -> String {
                         kind_depth = None;
                     }
                     open.pop();
-                    out.push(c);
+                    emit(&mut out, None, i..i + c.len_utf8());
                 } else {
-                    paint(&mut out, ERROR_STYLE, &line[i..i + c.len_utf8()]);
+                    emit(&mut out, Some(ERROR_STYLE), i..i + c.len_utf8());
                 }
                 last_word = "";
             }
@@ -334,25 +374,18 @@ pub(crate) fn highlight_line(line: &str, kinds: &[&str]) -> String {
                         break;
                     }
                 }
-                let word = &line[i..end];
+                let word = &text[i..end];
                 if at_command {
-                    let known = COMMANDS.iter().any(|c| c.name == word) || word == "exit";
-                    paint(
-                        &mut out,
-                        if known { COMMAND_STYLE } else { ERROR_STYLE },
-                        word,
-                    );
+                    let known = command_names().any(|name| name == word);
+                    let style = if known { COMMAND_STYLE } else { ERROR_STYLE };
+                    emit(&mut out, Some(style), i..end);
                     at_command = false;
                 } else if kind_depth == Some(open.len()) {
-                    if kinds.contains(&word) {
-                        out.push_str(word);
-                    } else {
-                        paint(&mut out, ERROR_STYLE, word);
-                    }
-                } else if KEYWORDS.contains(&word) {
-                    paint(&mut out, KEYWORD_STYLE, word);
+                    let known = kinds.contains(&word);
+                    emit(&mut out, (!known).then_some(ERROR_STYLE), i..end);
                 } else {
-                    out.push_str(word);
+                    let keyword = KEYWORDS.contains(&word);
+                    emit(&mut out, keyword.then_some(KEYWORD_STYLE), i..end);
                 }
                 last_word = word;
             }
@@ -361,7 +394,7 @@ pub(crate) fn highlight_line(line: &str, kinds: &[&str]) -> String {
                     at_command = false;
                     last_word = "";
                 }
-                out.push(c);
+                emit(&mut out, None, i..i + c.len_utf8());
             }
         }
     }
@@ -373,6 +406,11 @@ mod tests {
     use super::*;
 
     const KINDS: &[&str] = &["aws_account", "aws_cloud_trail", "aws_cloudwatch_alarm"];
+
+    /// A line of its own, highlighted.
+    fn highlight_line(line: &str, kinds: &[&str]) -> String {
+        highlight_continued("", line, kinds)
+    }
 
     fn with_words<T>(f: impl FnOnce(&Words<'_>) -> T) -> T {
         let paths = vec![
@@ -462,6 +500,128 @@ mod tests {
     }
 
     #[test]
+    fn every_command_completes_from_its_prefix() {
+        let names = command_names().collect::<Vec<_>>();
+        for name in &names {
+            for end in 1..=name.len() {
+                let prefix = &name[..end];
+                assert!(
+                    completions(prefix).1.iter().any(|c| c == name),
+                    "`{prefix}` does not complete to `{name}`"
+                );
+                let after_pipe = format!("search all | {prefix}");
+                assert!(
+                    completions(&after_pipe).1.iter().any(|c| c == name),
+                    "`{after_pipe}` does not complete to `{name}`"
+                );
+                assert!(
+                    completions(&format!("help {prefix}"))
+                        .1
+                        .iter()
+                        .any(|c| c == name),
+                    "`help {prefix}` does not complete to `{name}`"
+                );
+            }
+        }
+        for command in trailgraph_query::words::COMMANDS {
+            assert!(names.contains(&command.name), "{}", command.name);
+        }
+    }
+
+    #[test]
+    fn options_complete_after_dashes() {
+        for command in trailgraph_query::words::COMMANDS
+            .iter()
+            .map(|c| (c.name, c.options))
+            .chain(
+                super::super::commands::COMMANDS
+                    .iter()
+                    .map(|c| (c.name, c.options)),
+            )
+        {
+            let (name, options) = command;
+            let head = if matches!(name, "check" | "benchmark") {
+                format!("{name} run 4.1")
+            } else {
+                name.to_owned()
+            };
+            for option in options {
+                let line = format!("{head} {}", &option[..3]);
+                let (start, got) = completions(&line);
+                assert_eq!(start, head.len() + 1, "{line}");
+                assert!(got.iter().any(|c| c == option), "`{line}`: {got:?}");
+                assert!(got.iter().all(|c| options.contains(&c.as_str())), "{got:?}");
+            }
+        }
+        assert_eq!(
+            completions("search all | list --c"),
+            (18, vec!["--csv".to_owned()])
+        );
+        assert_eq!(
+            completions("search --explain --with-e").1,
+            vec!["--with-edges".to_owned()]
+        );
+        // Not once the arguments started: `--` there may begin an edge.
+        assert_eq!(
+            completions("search is(aws_account) --").1,
+            Vec::<String>::new()
+        );
+        assert_eq!(completions("explain --n"), (8, vec!["--node".to_owned()]));
+    }
+
+    #[test]
+    fn arguments_complete_by_their_kind() {
+        assert_eq!(
+            completions("search all | kinds aws_a"),
+            (19, vec!["aws_account".to_owned()])
+        );
+        assert_eq!(
+            completions("search all | descendants d"),
+            (25, vec!["default".to_owned(), "delete".to_owned()])
+        );
+        assert_eq!(
+            completions("search all | count trail_status.").1,
+            vec!["trail_status.is_logging".to_owned()]
+        );
+        assert_eq!(completions("search all | head 1").1, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_continuation_line_completes_and_highlights_as_part_of_the_input() {
+        let opened = "search is(aws_cloud_trail) and (\n";
+        with_words(|w| {
+            assert_eq!(
+                complete_continued(opened, "name != x or trail_status.is_", 29, w),
+                (13, vec!["trail_status.is_logging".to_owned()])
+            );
+            assert_eq!(
+                complete_continued("search all |\n", "co", 2, w),
+                (0, vec!["count".to_owned()])
+            );
+            // Without the lines before, `name` would be read as an unknown command.
+            assert_eq!(
+                complete_continued("", "name != x or trail_status.is_", 29, w).1,
+                Vec::<String>::new()
+            );
+        });
+        let line = "name != x) | count";
+        let highlighted = highlight_continued(opened, line, KINDS);
+        assert_eq!(strip(&highlighted), line);
+        assert!(!highlighted.contains(ERROR_STYLE), "{highlighted:?}");
+        assert!(highlighted.ends_with(&format!("{COMMAND_STYLE}count{RESET}")));
+        // Alone, the same line starts with an unknown command and closes nothing.
+        assert!(highlight_line(line, KINDS).contains(ERROR_STYLE));
+        // A string opened on an earlier line goes on.
+        let highlighted = highlight_continued("search name = \"a\n", "b\" | count", KINDS);
+        assert!(highlighted.starts_with(&format!("{STRING_STYLE}b\"{RESET}")));
+        assert_eq!(strip(&highlighted), "b\" | count");
+        assert!(
+            highlight_continued("search all |\n", "count", KINDS)
+                .starts_with(&format!("{COMMAND_STYLE}count{RESET}"))
+        );
+    }
+
+    #[test]
     fn nothing_completes_inside_quotes() {
         assert_eq!(completions("search name = \"aws_").1, Vec::<String>::new());
     }
@@ -485,6 +645,11 @@ mod tests {
         assert!(!is_incomplete("search is(aws_account)"));
         assert!(!is_incomplete("search name = \"(\""));
         assert!(!is_incomplete("search name = \"a\\\"\""));
+        // A trailing pipe waits for the next command; one inside quotes does not.
+        assert!(is_incomplete("search is(aws_account) |"));
+        assert!(is_incomplete("search is(aws_account) |  \t"));
+        assert!(!is_incomplete("search name = \"a|\""));
+        assert!(!is_incomplete("search is(aws_account) | count"));
         // An extra closing bracket is the parser's to report, not a reason to wait.
         assert!(!is_incomplete("search is(aws_account))"));
         assert!(!is_incomplete(""));
@@ -514,6 +679,27 @@ mod tests {
         assert!(highlighted.contains(&format!("{STRING_STYLE}\"x|y\"{RESET}")));
         assert!(highlighted.contains(&format!("{COMMAND_STYLE}count{RESET}")));
         assert!(!highlighted.contains(ERROR_STYLE));
+    }
+
+    #[test]
+    fn every_keyword_and_command_highlights() {
+        for keyword in KEYWORDS {
+            let line = format!("search name = x {keyword} y");
+            let highlighted = highlight_line(&line, KINDS);
+            assert_eq!(strip(&highlighted), line);
+            assert!(
+                highlighted.contains(&format!("{KEYWORD_STYLE}{keyword}{RESET}")),
+                "`{keyword}` is not highlighted as a keyword: {highlighted:?}"
+            );
+        }
+        for name in command_names() {
+            let line = format!("search all | {name}");
+            let highlighted = highlight_line(&line, KINDS);
+            assert!(
+                highlighted.ends_with(&format!("{COMMAND_STYLE}{name}{RESET}")),
+                "`{name}` is not highlighted as a command: {highlighted:?}"
+            );
+        }
     }
 
     #[test]

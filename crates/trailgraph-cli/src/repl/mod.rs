@@ -1,9 +1,10 @@
 //! The interactive shell of `trailgraph shell` on a terminal.
 //!
-//! Every line goes through the same path as `-c` ([`trailgraph_query::run_command_line`] and the
-//! same caret rendering of errors); the shell adds its own commands (`help`, `properties`,
-//! `checks`, `benchmarks`, `check run`, `benchmark run`, `explain`, `quit`), history, completion,
-//! hints, highlighting, multi-line input and a pager. It does not change how a command line is
+//! Every line goes through the same dispatcher as `-c` and stdin ([`commands::run`]: the shell's
+//! own commands `help`, `properties`, `checks`, `benchmarks`, `check run`, `benchmark run`,
+//! `explain`, `quit`, else [`trailgraph_query::run_command_line`], with the same caret rendering
+//! of errors); the interactive shell adds history, completion, hints, highlighting, multi-line
+//! input with a continuation prompt and a pager. It does not change how a command line is
 //! evaluated.
 //!
 //! A command runs on a worker thread and writes into a buffer. Ctrl-C while it runs stops the
@@ -40,8 +41,11 @@ pub(crate) struct Session {
     inventory: Inventory,
     /// "Now" for relative times, fixed when the shell starts (as in one-shot mode).
     context: Context,
-    /// The checks and benchmarks, loaded in the background after start-up.
+    /// The checks and benchmarks: loaded in the background after start-up in the interactive
+    /// shell, on first use otherwise.
     catalog: OnceLock<Result<Catalog, String>>,
+    /// Whether a background thread fills `catalog` (else the first use loads it).
+    catalog_in_background: bool,
     /// Property paths for completion, gathered before the prompt for a small inventory and in
     /// the background for a large one.
     paths: OnceLock<Vec<String>>,
@@ -57,15 +61,41 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// A session over `inventory`; with `catalog_in_background`, [`prepare_in_background`] must
+    /// be called to load the catalog, else the first check command loads it.
+    pub(crate) fn new(
+        inventory: Inventory,
+        context: Context,
+        color: bool,
+        catalog_in_background: bool,
+    ) -> Session {
+        Session {
+            inventory,
+            context,
+            catalog: OnceLock::new(),
+            catalog_in_background,
+            paths: OnceLock::new(),
+            ids: OnceLock::new(),
+            vocabulary: OnceLock::new(),
+            kinds: Kind::all_names(),
+            color,
+        }
+    }
+
     /// The property names of the inventory (see [`trailgraph_query::Vocabulary`]).
     pub(crate) fn vocabulary(&self) -> &trailgraph_query::Vocabulary {
         self.vocabulary
             .get_or_init(|| trailgraph_query::Vocabulary::of_inventory(&self.inventory))
     }
 
-    /// The catalog, waiting for the background load if it has not finished.
+    /// The catalog, waiting for the background load if it has not finished, or loading it now.
     fn catalog(&self) -> Result<&Catalog, String> {
-        self.catalog.wait().as_ref().map_err(Clone::clone)
+        let loaded = if self.catalog_in_background {
+            self.catalog.wait()
+        } else {
+            self.catalog.get_or_init(load_catalog)
+        };
+        loaded.as_ref().map_err(Clone::clone)
     }
 
     /// The completion words known so far (empty lists until gathered).
@@ -83,6 +113,16 @@ impl Session {
     }
 }
 
+/// Whether output may contain ANSI colours: stdout is a terminal and `NO_COLOR` is unset or
+/// empty (as for `trailgraph check`).
+pub(crate) fn color_output() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+fn load_catalog() -> Result<Catalog, String> {
+    trailgraph_check::load_catalog(&[]).map_err(|e| format!("error: {e}"))
+}
+
 /// Something the main thread waits for while a command runs.
 enum Event {
     /// The command with this number finished (output, and the rendered error if it failed).
@@ -93,19 +133,10 @@ enum Event {
 
 /// Runs the interactive shell until `quit` or Ctrl-D.
 pub fn run(inventory: Inventory, context: Context, args: &ShellArgs, started: Instant) -> Outcome {
-    let color = io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let color = color_output();
     let prompt = prompt_for(args, &inventory);
-    let session = Arc::new(Session {
-        inventory,
-        context,
-        catalog: OnceLock::new(),
-        paths: OnceLock::new(),
-        ids: OnceLock::new(),
-        vocabulary: OnceLock::new(),
-        kinds: Kind::all_names(),
-        color,
-    });
+    let continuation = continuation_prompt(&prompt);
+    let session = Arc::new(Session::new(inventory, context, color, true));
     prepare_in_background(&session);
 
     let (sender, receiver) = mpsc::channel::<Event>();
@@ -140,20 +171,49 @@ pub fn run(inventory: Inventory, context: Context, args: &ShellArgs, started: In
     }
     println!("Type `help` for the commands, Tab to complete, Ctrl-D to leave.");
 
-    let styled = if color {
-        format!("\x1b[1;36m{prompt}\x1b[0m")
-    } else {
-        prompt.clone()
+    let style = |text: &str| {
+        if color {
+            format!("\x1b[1;36m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     };
+    let styled = style(&prompt);
+    let styled_continuation = style(&continuation);
     let mut job = 0u64;
+    // The lines of an input that is not complete yet (an open bracket or quote, a trailing `|`).
+    let mut pending = String::new();
     loop {
-        let line = match editor.readline(&(prompt.as_str(), styled.as_str())) {
-            Ok(line) => line,
-            // Ctrl-C abandons the line being typed.
-            Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => break,
+        let shown = if pending.is_empty() {
+            (prompt.as_str(), styled.as_str())
+        } else {
+            (continuation.as_str(), styled_continuation.as_str())
+        };
+        if let Some(helper) = editor.helper_mut() {
+            helper.continues(&pending);
+        }
+        let (line, forced) = match editor.readline(&shown) {
+            Ok(line) => (line, false),
+            // Ctrl-C abandons the line being typed, and the lines before it that it continues.
+            Err(ReadlineError::Interrupted) => {
+                pending.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) if pending.is_empty() => break,
+            // Ctrl-D on a continuation line runs the input as it is: the error says what is open.
+            Err(ReadlineError::Eof) => (String::new(), true),
             Err(e) => return Outcome::usage(format!("reading input: {e}")),
         };
+        if !forced {
+            if !pending.is_empty() {
+                pending.push('\n');
+            }
+            pending.push_str(&line);
+            if helper::is_incomplete(&pending) {
+                continue;
+            }
+        }
+        let line = std::mem::take(&mut pending);
         if line.trim().is_empty() {
             continue;
         }
@@ -162,7 +222,7 @@ pub fn run(inventory: Inventory, context: Context, args: &ShellArgs, started: In
         {
             eprintln!("warning: history {}: {e}", path.display());
         }
-        if matches!(line.trim(), "quit" | "exit") {
+        if commands::is_quit(&line) {
             break;
         }
         job += 1;
@@ -209,6 +269,12 @@ fn prompt_for(args: &ShellArgs, inventory: &Inventory) -> String {
     format!("{label} ({accounts} {noun})> ")
 }
 
+/// The prompt of a line that continues the input: `...> ` ending where `prompt` ends.
+fn continuation_prompt(prompt: &str) -> String {
+    let width = prompt.chars().count();
+    format!("{:>width$}", "...> ")
+}
+
 /// Loads the catalog and walks the inventory for completion words without delaying the prompt
 /// (a small inventory is walked at once: it takes less than a millisecond).
 fn prepare_in_background(session: &Arc<Session>) {
@@ -219,7 +285,7 @@ fn prepare_in_background(session: &Arc<Session>) {
     }
     let session = Arc::clone(session);
     std::thread::spawn(move || {
-        let catalog = trailgraph_check::load_catalog(&[]).map_err(|e| format!("error: {e}"));
+        let catalog = load_catalog();
         if let Ok(catalog) = &catalog {
             let _ = session.ids.set(vocabulary::catalog_ids(catalog));
         }
@@ -248,14 +314,14 @@ fn run_job(
     while receiver.try_recv().is_ok() {}
     if !interrupts {
         let mut output = Vec::new();
-        let error = commands::run(&line, session, &mut output).err();
+        let error = run_into(&line, session, &mut output);
         return Some((output, error));
     }
     let worker_session = Arc::clone(session);
     let done = sender.clone();
     std::thread::spawn(move || {
         let mut output = Vec::new();
-        let error = commands::run(&line, &worker_session, &mut output).err();
+        let error = run_into(&line, &worker_session, &mut output);
         let _ = done.send(Event::Done(job, output, error));
     });
     loop {
@@ -270,10 +336,33 @@ fn run_job(
     }
 }
 
+/// Runs `line` into `output`; warnings go to stderr at once, the error comes back rendered.
+fn run_into(line: &str, session: &Session, output: &mut Vec<u8>) -> Option<String> {
+    commands::run(line, session, output, &mut |warning| eprint!("{warning}"))
+        .err()
+        .map(|e| e.render())
+}
+
 fn with_newline(text: &str) -> String {
     if text.ends_with('\n') {
         text.to_owned()
     } else {
         format!("{text}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_continuation_prompt_ends_where_the_prompt_ends() {
+        assert_eq!(
+            continuation_prompt("demo (3 accounts)> "),
+            "              ...> "
+        );
+        assert_eq!(continuation_prompt("é (1 account)> "), "          ...> ");
+        // A prompt shorter than `...> ` does not cut it.
+        assert_eq!(continuation_prompt("> "), "...> ");
     }
 }
