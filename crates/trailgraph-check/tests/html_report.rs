@@ -13,8 +13,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use trailgraph_check::{Format, Report, RunOptions, load_catalog, run, write_report};
 use trailgraph_model::generate::{generate_evidence, generate_inventory};
@@ -101,45 +100,11 @@ fn one_finding_per_identical_break_and_size_grows_with_accounts_only() {
     );
 }
 
-/// Runs the browser headless with `args` and the page at `url`; its standard output (a DOM
-/// dump) once it exits, killed after a minute.
+/// Runs the browser headless with `args` on the page at `url`; its DOM dump, within a minute.
 fn headless(browser: &Path, profile: &Path, args: &[&str], url: &str) -> String {
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-extensions",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the browser");
-    // The dump is read while the browser writes it (it is larger than a pipe holds).
-    let mut stdout = child.stdout.take().expect("the browser's output");
-    let reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut text);
-        text
-    });
-    let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the browser did not finish within a minute");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    String::from_utf8_lossy(&reader.join().unwrap()).into_owned()
+    let mut all = vec!["--hide-scrollbars"];
+    all.extend_from_slice(args);
+    common::headless(browser, profile, &all, url, Duration::from_secs(60))
 }
 
 /// The start tags that begin with `open` (`<tr `), attributes included.

@@ -12,8 +12,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value as Json;
 use trailgraph_check::{Format, RunOptions, load_catalog, run, write_report};
@@ -99,39 +98,17 @@ const diagrams = {data};
 /// Runs the browser on `file` and returns the results the page wrote.
 fn results(browser: &Path, file: &Path) -> Vec<Json> {
     let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-extensions",
+    let dom = common::headless(
+        browser,
+        profile.path(),
+        &[
             "--allow-file-access-from-files",
             "--virtual-time-budget=60000",
             "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", file.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the browser");
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut text);
-        text
-    });
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the browser did not finish within two minutes");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let dom = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
+        ],
+        &format!("file://{}", file.display()),
+        Duration::from_secs(120),
+    );
     let start = dom.find("<pre id=\"out\">").expect("the page") + "<pre id=\"out\">".len();
     let end = start + dom[start..].find("</pre>").unwrap();
     let encoded = &dom[start..end];

@@ -3,7 +3,9 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use trailgraph_check::{Report, RunOptions, load_catalog, run};
 
@@ -56,4 +58,48 @@ pub fn browser() -> Option<PathBuf> {
         .map(|name| dir.join(name))
         .find(|candidate| candidate.is_file())
     })
+}
+
+/// Runs the browser headless (no sandbox, GPU, first-run page or extensions; its own profile
+/// directory) with `args` on the page at `url`, and returns its standard output (a DOM dump)
+/// once it exits; it is killed and the test fails after `limit`.
+pub fn headless(
+    browser: &Path,
+    profile: &Path,
+    args: &[&str],
+    url: &str,
+    limit: Duration,
+) -> String {
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the browser");
+    // The dump is read while the browser writes it (it is larger than a pipe holds).
+    let mut stdout = child.stdout.take().expect("the browser's output");
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut text);
+        text
+    });
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the browser did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    String::from_utf8_lossy(&reader.join().unwrap()).into_owned()
 }
