@@ -510,6 +510,30 @@ impl Sink {
             inner.0.push(error);
         }
     }
+    /// Records a failed SDK call of `service`'s `operation` in `account` (and `region`, for a
+    /// regional service), with the error's code and message.
+    pub(crate) fn sdk_failure<E, R>(
+        &self,
+        account: &str,
+        region: Option<&str>,
+        (service, operation): (&str, &str),
+        resource: Option<&str>,
+        err: &aws_sdk_sts::error::SdkError<E, R>,
+    ) where
+        E: std::error::Error + ProvideErrorMetadata + 'static,
+        R: std::fmt::Debug,
+    {
+        let (code, message) = sdk_error_parts(err);
+        self.error(CollectionError {
+            account: account.to_owned(),
+            region: region.map(str::to_owned),
+            service: service.to_owned(),
+            operation: operation.to_owned(),
+            resource: resource.map(str::to_owned),
+            code,
+            message,
+        });
+    }
     pub(crate) fn note(&self, note: String) {
         if let Ok(mut inner) = self.inner.lock() {
             inner.1.push(note);
@@ -660,16 +684,13 @@ impl Ctx<'_> {
         E: std::error::Error + ProvideErrorMetadata + 'static,
         R: std::fmt::Debug,
     {
-        let (code, message) = sdk_error_parts(err);
-        self.sink.error(CollectionError {
-            account: self.account.to_owned(),
-            region: Some(self.region.to_owned()),
-            service: service.to_owned(),
-            operation: operation.to_owned(),
-            resource: resource.map(str::to_owned),
-            code,
-            message,
-        });
+        self.sink.sdk_failure(
+            self.account,
+            Some(self.region),
+            (service, operation),
+            resource,
+            err,
+        );
     }
 }
 
@@ -717,16 +738,7 @@ async fn account_alias(config: &SdkConfig, account: &str, sink: &Sink) -> Option
     match client.list_account_aliases().send().await {
         Ok(out) => out.account_aliases.into_iter().next(),
         Err(err) => {
-            let (code, message) = sdk_error_parts(&err);
-            sink.error(CollectionError {
-                account: account.to_owned(),
-                region: None,
-                service: "iam".into(),
-                operation: "ListAccountAliases".into(),
-                resource: None,
-                code,
-                message,
-            });
+            sink.sdk_failure(account, None, ("iam", "ListAccountAliases"), None, &err);
             None
         }
     }

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use aws_config::SdkConfig;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::Semaphore;
-use trailgraph_model::CollectionError;
 use trailgraph_model::evidence::OrganizationAccount;
 
 use crate::collect::Sink;
@@ -104,16 +103,7 @@ fn failed<E, R>(
     E: std::error::Error + ProvideErrorMetadata + 'static,
     R: std::fmt::Debug,
 {
-    let (code, message) = crate::collect::sdk_error_parts(err);
-    sink.error(CollectionError {
-        account: account.to_owned(),
-        region: None,
-        service: "organizations".to_owned(),
-        operation: operation.to_owned(),
-        resource: resource.map(str::to_owned),
-        code,
-        message,
-    });
+    sink.sdk_failure(account, None, ("organizations", operation), resource, err);
 }
 
 /// A parent (root or unit) to list, with the names and ids from the root down to it.
