@@ -256,3 +256,19 @@ fn text_first_screen_at_a_thousand_accounts() {
     let findings = text.lines().filter(|l| l.starts_with("✗ ")).count();
     assert!(findings * 10 < report.summary.failed, "{findings} findings");
 }
+
+/// The JSON report is written result by result; the text is exactly the document `to_json`
+/// builds whole.
+#[test]
+fn the_streamed_json_report_is_the_built_document() {
+    for report in [
+        demo_report(None),
+        terraform_report("cloudtrail_security_events"),
+    ] {
+        let written = render(&report, Format::Json, false);
+        let built =
+            serde_json::to_string_pretty(&trailgraph_check::to_json(&report)).unwrap() + "\n";
+        assert_eq!(written, built);
+        assert!(written.contains("\"results\": ["), "{}", &written[..200]);
+    }
+}

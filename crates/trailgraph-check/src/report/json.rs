@@ -48,38 +48,43 @@ pub(super) fn step(s: &ChainStep) -> Json {
     })
 }
 
-/// The report as the JSON document of the contract.
-pub fn to_json(report: &Report) -> Json {
-    let results: Vec<Json> = report
+/// One result of the report as the contract writes it.
+fn result(report: &Report, c: &crate::run::ControlReport, r: &crate::run::CheckResult) -> Json {
+    json!({
+        "check": r.check,
+        "control": r.control,
+        "title": r.title,
+        "severity": r.severity.as_str(),
+        "risk": c.risk,
+        "url": report.benchmark.url,
+        "account": r.account,
+        "account_name": r.account_name,
+        "status": r.status.as_str(),
+        "resource": r.resource.as_ref().map(resource),
+        "reason": r.reason,
+        "chain": r.chain().iter().map(step).collect::<Vec<_>>(),
+        "other_chains": r.chains.iter().skip(1)
+            .map(|c| c.steps.iter().map(step).collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+        "resources": r.resources.iter().map(|x| resource(x)).collect::<Vec<_>>(),
+        "remediation": r.remediation,
+        "fixes": r.fixes.iter().map(|f| json!({
+            "text": f.text, "account": f.account, "at": f.at,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn results(report: &Report) -> impl Iterator<Item = Json> + '_ {
+    report
         .sections
         .iter()
         .flat_map(|s| &s.controls)
         .flat_map(|c| c.results.iter().map(move |r| (c, r)))
-        .map(|(c, r)| {
-            json!({
-                "check": r.check,
-                "control": r.control,
-                "title": r.title,
-                "severity": r.severity.as_str(),
-                "risk": c.risk,
-                "url": report.benchmark.url,
-                "account": r.account,
-                "account_name": r.account_name,
-                "status": r.status.as_str(),
-                "resource": r.resource.as_ref().map(resource),
-                "reason": r.reason,
-                "chain": r.chain().iter().map(step).collect::<Vec<_>>(),
-                "other_chains": r.chains.iter().skip(1)
-                    .map(|c| c.steps.iter().map(step).collect::<Vec<_>>())
-                    .collect::<Vec<_>>(),
-                "resources": r.resources.iter().map(|x| resource(x)).collect::<Vec<_>>(),
-                "remediation": r.remediation,
-                "fixes": r.fixes.iter().map(|f| json!({
-                    "text": f.text, "account": f.account, "at": f.at,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+        .map(|(c, r)| result(report, c, r))
+}
+
+/// The document without its results (`results` is `null`, in its place).
+fn head(report: &Report) -> Json {
     json!({
         "benchmark": report.benchmark.id,
         "benchmark_title": report.benchmark.title,
@@ -107,11 +112,52 @@ pub fn to_json(report: &Report) -> Json {
             "failed": report.summary.failed,
             "not_evaluable": report.summary.not_evaluable,
         },
-        "results": results,
+        "results": null,
     })
 }
 
+/// The report as the JSON document of the contract.
+pub fn to_json(report: &Report) -> Json {
+    let mut document = head(report);
+    if let Some(map) = document.as_object_mut() {
+        map.insert("results".to_owned(), Json::Array(results(report).collect()));
+    }
+    document
+}
+
+/// The document written as it is made: each result is built, written and dropped in turn, so
+/// a report of many results is never held whole as JSON (the same text as `to_json`'s).
+struct Streamed<'r>(&'r Report);
+
+impl serde::Serialize for Streamed<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let head = head(self.0);
+        let Some(fields) = head.as_object() else {
+            return head.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(Some(fields.len()))?;
+        // The keys in the order the JSON object keeps them, `results` in its place.
+        for (key, value) in fields {
+            if key == "results" {
+                map.serialize_entry(key, &Results(self.0))?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct Results<'r>(&'r Report);
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(results(self.0))
+    }
+}
+
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_json(report)).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &Streamed(report)).map_err(io::Error::other)?;
     writeln!(out)
 }
