@@ -75,6 +75,25 @@ pub struct Part {
     pub span: Span,
 }
 
+impl Part {
+    /// A part that matches everything (`all`, written nowhere: its term's span is empty at
+    /// the part's start), with no navigation.
+    pub fn all(span: Span) -> Part {
+        Part {
+            with_usage: None,
+            term: Some(Spanned::new(Term::All, span.start..span.start)),
+            merge: None,
+            with: None,
+            tag: None,
+            sort: Vec::new(),
+            limit: None,
+            reversed: false,
+            navigation: None,
+            span,
+        }
+    }
+}
+
 impl PartialEq for Part {
     /// The span is ignored, like the spans of [`Spanned`] nodes.
     fn eq(&self, other: &Self) -> bool {

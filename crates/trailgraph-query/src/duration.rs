@@ -142,22 +142,24 @@ pub fn checked_time_value(
     }
 }
 
+/// The units Fix prints durations in, largest first (a year is 365 days, a month 31).
+const PRINTED_UNITS: [(&str, i64); 6] = [
+    ("yr", 365 * DAY),
+    ("mo", 31 * DAY),
+    ("d", DAY),
+    ("h", HOUR),
+    ("min", MINUTE),
+    ("s", 1),
+];
+
 /// The canonical form of a `with_usage` time, as Fix prints it: a duration in all its units
 /// from yr to s (`1w` is `7d`, `3 days and 2 hours` is `3d2h`), a time as
 /// `2024-01-01T00:00:00Z`. `None` when `text` is neither.
 pub fn canonical_usage_time(text: &str) -> Option<String> {
     if let Some(seconds) = parse_duration(text) {
-        let units: [(&str, i64); 6] = [
-            ("yr", 365 * DAY),
-            ("mo", 31 * DAY),
-            ("d", DAY),
-            ("h", HOUR),
-            ("min", MINUTE),
-            ("s", 1),
-        ];
         let mut rest = seconds.unsigned_abs();
         let mut out = String::new();
-        for (name, size) in units {
+        for (name, size) in PRINTED_UNITS {
             let size = size.unsigned_abs();
             if rest >= size {
                 out.push_str(&format!("{}{name}", rest / size));
@@ -186,19 +188,11 @@ pub fn canonical_usage_time(text: &str) -> Option<String> {
 /// Renders a duration as Fix does for `age`: at most two units from yr, mo, d, h, min, s
 /// (`5mo26d`, `1h5min`, `0s`).
 pub fn format_duration(seconds: i64) -> String {
-    let units: [(&str, i64); 6] = [
-        ("yr", 365 * DAY),
-        ("mo", 31 * DAY),
-        ("d", DAY),
-        ("h", HOUR),
-        ("min", MINUTE),
-        ("s", 1),
-    ];
     let negative = seconds < 0;
     let mut rest = seconds.unsigned_abs();
     let mut out = String::new();
     let mut used = 0;
-    for (name, size) in units {
+    for (name, size) in PRINTED_UNITS {
         let size = size.unsigned_abs();
         if rest >= size && used < 2 {
             out.push_str(&format!("{}{name}", rest / size));

@@ -164,8 +164,8 @@ impl Column {
                     _ => value,
                 };
                 let mut found = Vec::new();
-                walk_value(base, &p.steps, &mut found);
-                found.into_iter().next().unwrap_or(Value::Null)
+                crate::eval::walk(base, &p.steps, &mut found);
+                found.first().map_or(Value::Null, |v| (*v).clone())
             }
             ColumnSource::Age(_) => Value::Null,
         }
@@ -673,27 +673,6 @@ pub(crate) fn count_items(
         ];
     }
     grouped_counts(values)
-}
-
-fn walk_value(value: &Value, steps: &[Step], out: &mut Vec<Value>) {
-    match steps.split_first() {
-        None => out.push(value.clone()),
-        Some((Step::Key(k), rest)) => {
-            if let Some(v) = value.get_interned(k) {
-                walk_value(v, rest, out);
-            }
-        }
-        Some((Step::Index(i), rest)) => {
-            if let Some(v) = value.as_array().and_then(|a| a.get(*i)) {
-                walk_value(v, rest, out);
-            }
-        }
-        Some((Step::Each, rest)) => {
-            for v in value.as_array().unwrap_or(&[]) {
-                walk_value(v, rest, out);
-            }
-        }
-    }
 }
 
 /// `kinds`: every kind with its number of nodes (of the whole inventory, or of the stream).

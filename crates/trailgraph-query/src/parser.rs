@@ -566,18 +566,7 @@ fn parse_parts(
                     }
                     p
                 });
-                current = Some(part.unwrap_or(Part {
-                    with_usage: None,
-                    term: Some(Spanned::new(Term::All, span.start..span.start)),
-                    merge: None,
-                    with: None,
-                    tag: None,
-                    sort: Vec::new(),
-                    limit: None,
-                    reversed: false,
-                    navigation: None,
-                    span,
-                }));
+                current = Some(part.unwrap_or_else(|| Part::all(span)));
             }
             Rule::navigation => {
                 let span = span_of(&child);

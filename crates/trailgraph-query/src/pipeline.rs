@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use trailgraph_model::{EdgeType, Inventory, Kind, NodeId, Value};
 
-use crate::ast::{Direction, Navigation, Part, Query, Spanned, Term};
+use crate::ast::{Direction, Navigation, Part, Query, Spanned};
 use crate::command::{combine, commands_of, default_paths, usage};
 use crate::error::CommandError;
 use crate::eval::{EvalOptions, Merged, evaluate, explain};
@@ -101,7 +101,7 @@ impl SearchStage {
             self.segments.push(Segment {
                 query: Query {
                     aggregate: None,
-                    parts: vec![empty_part(at)],
+                    parts: vec![Part::all(at..at)],
                 },
                 window: Vec::new(),
             });
@@ -335,7 +335,7 @@ fn apply_search_command(
     fn last_part(query: &mut Query, at: usize) -> Option<&mut Part> {
         // A query that ends in a navigation sorts and limits what it reaches: a new part.
         if query.parts.last().is_some_and(|p| p.navigation.is_some()) {
-            query.parts.push(empty_part(at));
+            query.parts.push(Part::all(at..at));
         }
         query.parts.last_mut()
     }
@@ -375,7 +375,7 @@ fn apply_search_command(
             };
             let needs_part = query.parts.last().is_none_or(|p| p.navigation.is_some());
             if needs_part {
-                query.parts.push(empty_part(span.start));
+                query.parts.push(Part::all(span.start..span.start));
             }
             if let Some(part) = query.parts.last_mut() {
                 part.navigation = Some(Spanned::new(navigation, span.clone()));
@@ -383,21 +383,6 @@ fn apply_search_command(
         }
     }
     Ok(())
-}
-
-fn empty_part(at: usize) -> Part {
-    Part {
-        with_usage: None,
-        term: Some(Spanned::new(Term::All, at..at)),
-        merge: None,
-        with: None,
-        tag: None,
-        sort: Vec::new(),
-        limit: None,
-        reversed: false,
-        navigation: None,
-        span: at..at,
-    }
 }
 
 /// `[--with-origin] [edge_type]` of a walk.

@@ -53,12 +53,7 @@ fn shapes(n: usize) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn run_line(line: &str) -> Result<String, CommandError> {
-    let (inventory, context) = common::fixture();
-    let mut out = Vec::new();
-    run_command_line(line, &inventory, &context, &mut out)?;
-    Ok(String::from_utf8_lossy(&out).into_owned())
-}
+use common::run_line;
 
 #[test]
 fn every_recursive_shape_at_100000_levels_is_a_located_error() {

@@ -7,16 +7,9 @@
 
 mod common;
 
-use trailgraph_query::{CommandError, render_error_with_label, run_command_line};
-
+/// What the line prints, or its rendered error.
 fn run(line: &str) -> String {
-    let (inventory, context) = common::fixture();
-    let mut out = Vec::new();
-    match run_command_line(line, &inventory, &context, &mut out) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(e @ CommandError::Io(_)) => format!("io error {e}"),
-        Err(e) => render_error_with_label(line, e.span().unwrap_or(0..0), &e.message(), e.label()),
-    }
+    common::run_line(line).unwrap_or_else(|e| common::rendered(line, &e))
 }
 
 macro_rules! golden {

@@ -26,4 +26,4 @@ pub use value::{Merged, Overlay};
 pub(crate) use compare::{arango_cmp, compare_values};
 pub(crate) use filter::filter_accepts_empty_edge;
 pub(crate) use hash::{NodeMap, NodeSet};
-pub(crate) use value::{insert_path, node_object, value_at};
+pub(crate) use value::{insert_path, node_object, value_at, walk};

@@ -236,7 +236,8 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-fn walk<'v>(value: &'v Value, steps: &[Step], out: &mut Vec<&'v Value>) {
+/// Every value `steps` reach from `value`, in order (`[*]` reaches each element).
+pub(crate) fn walk<'v>(value: &'v Value, steps: &[Step], out: &mut Vec<&'v Value>) {
     match steps.split_first() {
         None => out.push(value),
         Some((Step::Key(key), rest)) => {

@@ -111,3 +111,24 @@ pub fn search_part(query: &str) -> String {
         .map(|s| rest[s.clone()].trim().to_owned())
         .unwrap_or_default()
 }
+
+/// Runs a command line over the fixture and returns what it printed.
+pub fn run_line(line: &str) -> Result<String, trailgraph_query::CommandError> {
+    let (inventory, context) = fixture();
+    let mut out = Vec::new();
+    trailgraph_query::run_command_line(line, &inventory, &context, &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A command line's error as the shell prints it (caret block and label).
+pub fn rendered(line: &str, error: &trailgraph_query::CommandError) -> String {
+    match error {
+        trailgraph_query::CommandError::Io(_) => format!("io error {error}"),
+        e => trailgraph_query::render_error_with_label(
+            line,
+            e.span().unwrap_or(0..0),
+            &e.message(),
+            e.label(),
+        ),
+    }
+}
