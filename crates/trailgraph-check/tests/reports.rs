@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use serde_json::Value as Json;
 use trailgraph_check::{Format, Report, RunOptions, load_catalog, run, write_report};
 
@@ -270,5 +272,30 @@ fn the_streamed_json_report_is_the_built_document() {
             serde_json::to_string_pretty(&trailgraph_check::to_json(&report)).unwrap() + "\n";
         assert_eq!(written, built);
         assert!(written.contains("\"results\": ["), "{}", &written[..200]);
+    }
+}
+
+/// A snapshot written and read back, in either form, gives the same report as the inventory it
+/// was written from.
+#[test]
+fn a_snapshot_read_back_gives_the_same_report() {
+    use trailgraph_model::snapshot::{read_from_bytes, write_to};
+    let at = "2026-01-02T03:04:05Z";
+    let inventories = [
+        trailgraph_model::demo_inventory(),
+        trailgraph_model::generate::generate_inventory(15, 3),
+        common::partly_collected(),
+    ];
+    for inventory in inventories {
+        let expected = trailgraph_check::to_json(&common::report_at(&inventory, at));
+        let mut binary = Vec::new();
+        trailgraph_model::binary::write_binary(&inventory, &mut binary).unwrap();
+        let mut text = Vec::new();
+        write_to(&inventory, &mut text).unwrap();
+        for (form, bytes) in [("binary", binary), ("JSON lines", text)] {
+            let back = read_from_bytes(&bytes, std::path::Path::new(form)).unwrap();
+            let report = trailgraph_check::to_json(&common::report_at(&back, at));
+            assert_eq!(report, expected, "{form}");
+        }
     }
 }

@@ -313,6 +313,28 @@ pub enum SnapshotCommand {
         #[arg(long)]
         full: bool,
     },
+    /// Write a snapshot in the other form: JSON lines (for people and other tools) or binary
+    /// (fast to load, what trailgraph writes by default). Reading takes either form.
+    Convert {
+        /// The snapshot to read (either form).
+        file: PathBuf,
+        /// Where to write it (atomically, mode 0600).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        /// The form to write; by default JSON lines for a name ending in `.jsonl`, otherwise
+        /// binary.
+        #[arg(long, value_enum)]
+        to: Option<SnapshotForm>,
+    },
+}
+
+/// The two forms of a snapshot file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SnapshotForm {
+    /// Binary (format version 2).
+    Binary,
+    /// JSON lines (format version 1).
+    Jsonl,
 }
 
 /// Where the inventory comes from: `--demo` or `--inventory FILE`.

@@ -2,9 +2,11 @@
 
 use std::io::{self, Write};
 
-use trailgraph_model::{Inventory, Kind, read_snapshot, write_snapshot};
+use trailgraph_model::{
+    Inventory, Kind, SnapshotFormat, read_snapshot, write_snapshot, write_snapshot_as,
+};
 
-use crate::args::{Cli, Command, DemoCommand, InventorySource, SnapshotCommand};
+use crate::args::{Cli, Command, DemoCommand, InventorySource, SnapshotCommand, SnapshotForm};
 use crate::exit::{Outcome, SUCCESS};
 use crate::{check, collect, parse, pattern, shell};
 
@@ -44,11 +46,26 @@ pub fn run(cli: Cli) -> Outcome {
             }
         }
         Command::Snapshot(SnapshotCommand::Info { file, full }) => match read_snapshot(&file) {
-            Ok(inventory) => {
-                print_info(&inventory, full).map_or_else(Outcome::from, |()| Outcome::Code(SUCCESS))
-            }
+            Ok(inventory) => print_info(&inventory, &file, full)
+                .map_or_else(Outcome::from, |()| Outcome::Code(SUCCESS)),
             Err(e) => Outcome::usage(e.to_string()),
         },
+        Command::Snapshot(SnapshotCommand::Convert { file, output, to }) => {
+            if let Err(outcome) = crate::output::prepare(&output) {
+                return outcome;
+            }
+            let format = match to {
+                Some(SnapshotForm::Binary) => SnapshotFormat::Binary,
+                Some(SnapshotForm::Jsonl) => SnapshotFormat::JsonLines,
+                None => SnapshotFormat::for_path(&output),
+            };
+            let written = read_snapshot(&file)
+                .and_then(|inventory| write_snapshot_as(&inventory, &output, format));
+            match written {
+                Ok(()) => Outcome::Code(SUCCESS),
+                Err(e) => Outcome::usage(e.to_string()),
+            }
+        }
         Command::Pattern(command) => pattern::run(command),
         Command::Parse { query } => parse::run(query.as_deref()),
         Command::Check(args) => check::run(&args),
@@ -84,9 +101,16 @@ fn listed(items: &[String], full: bool) -> String {
     )
 }
 
-fn print_info(inventory: &Inventory, full: bool) -> io::Result<()> {
+fn print_info(inventory: &Inventory, file: &std::path::Path, full: bool) -> io::Result<()> {
     let mut out = io::stdout().lock();
     let meta = &inventory.meta;
+    let form = match trailgraph_model::snapshot::file_format(file) {
+        Ok(Some(SnapshotFormat::Binary)) => "binary (format version 2)",
+        Ok(Some(SnapshotFormat::JsonLines)) => "JSON lines (format version 1)",
+        _ => "unknown",
+    };
+    let size = std::fs::metadata(file).map_or(0, |m| m.len());
+    writeln!(out, "form:         {form}, {size} bytes")?;
     writeln!(out, "source:       {}", meta.source)?;
     writeln!(out, "collected at: {}", meta.collected_at)?;
     writeln!(out, "written by:   trailgraph {}", meta.tool_version)?;

@@ -1,7 +1,7 @@
 //! The inventory graph: nodes with properties, typed directed edges, and indexes.
 
-use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::str::FromStr;
 
 use petgraph::Direction;
@@ -191,10 +191,15 @@ pub enum ModelError {
 }
 
 /// The inventory: a directed graph of [`Node`]s with typed edges, indexed by id and by kind.
+///
+/// The id index holds node numbers only and finds a node by hashing its id and comparing with
+/// the node's own id, so no id is stored twice.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
     graph: DiGraph<Node, EdgeType, u32>,
-    by_id: HashMap<Box<str>, NodeId>,
+    by_id: hashbrown::HashTable<NodeId>,
+    /// Seeded per process, so ids chosen by the audited party cannot be made to collide.
+    id_hasher: hashbrown::DefaultHashBuilder,
     by_kind: [Vec<NodeId>; Kind::ALL.len()],
     /// Where the data came from, when, and what could not be collected.
     pub meta: SnapshotMeta,
@@ -213,18 +218,41 @@ impl Inventory {
     pub fn reserve(&mut self, nodes: usize, edges: usize) {
         self.graph.reserve_nodes(nodes);
         self.graph.reserve_edges(edges);
-        self.by_id.reserve(nodes);
+        let (graph, hasher) = (&self.graph, &self.id_hasher);
+        self.by_id.reserve(nodes, |&n| {
+            graph.node_weight(n).map_or(0, |w| hasher.hash_one(&*w.id))
+        });
     }
 
     /// Adds a node; its id must be new.
     pub fn add_node(&mut self, node: Node) -> Result<NodeId, ModelError> {
-        if self.by_id.contains_key(&node.id) {
+        let hash = self.id_hasher.hash_one(&*node.id);
+        self.add_node_hashed(node, hash)
+    }
+
+    /// The hasher of the id index, for readers that hash ids on other threads.
+    pub(crate) fn id_hasher(&self) -> hashbrown::DefaultHashBuilder {
+        self.id_hasher.clone()
+    }
+
+    /// [`Inventory::add_node`] with the id's hash computed already by [`Inventory::id_hasher`].
+    pub(crate) fn add_node_hashed(&mut self, node: Node, hash: u64) -> Result<NodeId, ModelError> {
+        let graph = &self.graph;
+        if self
+            .by_id
+            .find(hash, |&n| {
+                graph.node_weight(n).is_some_and(|w| w.id == node.id)
+            })
+            .is_some()
+        {
             return Err(ModelError::DuplicateId(node.id.to_string()));
         }
-        let id = node.id.clone();
         let kind = node.kind;
         let index = self.graph.add_node(node);
-        self.by_id.insert(id, index);
+        let (graph, hasher) = (&self.graph, &self.id_hasher);
+        self.by_id.insert_unique(hash, index, |&n| {
+            graph.node_weight(n).map_or(0, |w| hasher.hash_one(&*w.id))
+        });
         self.by_kind[kind.index()].push(index);
         Ok(index)
     }
@@ -271,14 +299,19 @@ impl Inventory {
         self.graph.node_weight(index)
     }
 
-    /// The mutable node at `index`.
-    pub fn node_mut(&mut self, index: NodeId) -> Option<&mut Node> {
+    /// The mutable node at `index`. Crate-private: the id index relies on ids never changing.
+    pub(crate) fn node_mut(&mut self, index: NodeId) -> Option<&mut Node> {
         self.graph.node_weight_mut(index)
     }
 
     /// The node with this id.
     pub fn find(&self, id: &str) -> Option<NodeId> {
-        self.by_id.get(id).copied()
+        let hash = self.id_hasher.hash_one(id);
+        self.by_id
+            .find(hash, |&n| {
+                self.graph.node_weight(n).is_some_and(|w| &*w.id == id)
+            })
+            .copied()
     }
 
     /// All node indexes in insertion order.

@@ -19,6 +19,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod binary;
 pub mod build;
 pub mod demo;
 pub mod evidence;
@@ -37,5 +38,8 @@ pub use evidence::{AccountEvidence, Evidence, RegionEvidence};
 pub use inventory::{AncestorKind, Ancestors, EdgeType, Inventory, ModelError, Node, NodeId};
 pub use kind::{Kind, UnknownKind};
 pub use meta::{CollectionError, SnapshotMeta};
-pub use snapshot::{SnapshotError, read_snapshot, write_atomically, write_snapshot};
+pub use snapshot::{
+    SnapshotError, SnapshotFormat, read_snapshot, write_atomically, write_snapshot,
+    write_snapshot_as,
+};
 pub use value::{Number, Object, Value};

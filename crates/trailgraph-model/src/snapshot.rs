@@ -1,6 +1,9 @@
 //! Reading and writing inventory snapshots.
 //!
-//! A snapshot is one UTF-8 file in JSON Lines form (documented in `docs/snapshot-format.md`):
+//! A snapshot is one file in one of two forms (documented in `docs/snapshot-format.md`): the
+//! binary form (format version 2, [`crate::binary`]), built for loading, which trailgraph writes
+//! by default; and JSON Lines (format version 1), for people and other tools, written for a
+//! file named `*.jsonl`. Readers tell them apart by the first bytes. The JSON-lines form:
 //!
 //! ```text
 //! {"format":"trailgraph-snapshot","version":1,"nodes":N,"edges":M,"meta":{...}}
@@ -28,8 +31,27 @@ pub use crate::write::write_atomically;
 
 /// The value of `format` in the header line.
 pub const FORMAT_NAME: &str = "trailgraph-snapshot";
-/// The newest snapshot format version this build reads and the one it writes.
+/// The version of the JSON-lines form (the binary form is version 2).
 pub const FORMAT_VERSION: u32 = 1;
+
+/// The two forms of a snapshot file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotFormat {
+    /// The binary form: fast to load, compact (string table, checksummed sections).
+    Binary,
+    /// JSON Lines: one JSON document a line, for people and other tools.
+    JsonLines,
+}
+
+impl SnapshotFormat {
+    /// The form a file of this name is written in: JSON Lines for `*.jsonl`, otherwise binary.
+    pub fn for_path(path: &Path) -> SnapshotFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("jsonl") => SnapshotFormat::JsonLines,
+            _ => SnapshotFormat::Binary,
+        }
+    }
+}
 
 /// Why a snapshot could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +66,9 @@ pub enum SnapshotError {
         source: std::io::Error,
     },
     /// The first line is not a trailgraph snapshot header.
-    #[error("{path}: not a trailgraph snapshot (the first line is not a snapshot header)")]
+    #[error(
+        "{path}: not a trailgraph snapshot (it starts with neither the binary snapshot signature nor a snapshot header line)"
+    )]
     NotASnapshot {
         /// The file.
         path: PathBuf,
@@ -71,6 +95,31 @@ pub enum SnapshotError {
         /// What is wrong.
         message: String,
     },
+    /// A binary snapshot is damaged at a byte offset.
+    #[error("{path}: byte {offset}: {message}")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset in the file (0 when the damage is in what several parts say together).
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A binary snapshot ends before its end marker.
+    #[error(
+        "{path}: snapshot is truncated: the file ends at byte {offset} before its end marker{}",
+        announced(*expected_nodes, *expected_edges)
+    )]
+    TruncatedAt {
+        /// The file.
+        path: PathBuf,
+        /// Where the file ends.
+        offset: u64,
+        /// Nodes announced by the header, if it was read.
+        expected_nodes: Option<u64>,
+        /// Edges announced by the header, if it was read.
+        expected_edges: Option<u64>,
+    },
     /// The file ends before the trailer.
     #[error(
         "{path}: snapshot is truncated: the header announces {expected_nodes} nodes and {expected_edges} edges, but the file ends after line {lines} without its end marker"
@@ -85,6 +134,13 @@ pub enum SnapshotError {
         /// Lines present.
         lines: usize,
     },
+}
+
+fn announced(nodes: Option<u64>, edges: Option<u64>) -> String {
+    match (nodes, edges) {
+        (Some(n), Some(e)) => format!(" (the header announces {n} nodes and {e} edges)"),
+        _ => String::new(),
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -121,17 +177,30 @@ struct Trailer {
     edges: usize,
 }
 
-/// Writes `inventory` to `path` with [`write_atomically`]: atomically with mode 0600, or
-/// straight through to `-`, `/dev/stdout` or `/dev/null`; directories, pipes and devices other
-/// than those are refused.
+/// Writes `inventory` to `path` in the form its name asks for ([`SnapshotFormat::for_path`])
+/// with [`write_atomically`]: atomically with mode 0600, or straight through to `-`,
+/// `/dev/stdout` or `/dev/null`; directories, pipes and devices other than those are refused.
 pub fn write_snapshot(inventory: &Inventory, path: &Path) -> Result<(), SnapshotError> {
-    write_atomically(path, |out| write_to(inventory, out)).map_err(|source| SnapshotError::Io {
+    write_snapshot_as(inventory, path, SnapshotFormat::for_path(path))
+}
+
+/// Writes `inventory` to `path` in the given form, as [`write_snapshot`] does.
+pub fn write_snapshot_as(
+    inventory: &Inventory,
+    path: &Path,
+    format: SnapshotFormat,
+) -> Result<(), SnapshotError> {
+    write_atomically(path, |out| match format {
+        SnapshotFormat::Binary => crate::binary::write_binary(inventory, out),
+        SnapshotFormat::JsonLines => write_to(inventory, out),
+    })
+    .map_err(|source| SnapshotError::Io {
         path: path.to_owned(),
         source,
     })
 }
 
-/// Writes the snapshot text to any writer.
+/// Writes the snapshot in the JSON-lines form to any writer.
 pub fn write_to(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
     let header = Header {
         format: FORMAT_NAME.to_owned(),
@@ -167,8 +236,8 @@ pub fn write_to(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> std::
     out.write_all(b"\n")
 }
 
-/// Reads a snapshot file, streaming it (the file is never held in memory whole) and parsing
-/// node lines on two threads.
+/// Reads a snapshot file of either form, streaming it (the file is never held in memory whole)
+/// and decoding nodes on two threads.
 pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
     let file = fs::File::open(path).map_err(|source| SnapshotError::Io {
         path: path.to_owned(),
@@ -181,6 +250,36 @@ pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
         .filter(fs::Metadata::is_file)
         .map(|m| m.len());
     read_from(BufReader::with_capacity(1 << 20, file), path, size)
+}
+
+/// The form of a snapshot file by its first bytes (`None`: neither form).
+pub fn file_format(path: &Path) -> std::io::Result<Option<SnapshotFormat>> {
+    let mut start = [0u8; 8];
+    let mut file = fs::File::open(path)?;
+    let mut got = 0;
+    while got < start.len() {
+        match std::io::Read::read(&mut file, &mut start[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    let start = &start[..got];
+    Ok(if start == crate::binary::MAGIC {
+        Some(SnapshotFormat::Binary)
+    } else if start.starts_with(b"{\"format\"") {
+        Some(SnapshotFormat::JsonLines)
+    } else {
+        None
+    })
+}
+
+/// Reads a snapshot of either form from a stream of unknown length (standard input, a pipe);
+/// `path` is only used in messages.
+pub fn read_from_reader(
+    reader: impl std::io::Read,
+    path: &Path,
+) -> Result<Inventory, SnapshotError> {
+    read_from(BufReader::with_capacity(1 << 20, reader), path, None)
 }
 
 /// Reads a snapshot from bytes; `path` is only used in messages.
@@ -233,6 +332,41 @@ fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<bo
 }
 
 fn read_from(
+    mut reader: impl BufRead,
+    path: &Path,
+    size: Option<u64>,
+) -> Result<Inventory, SnapshotError> {
+    let starts_binary = reader
+        .fill_buf()
+        .map_err(|source| SnapshotError::Io {
+            path: path.to_owned(),
+            source,
+        })?
+        .first()
+        == crate::binary::MAGIC.first();
+    if starts_binary {
+        let mut magic = [0u8; 8];
+        let got = reader
+            .read(&mut magic)
+            .and_then(|n| {
+                if n < magic.len() {
+                    std::io::Read::read_exact(&mut reader, &mut magic[n..]).map(|()| magic.len())
+                } else {
+                    Ok(n)
+                }
+            })
+            .ok();
+        if got != Some(magic.len()) || magic != crate::binary::MAGIC {
+            return Err(SnapshotError::NotASnapshot {
+                path: path.to_owned(),
+            });
+        }
+        return crate::binary::read_binary(reader, path, size);
+    }
+    read_json_lines(reader, path, size)
+}
+
+fn read_json_lines(
     mut reader: impl BufRead,
     path: &Path,
     size: Option<u64>,

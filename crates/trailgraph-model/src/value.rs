@@ -146,7 +146,7 @@ pub enum Value {
     /// A number.
     Number(Number),
     /// A string.
-    String(Box<str>),
+    String(Arc<str>),
     /// An array.
     Array(Box<[Value]>),
     /// An object.
@@ -234,7 +234,7 @@ impl Object {
 /// building linear in the number of pairs (a policy document with 100,000 keys is hostile
 /// input, not a reason for 10^10 comparisons).
 #[derive(Default)]
-struct UniquePairs {
+pub(crate) struct UniquePairs {
     pairs: Vec<(Key, Value)>,
     index: HashMap<usize, usize>,
 }
@@ -243,7 +243,7 @@ impl UniquePairs {
     /// Up to this many pairs, a scan is cheaper than hashing.
     const SCAN: usize = 16;
 
-    fn with_capacity(capacity: usize) -> Self {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         UniquePairs {
             pairs: Vec::with_capacity(capacity),
             index: HashMap::new(),
@@ -254,7 +254,7 @@ impl UniquePairs {
         Arc::as_ptr(key).cast::<u8>() as usize
     }
 
-    fn push(&mut self, key: Key, value: Value) {
+    pub(crate) fn push(&mut self, key: Key, value: Value) {
         let existing = if self.pairs.len() < Self::SCAN {
             self.pairs.iter().position(|(k, _)| Arc::ptr_eq(k, &key))
         } else {
@@ -279,14 +279,14 @@ impl UniquePairs {
         }
     }
 
-    fn finish(self) -> Object {
+    pub(crate) fn finish(self) -> Object {
         Object(self.pairs.into_boxed_slice())
     }
 }
 
 impl Value {
     /// A string value.
-    pub fn string(s: impl Into<Box<str>>) -> Value {
+    pub fn string(s: impl Into<Arc<str>>) -> Value {
         Value::String(s.into())
     }
 
@@ -439,7 +439,7 @@ impl From<&str> for Value {
 
 impl From<String> for Value {
     fn from(s: String) -> Self {
-        Value::String(s.into_boxed_str())
+        Value::String(s.into())
     }
 }
 
@@ -566,7 +566,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s.into_boxed_str()))
+        Ok(Value::String(s.into()))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {

@@ -1,0 +1,426 @@
+//! The binary snapshot form: what is written is read back exactly (property test over random
+//! inventories, the demo and generated estates, and through the JSON-lines form), and damaged or
+//! forged files — flipped bits, cuts at every point, forged counts and lengths behind valid
+//! checksums, deep nesting, newer versions — are errors that say where, never panics, and never
+//! allocations by the numbers written in the file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use trailgraph_model::binary::write_binary;
+use trailgraph_model::snapshot::{SnapshotError, read_from_bytes, read_from_reader, write_to};
+use trailgraph_model::{
+    Ancestors, EdgeType, Inventory, Kind, Node, NodeId, Number, Object, SnapshotMeta, Value,
+};
+
+fn binary(inventory: &Inventory) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_binary(inventory, &mut out).unwrap();
+    out
+}
+
+fn jsonl(inventory: &Inventory) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_to(inventory, &mut out).unwrap();
+    out
+}
+
+/// Node by node, edge by edge, and the metadata: the two inventories hold the same.
+fn assert_same(a: &Inventory, b: &Inventory) {
+    assert_eq!(a.node_count(), b.node_count());
+    for ((ia, na), (ib, nb)) in a.nodes().zip(b.nodes()) {
+        assert_eq!(ia, ib);
+        assert_eq!(na, nb, "node {}", na.id);
+        assert_eq!(b.find(&na.id), Some(ib));
+    }
+    let edges = |inv: &Inventory| inv.edges().collect::<Vec<_>>();
+    assert_eq!(edges(a), edges(b));
+    assert_eq!(a.meta, b.meta);
+    for kind in Kind::ALL {
+        assert_eq!(a.nodes_of_kind(kind), b.nodes_of_kind(kind));
+    }
+}
+
+#[test]
+fn the_demo_and_a_generated_estate_read_back_exactly() {
+    for inventory in [
+        trailgraph_model::demo_inventory(),
+        trailgraph_model::generate::generate_inventory(12, 3),
+    ] {
+        let bytes = binary(&inventory);
+        let back = read_from_bytes(&bytes, Path::new("b")).unwrap();
+        assert_same(&inventory, &back);
+        // Written again, the same bytes; and through the JSON-lines form, the same inventory.
+        assert_eq!(binary(&back), bytes);
+        let via_text = read_from_bytes(&jsonl(&back), Path::new("j")).unwrap();
+        assert_same(&inventory, &via_text);
+        assert_eq!(binary(&via_text), bytes);
+        // A stream of unknown length reads the same.
+        let streamed = read_from_reader(bytes.as_slice(), Path::new("-")).unwrap();
+        assert_same(&inventory, &streamed);
+    }
+}
+
+#[test]
+fn the_binary_form_is_smaller_than_the_text() {
+    let inventory = trailgraph_model::generate::generate_inventory(20, 17);
+    let (b, t) = (binary(&inventory).len(), jsonl(&inventory).len());
+    assert!(b * 3 < t, "binary {b} bytes, JSON lines {t} bytes");
+}
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|i| Value::Number(Number::Int(i))),
+        (-1e300f64..1e300).prop_map(|f| Value::Number(Number::Float(f))),
+        "\\PC{0,12}".prop_map(|s| Value::from(s.as_str())),
+        prop::sample::select(vec!["us-east-1", "ACTIVE", "", "{ $.eventName = \"X\" }"])
+            .prop_map(Value::from),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            prop::collection::vec(("[a-z_]{1,6}", inner), 0..6)
+                .prop_map(|pairs| Value::Object(Object::from_pairs(pairs))),
+        ]
+    })
+}
+
+type NodeSpec = (usize, String, Vec<(String, Value)>, [Option<usize>; 3]);
+
+fn inventory() -> impl Strategy<Value = Inventory> {
+    let node = (
+        0..Kind::ALL.len(),
+        "\\PC{0,10}",
+        prop::collection::vec(("[a-z_]{1,8}", value()), 0..8),
+        [
+            prop::option::of(0..40usize),
+            prop::option::of(0..40usize),
+            prop::option::of(0..40usize),
+        ],
+    );
+    (
+        prop::collection::vec(node, 0..40),
+        prop::collection::vec((0..40usize, 0..40usize, 0..3usize), 0..80),
+        prop::collection::vec("\\PC{0,8}", 0..3),
+    )
+        .prop_map(|(nodes, edges, accounts)| build(&nodes, &edges, accounts))
+}
+
+fn build(nodes: &[NodeSpec], edges: &[(usize, usize, usize)], accounts: Vec<String>) -> Inventory {
+    let mut meta = SnapshotMeta::now("fixture");
+    meta.accounts = accounts;
+    let mut inventory = Inventory::new(meta);
+    for (i, (kind, name, properties, _)) in nodes.iter().enumerate() {
+        let id = format!("{i}:{name}");
+        let properties = Object::from_pairs(properties.iter().cloned());
+        let node = Node::new(&id, Kind::ALL[*kind], name, &id, properties);
+        inventory.add_node(node).unwrap();
+    }
+    let n = inventory.node_count();
+    if n == 0 {
+        return inventory;
+    }
+    for (i, (_, _, _, [cloud, account, region])) in nodes.iter().enumerate() {
+        let pick = |a: &Option<usize>| a.map(|k| NodeId::new(k % n));
+        inventory.set_ancestors(
+            NodeId::new(i),
+            Ancestors {
+                cloud: pick(cloud),
+                account: pick(account),
+                region: pick(region),
+            },
+        );
+    }
+    for &(from, to, t) in edges {
+        inventory.add_edge(NodeId::new(from % n), NodeId::new(to % n), EdgeType::ALL[t]);
+    }
+    inventory
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn write_then_read_gives_the_same_inventory(inventory in inventory()) {
+        let bytes = binary(&inventory);
+        let back = read_from_bytes(&bytes, Path::new("p")).unwrap();
+        assert_same(&inventory, &back);
+        prop_assert_eq!(binary(&back), bytes);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Damage
+
+/// The sections of a binary snapshot: (tag, payload).
+fn sections(bytes: &[u8]) -> Vec<([u8; 4], Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut at = 12;
+    while at < bytes.len() {
+        let tag: [u8; 4] = bytes[at..at + 4].try_into().unwrap();
+        let len = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
+        out.push((tag, bytes[at + 12..at + 12 + len].to_vec()));
+        at += 12 + len + 4;
+    }
+    out
+}
+
+/// Writes sections back with correct lengths and checksums: damage behind a valid checksum
+/// reaches the decoder.
+fn seal(version: u32, sections: &[([u8; 4], Vec<u8>)]) -> Vec<u8> {
+    let mut out = trailgraph_model::binary::MAGIC.to_vec();
+    out.extend_from_slice(&version.to_le_bytes());
+    for (tag, payload) in sections {
+        let len = (payload.len() as u64).to_le_bytes();
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(tag);
+        crc.update(&len);
+        crc.update(payload);
+        out.extend_from_slice(tag);
+        out.extend_from_slice(&len);
+        out.extend_from_slice(payload);
+        out.extend_from_slice(&crc.finalize().to_le_bytes());
+    }
+    out
+}
+
+fn demo() -> Vec<u8> {
+    binary(&trailgraph_model::demo_inventory())
+}
+
+fn read(bytes: &[u8]) -> Result<usize, String> {
+    let result = std::panic::catch_unwind(|| read_from_bytes(bytes, Path::new("damaged")));
+    match result {
+        Ok(Ok(inventory)) => Ok(inventory.node_count()),
+        Ok(Err(e)) => {
+            let text = e.to_string();
+            assert!(text.starts_with("damaged: "), "{text}");
+            Err(text)
+        }
+        Err(_) => panic!("the reader panicked"),
+    }
+}
+
+/// xorshift64: the same cases on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+#[test]
+fn every_cut_is_reported_as_truncation() {
+    let bytes = demo();
+    let step = (bytes.len() / 300).max(1);
+    for cut in (0..bytes.len()).step_by(step) {
+        let err = read(&bytes[..cut]).unwrap_err();
+        if cut < 8 {
+            assert!(
+                err.contains("not a trailgraph snapshot"),
+                "cut {cut}: {err}"
+            );
+        } else {
+            assert!(err.contains("truncated"), "cut {cut}: {err}");
+        }
+    }
+    let cut = bytes.len() - 1;
+    let err = read(&bytes[..cut]).unwrap_err();
+    assert!(err.contains("truncated"), "{err}");
+}
+
+#[test]
+fn a_flipped_bit_anywhere_after_the_magic_is_found() {
+    let bytes = demo();
+    let mut rng = Rng(0x00b1_7f11_9bad_c0de);
+    for case in 0..400 {
+        let mut damaged = bytes.clone();
+        let at = 8 + rng.below(bytes.len() - 8);
+        damaged[at] ^= 1 << rng.below(8);
+        let err = read(&damaged).unwrap_err();
+        assert!(
+            err.contains("checksum")
+                || err.contains("truncated")
+                || err.contains("version")
+                || err.contains("expected the")
+                || err.contains("after the end marker")
+                || err.contains("claims"),
+            "case {case} (byte {at}): {err}"
+        );
+    }
+    let mut damaged = bytes.clone();
+    damaged[1000] ^= 4;
+    let err = read(&damaged).unwrap_err();
+    assert!(
+        err.contains("damaged (its checksum does not match)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn damage_behind_valid_checksums_is_an_error_never_a_panic() {
+    let original = sections(&demo());
+    let mut rng = Rng(0x005e_ed0f_da7a_0002);
+    let mut errors = 0;
+    for _ in 0..600 {
+        let mut damaged = original.clone();
+        let s = 1 + rng.below(damaged.len() - 1);
+        let payload = &mut damaged[s].1;
+        match rng.below(4) {
+            0 => {
+                for _ in 0..1 + rng.below(4) {
+                    if !payload.is_empty() {
+                        let at = rng.below(payload.len());
+                        payload[at] = (rng.next() & 0xff) as u8;
+                    }
+                }
+            }
+            1 => payload.truncate(rng.below(payload.len().max(1))),
+            2 => {
+                // A forged count or index: ten bytes of a large varint at a random place.
+                let at = rng.below(payload.len().max(1));
+                let forged = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+                payload.splice(at..at, forged);
+            }
+            _ => {
+                let extra: Vec<u8> = (0..rng.below(16)).map(|_| rng.next() as u8).collect();
+                payload.extend(extra);
+            }
+        }
+        if read(&seal(2, &damaged)).is_err() {
+            errors += 1;
+        }
+    }
+    assert!(errors > 500, "most damage is detected ({errors} of 600)");
+}
+
+#[test]
+fn forged_counts_and_lengths_do_not_allocate_for_them() {
+    let original = sections(&demo());
+    // A node block announcing 2^60 nodes.
+    let mut damaged = original.clone();
+    let node = damaged.iter().position(|(t, _)| t == b"NODE").unwrap();
+    let mut payload = vec![0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10];
+    payload.extend_from_slice(&damaged[node].1[2..]);
+    damaged[node].1 = payload;
+    let err = read(&seal(2, &damaged)).unwrap_err();
+    assert!(err.contains("more than the rest of the section"), "{err}");
+
+    // A header announcing 10^12 nodes.
+    let mut damaged = original.clone();
+    let head = String::from_utf8(damaged[0].1.clone()).unwrap();
+    damaged[0].1 = head
+        .replacen("\"nodes\":", "\"nodes\":1000000000000,\"x\":", 1)
+        .into_bytes();
+    assert!(read(&seal(2, &damaged)).is_err());
+    let mut damaged = original.clone();
+    let count = head.split("\"nodes\":").nth(1).unwrap();
+    let count: String = count.chars().take_while(char::is_ascii_digit).collect();
+    damaged[0].1 = head
+        .replacen(&format!("\"nodes\":{count}"), "\"nodes\":1000000000000", 1)
+        .into_bytes();
+    let err = read(&seal(2, &damaged)).unwrap_err();
+    assert!(err.contains("more than a snapshot can number"), "{err}");
+
+    // A section length of 2^62 in a file and in a stream of unknown length.
+    let mut bytes = demo();
+    bytes[16..24].copy_from_slice(&(1u64 << 62).to_le_bytes());
+    let err = read(&bytes).unwrap_err();
+    assert!(err.contains("truncated"), "{err}");
+    let err = read_from_reader(bytes.as_slice(), Path::new("-")).unwrap_err();
+    assert!(err.to_string().contains("header section claims"), "{err}");
+    let mut bytes = demo();
+    let strs = 12 + 12 + original[0].1.len() + 4;
+    bytes[strs + 4..strs + 12].copy_from_slice(&(1u64 << 62).to_le_bytes());
+    assert!(read(&bytes).unwrap_err().contains("truncated"));
+    let err = read_from_reader(bytes.as_slice(), Path::new("-")).unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+}
+
+fn nested(depth: usize) -> Value {
+    let mut value = Value::from(0i64);
+    for _ in 0..depth {
+        value = Value::from(vec![value]);
+    }
+    value
+}
+
+fn one_node_with(value: Value) -> Inventory {
+    let mut inventory = Inventory::new(SnapshotMeta::now("fixture"));
+    let properties = Object::from_pairs([("deep", value)]);
+    inventory
+        .add_node(Node::new("x", Kind::AwsAccount, "x", "x", properties))
+        .unwrap();
+    inventory
+}
+
+#[test]
+fn deep_nesting_is_refused_when_read_and_never_written() {
+    // 100 levels are fine both ways.
+    let bytes = binary(&one_node_with(nested(100)));
+    assert_eq!(read(&bytes), Ok(1));
+    // A file whose node nests arrays 100,000 deep (behind valid checksums) is refused.
+    let mut parts = sections(&bytes);
+    let node = parts.iter().position(|(t, _)| t == b"NODE").unwrap();
+    let payload = &mut parts[node].1;
+    let run = payload
+        .windows(6)
+        .position(|w| w == [6, 1, 6, 1, 6, 1])
+        .unwrap();
+    payload.splice(run..run, std::iter::repeat_n([6u8, 1u8], 100_000).flatten());
+    let err = read(&seal(2, &parts)).unwrap_err();
+    assert!(err.contains("nest deeper than 128"), "{err}");
+    // The writer refuses what the reader would refuse, so no file is written that cannot be
+    // read back.
+    let mut out = Vec::new();
+    let err = write_binary(&one_node_with(nested(200)), &mut out).unwrap_err();
+    assert!(err.to_string().contains("nests deeper than 128"), "{err}");
+}
+
+#[test]
+fn versions_are_checked() {
+    let parts = sections(&demo());
+    let err = read_from_bytes(&seal(3, &parts), Path::new("s")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SnapshotError::NewerVersion {
+                found: 3,
+                supported: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("upgrade trailgraph"), "{err}");
+    let err = read(&seal(1, &parts)).unwrap_err();
+    assert!(err.contains("binary snapshots start at version 2"), "{err}");
+    // Anything after the end marker.
+    let mut bytes = demo();
+    bytes.push(0);
+    let err = read(&bytes).unwrap_err();
+    assert!(err.contains("after the end marker"), "{err}");
+    // Sections out of order.
+    let mut swapped = parts.clone();
+    swapped.swap(0, 1);
+    let err = read(&seal(2, &swapped)).unwrap_err();
+    assert!(
+        err.contains("expected the HEAD section, found STRS"),
+        "{err}"
+    );
+}
