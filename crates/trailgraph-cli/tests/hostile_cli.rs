@@ -131,9 +131,9 @@ fn hostile_snapshots_are_errors_within_limits() {
         return;
     }
     let dir = Dir::new();
-    dir.run(&["demo", "export", "--output", "demo.tgs"])
+    dir.run(&["demo", "export", "--output", "demo.jsonl"])
         .expect_code(0);
-    let text = std::fs::read_to_string(dir.path("demo.tgs")).unwrap();
+    let text = std::fs::read_to_string(dir.path("demo.jsonl")).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     let header = lines[0].clone();
     let cases = [

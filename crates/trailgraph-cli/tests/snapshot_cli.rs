@@ -1,4 +1,4 @@
-//! `demo export` and `snapshot info`, including damaged files.
+//! `demo export`, `snapshot info` and `snapshot convert`, including damaged files.
 
 mod util;
 
@@ -20,6 +20,7 @@ fn demo_export_writes_a_private_snapshot_that_reads_back() {
     }
     dir.run(&["snapshot", "info", "demo.tgs"])
         .expect_code(0)
+        .stdout_has("form:         binary (format version 2)")
         .stdout_has("source:       demo")
         .stdout_has("accounts:     3 (111111111111, 222222222222, 333333333333)")
         .stdout_has("aws_cloud_trail: 4")
@@ -29,9 +30,9 @@ fn demo_export_writes_a_private_snapshot_that_reads_back() {
 #[test]
 fn truncated_snapshot_is_a_clear_error() {
     let dir = Dir::new();
-    dir.run(&["demo", "export", "--output", "demo.tgs"])
+    dir.run(&["demo", "export", "--output", "demo.jsonl"])
         .expect_code(0);
-    let bytes = std::fs::read(dir.path("demo.tgs")).unwrap();
+    let bytes = std::fs::read(dir.path("demo.jsonl")).unwrap();
     let text = String::from_utf8(bytes).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let cut = lines[..lines.len() / 2].join("\n") + "\n";
@@ -39,6 +40,65 @@ fn truncated_snapshot_is_a_clear_error() {
     dir.run(&["snapshot", "info", "cut.tgs"])
         .expect_code(2)
         .stderr_has("snapshot is truncated");
+    // The binary form, cut anywhere after its signature.
+    dir.run(&["demo", "export", "--output", "demo.tgs"])
+        .expect_code(0);
+    let bytes = std::fs::read(dir.path("demo.tgs")).unwrap();
+    std::fs::write(dir.path("cut.tgs"), &bytes[..bytes.len() * 2 / 3]).unwrap();
+    dir.run(&["snapshot", "info", "cut.tgs"])
+        .expect_code(2)
+        .stderr_has("cut.tgs: snapshot is truncated: the file ends at byte")
+        .stderr_has("before its end marker (the header announces");
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 0x10;
+    std::fs::write(dir.path("flipped.tgs"), flipped).unwrap();
+    dir.run(&["check", "--inventory", "flipped.tgs"])
+        .expect_code(2)
+        .stderr_has("section is damaged (its checksum does not match)");
+}
+
+#[test]
+fn convert_writes_either_form_and_both_read_the_same() {
+    let dir = Dir::new();
+    dir.run(&["demo", "export", "--output", "demo.tgs"])
+        .expect_code(0);
+    dir.run(&["snapshot", "convert", "demo.tgs", "--output", "demo.jsonl"])
+        .expect_code(0);
+    dir.run(&["snapshot", "convert", "demo.jsonl", "--output", "again.tgs"])
+        .expect_code(0);
+    dir.run(&[
+        "snapshot", "convert", "demo.tgs", "--output", "text.tgs", "--to", "jsonl",
+    ])
+    .expect_code(0);
+    let text = std::fs::read_to_string(dir.path("demo.jsonl")).unwrap();
+    assert!(text.starts_with("{\"format\":\"trailgraph-snapshot\",\"version\":1,"));
+    assert_eq!(std::fs::read_to_string(dir.path("text.tgs")).unwrap(), text);
+    assert_eq!(
+        std::fs::read(dir.path("again.tgs")).unwrap(),
+        std::fs::read(dir.path("demo.tgs")).unwrap()
+    );
+    dir.run(&["snapshot", "info", "demo.jsonl"])
+        .expect_code(0)
+        .stdout_has("form:         JSON lines (format version 1)");
+    let checks = |file: &str| {
+        let out = dir.run(&["check", "--inventory", file, "--format", "json"]);
+        let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        value["results"].clone()
+    };
+    assert_eq!(checks("demo.tgs"), checks("demo.jsonl"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path("demo.jsonl"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    dir.run(&["snapshot", "convert", "missing.tgs", "--output", "x.tgs"])
+        .expect_code(2)
+        .stderr_has("missing.tgs");
+    assert!(!dir.path("x.tgs").exists());
 }
 
 #[test]
@@ -52,9 +112,9 @@ fn garbage_and_newer_versions_are_refused() {
     dir.run(&["snapshot", "info", "binary.tgs"])
         .expect_code(2)
         .stderr_has("not UTF-8");
-    dir.run(&["demo", "export", "--output", "demo.tgs"])
+    dir.run(&["demo", "export", "--output", "demo.jsonl"])
         .expect_code(0);
-    let text = std::fs::read_to_string(dir.path("demo.tgs")).unwrap();
+    let text = std::fs::read_to_string(dir.path("demo.jsonl")).unwrap();
     std::fs::write(
         dir.path("new.tgs"),
         text.replacen("\"version\":1", "\"version\":99", 1),

@@ -254,7 +254,7 @@ pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
 
 /// The form of a snapshot file by its first bytes (`None`: neither form).
 pub fn file_format(path: &Path) -> std::io::Result<Option<SnapshotFormat>> {
-    let mut start = [0u8; 8];
+    let mut start = [0u8; 16];
     let mut file = fs::File::open(path)?;
     let mut got = 0;
     while got < start.len() {
@@ -264,7 +264,7 @@ pub fn file_format(path: &Path) -> std::io::Result<Option<SnapshotFormat>> {
         }
     }
     let start = &start[..got];
-    Ok(if start == crate::binary::MAGIC {
+    Ok(if start.starts_with(&crate::binary::MAGIC) {
         Some(SnapshotFormat::Binary)
     } else if start.starts_with(b"{\"format\"") {
         Some(SnapshotFormat::JsonLines)
