@@ -101,6 +101,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     for u in &report.inventory.unreached {
         eprintln!("trailgraph: not evaluable: {}", u.reason);
     }
+    let checked = started.elapsed();
     if args.timings {
         eprintln!(
             "load: {:.1} ms ({} nodes)\ncheck: {:.1} ms ({} results)",
@@ -114,11 +115,13 @@ pub fn run(args: &CheckArgs) -> Outcome {
     std::mem::forget(inventory);
     let written = match targets.as_slice() {
         [] if args.quiet => Ok(()),
+        // Written straight into the temporary file (buffered), renamed into place only once the
+        // whole report is there.
         [_, ..] => targets.iter().try_for_each(|(format, path)| {
-            let mut buffer = Vec::new();
-            write_report(&report, *format, &mut buffer, false)
-                .and_then(|()| write_atomically(path, |out| out.write_all(&buffer)))
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+            write_atomically(path, |mut out| {
+                write_report(&report, *format, &mut out, false)
+            })
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
         }),
         [] => {
             let stdout = io::stdout();
@@ -129,6 +132,12 @@ pub fn run(args: &CheckArgs) -> Outcome {
             write_report(&report, format, &mut out, color).and_then(|()| out.flush())
         }
     };
+    if args.timings {
+        eprintln!(
+            "report: {:.1} ms",
+            (started.elapsed() - checked).as_secs_f64() * 1000.0
+        );
+    }
     if let Err(e) = written {
         return Outcome::from(e);
     }
