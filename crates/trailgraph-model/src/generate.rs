@@ -39,8 +39,18 @@ pub const DEFAULT_REGIONS: [&str; 17] = [
 
 const APP_GROUPS: usize = 7;
 
+/// Accounts generated and linked at a time by [`generate_inventory`]: the evidence of a batch
+/// is dropped once its nodes are in the inventory, so a large estate never holds the evidence
+/// of all its accounts at once (10,000 accounts of evidence alone would not fit in 24 GiB).
+pub const BATCH_ACCOUNTS: usize = 250;
+
 /// Evidence for `accounts` accounts × `regions` regions (at most 17).
 pub fn generate_evidence(accounts: usize, regions: usize) -> Evidence {
+    evidence_for(0..accounts, regions)
+}
+
+/// Evidence for the accounts numbered `accounts` (the same as in [`generate_evidence`]).
+fn evidence_for(accounts: std::ops::Range<usize>, regions: usize) -> Evidence {
     let regions = &DEFAULT_REGIONS[..regions.clamp(1, DEFAULT_REGIONS.len())];
     Evidence {
         meta: SnapshotMeta {
@@ -48,13 +58,27 @@ pub fn generate_evidence(accounts: usize, regions: usize) -> Evidence {
             source: "generated".to_owned(),
             ..SnapshotMeta::default()
         },
-        accounts: (0..accounts).map(|i| account(i, regions)).collect(),
+        accounts: accounts.map(|i| account(i, regions)).collect(),
     }
 }
 
-/// A linked inventory for `accounts` accounts × `regions` regions (at most 17).
+/// A linked inventory for `accounts` accounts × `regions` regions (at most 17): the same nodes
+/// and edges as `build_inventory(&generate_evidence(accounts, regions))` (generated accounts
+/// link only within themselves), built [`BATCH_ACCOUNTS`] accounts at a time.
 pub fn generate_inventory(accounts: usize, regions: usize) -> Inventory {
-    build_inventory(&generate_evidence(accounts, regions))
+    let mut inventory = build_inventory(&evidence_for(0..accounts.min(BATCH_ACCOUNTS), regions));
+    let mut start = BATCH_ACCOUNTS;
+    while start < accounts {
+        let end = (start + BATCH_ACCOUNTS).min(accounts);
+        let batch = build_inventory(&evidence_for(start..end, regions));
+        // Ids are unique per account and the cloud node is shared, so appending does not fail;
+        // if it ever did, the whole estate is built at once instead (same result, more memory).
+        if inventory.append(batch).is_err() {
+            return build_inventory(&generate_evidence(accounts, regions));
+        }
+        start = end;
+    }
+    inventory
 }
 
 fn account(index: usize, regions: &[&str]) -> AccountEvidence {
@@ -193,5 +217,57 @@ mod tests {
             (55.0..65.0).contains(&per_region),
             "{per_region} nodes per account and region"
         );
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Everything an inventory holds, independent of node numbering.
+    fn canonical(inv: &Inventory) -> (Vec<String>, BTreeSet<(String, String, String)>, String) {
+        let id = |n: Option<crate::inventory::NodeId>| {
+            n.and_then(|n| inv.node(n))
+                .map_or("-".to_owned(), |n| n.id.to_string())
+        };
+        let mut nodes: Vec<String> = inv
+            .nodes()
+            .map(|(_, n)| {
+                let a = n.ancestors;
+                format!(
+                    "{} {} {:?} {} {} {}",
+                    n.id,
+                    n.kind,
+                    n.reported,
+                    id(a.cloud),
+                    id(a.account),
+                    id(a.region)
+                )
+            })
+            .collect();
+        nodes.sort();
+        let edges = inv
+            .edges()
+            .map(|(f, t, e)| (id(Some(f)), id(Some(t)), e.to_string()))
+            .collect();
+        (nodes, edges, format!("{:?}", inv.meta))
+    }
+
+    #[test]
+    fn batches_give_the_estate_built_at_once() {
+        let accounts = BATCH_ACCOUNTS * 2 + 3;
+        let batched = generate_inventory(accounts, 1);
+        let whole = build_inventory(&generate_evidence(accounts, 1));
+        assert_eq!(batched.node_count(), whole.node_count());
+        assert_eq!(batched.edge_count(), whole.edge_count());
+        assert_eq!(batched.meta.accounts.len(), accounts);
+        let (a, b) = (canonical(&batched), canonical(&whole));
+        assert_eq!(a.2, b.2, "metadata");
+        assert_eq!(a.1, b.1, "edges");
+        for (x, y) in a.0.iter().zip(&b.0) {
+            assert_eq!(x, y);
+        }
     }
 }

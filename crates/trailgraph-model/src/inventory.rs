@@ -294,6 +294,71 @@ impl Inventory {
         self.graph.add_edge(from, to, edge_type);
     }
 
+    /// Moves every node and edge of `other` into this inventory. A node whose id is here already
+    /// (the shared `cloud` node of two estates) is the same node: its edges join the existing
+    /// one and its properties are not taken. Ancestors are carried over; the metadata is merged:
+    /// accounts and regions as sorted sets, services in order without repeats, errors and notes
+    /// appended.
+    pub fn append(&mut self, other: Inventory) -> Result<(), ModelError> {
+        let Inventory {
+            graph,
+            meta: theirs,
+            ..
+        } = other;
+        let (nodes, edges) = graph.into_nodes_edges();
+        let mut map: Vec<NodeId> = Vec::with_capacity(nodes.len());
+        let mut ancestors = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let node = node.weight;
+            if let Some(existing) = self.find(&node.id) {
+                let same_kind = self.node(existing).is_some_and(|n| n.kind == node.kind);
+                if !same_kind {
+                    return Err(ModelError::DuplicateId(node.id.to_string()));
+                }
+                map.push(existing);
+                ancestors.push(None);
+            } else {
+                ancestors.push(Some(node.ancestors));
+                map.push(self.add_node(node)?);
+            }
+        }
+        let remap = |n: Option<NodeId>| n.and_then(|n| map.get(n.index()).copied());
+        for (i, a) in ancestors.into_iter().enumerate() {
+            if let (Some(a), Some(&index)) = (a, map.get(i)) {
+                let resolved = Ancestors {
+                    cloud: remap(a.cloud),
+                    account: remap(a.account),
+                    region: remap(a.region),
+                };
+                self.set_ancestors(index, resolved);
+            }
+        }
+        for edge in edges {
+            if let (Some(&from), Some(&to)) = (
+                map.get(edge.source().index()),
+                map.get(edge.target().index()),
+            ) {
+                self.add_edge(from, to, edge.weight);
+            }
+        }
+        let merge = |ours: &mut Vec<String>, theirs: Vec<String>| {
+            let mut all: std::collections::BTreeSet<String> =
+                std::mem::take(ours).into_iter().collect();
+            all.extend(theirs);
+            *ours = all.into_iter().collect();
+        };
+        merge(&mut self.meta.accounts, theirs.accounts);
+        merge(&mut self.meta.regions, theirs.regions);
+        for service in theirs.services {
+            if !self.meta.services.contains(&service) {
+                self.meta.services.push(service);
+            }
+        }
+        self.meta.errors.extend(theirs.errors);
+        self.meta.notes.extend(theirs.notes);
+        Ok(())
+    }
+
     /// The node at `index`, if it exists.
     pub fn node(&self, index: NodeId) -> Option<&Node> {
         self.graph.node_weight(index)
