@@ -11,10 +11,12 @@
 //!
 //! - `HEAD`: JSON `{"nodes":N,"edges":M,"meta":{...}}`, the same metadata as the JSON-lines
 //!   header;
-//! - `STRS`: the string table — `varint keys`, `varint count`, then `count` strings as `varint
-//!   length` + UTF-8 bytes. Every distinct string of the file (node ids, object keys, string
-//!   values) is stored once; the first `keys` strings are the object keys;
-//! - `NODE` (one or more blocks): `varint count`, then per node `varint id` (a string), `u8 kind`
+//! - `STRS`: the string table — `varint keys`, `varint shared`, `varint count`, then `count`
+//!   strings as `varint length` + UTF-8 bytes. Every distinct string of the file (node ids,
+//!   object keys, string values) is stored once; the first `keys` strings are the object keys,
+//!   and the strings before `shared` are string values that occur more than once (a reader keeps
+//!   one copy of each);
+//! - `NODE` (zero or more blocks): `varint count`, then per node `varint id` (a string), `u8 kind`
 //!   (position in [`Kind::ALL`]), three `varint` ancestors (cloud, account, region: 0 for none,
 //!   k + 1 for node k) and the `reported` object;
 //! - `EDGE` (zero or more blocks): `varint count`, then per edge `varint from`, `varint to`, `u8
@@ -127,6 +129,28 @@ fn collect_values<'a>(value: &'a Value, strings: &mut Strings<'a>) {
         Value::String(s) => strings.add(s),
         Value::Object(o) => o.iter().for_each(|(_, v)| collect_values(v, strings)),
         Value::Array(items) => items.iter().for_each(|v| collect_values(v, strings)),
+        _ => {}
+    }
+}
+
+fn count_values<'a>(value: &'a Value, counts: &mut HashMap<&'a str, u32>) {
+    match value {
+        Value::String(s) => *counts.entry(s).or_insert(0) += 1,
+        Value::Object(o) => o.iter().for_each(|(_, v)| count_values(v, counts)),
+        Value::Array(items) => items.iter().for_each(|v| count_values(v, counts)),
+        _ => {}
+    }
+}
+
+fn collect_repeated<'a>(value: &'a Value, counts: &HashMap<&str, u32>, strings: &mut Strings<'a>) {
+    match value {
+        Value::String(s) if counts.get(&**s).is_some_and(|&n| n > 1) => strings.add(s),
+        Value::Object(o) => o
+            .iter()
+            .for_each(|(_, v)| collect_repeated(v, counts, strings)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| collect_repeated(v, counts, strings)),
         _ => {}
     }
 }
@@ -244,6 +268,21 @@ pub fn write_binary(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> s
         collect_object_keys(&node.reported, &mut strings);
     }
     let keys = strings.list.len();
+    // String values that occur more than once come next, so a reader keeps one copy of each of
+    // those and of nothing else.
+    let mut counts: HashMap<&str, u32> = HashMap::new();
+    for (_, node) in inventory.nodes() {
+        node.reported
+            .iter()
+            .for_each(|(_, v)| count_values(v, &mut counts));
+    }
+    for (_, node) in inventory.nodes() {
+        node.reported
+            .iter()
+            .for_each(|(_, v)| collect_repeated(v, &counts, &mut strings));
+    }
+    drop(counts);
+    let shared = strings.list.len();
     for (_, node) in inventory.nodes() {
         strings.add(&node.id);
         node.reported
@@ -271,6 +310,7 @@ pub fn write_binary(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> s
 
     let mut buf = Vec::with_capacity(1 << 20);
     put_len(&mut buf, keys);
+    put_len(&mut buf, shared);
     put_len(&mut buf, strings.list.len());
     for s in &strings.list {
         put_len(&mut buf, s.len());
@@ -425,15 +465,20 @@ impl<'a> Cursor<'a> {
 /// The string table, borrowed from the `STRS` payload.
 struct Table<'a> {
     keys: usize,
+    /// Strings before this one are shared by the nodes that use them.
+    shared: usize,
     strings: Vec<&'a str>,
 }
 
 fn read_table(payload: &[u8]) -> Decoded<Table<'_>> {
     let mut c = Cursor::new(payload);
     let keys = c.count(1)?;
+    let shared = c.count(1)?;
     let count = c.count(1)?;
-    if keys > count {
-        return c.bad(format!("{keys} keys but only {count} strings"));
+    if keys > count || shared > count {
+        return c.bad(format!(
+            "{keys} keys and {shared} shared strings but only {count} strings"
+        ));
     }
     let mut strings = Vec::with_capacity(count);
     for i in 0..count {
@@ -451,7 +496,11 @@ fn read_table(payload: &[u8]) -> Decoded<Table<'_>> {
         }
     }
     c.finished()?;
-    Ok(Table { keys, strings })
+    Ok(Table {
+        keys,
+        shared,
+        strings,
+    })
 }
 
 /// A node as decoded, before its ancestors are resolved.
@@ -462,9 +511,9 @@ struct DecodedNode {
     ancestors: [u64; 3],
 }
 
-/// Decodes node blocks; holds each key interned once, and each string value it has met once
-/// (a value that repeats across nodes — a region, a filter pattern, a state — is one shared
-/// allocation per decoding thread).
+/// Decodes node blocks; holds each key interned once, and each repeated string value it has
+/// met once (a value that repeats across nodes — a region, a filter pattern, a state — is one
+/// shared allocation per decoding thread; a string that occurs once is not kept).
 struct NodeDecoder<'t> {
     table: &'t Table<'t>,
     hasher: hashbrown::DefaultHashBuilder,
@@ -480,7 +529,7 @@ impl<'t> NodeDecoder<'t> {
             .take(table.keys)
             .map(|s| intern(s))
             .collect();
-        let shared = std::iter::repeat_n(None, table.strings.len()).collect();
+        let shared = std::iter::repeat_n(None, table.shared).collect();
         NodeDecoder {
             table,
             hasher,
@@ -498,6 +547,7 @@ impl<'t> NodeDecoder<'t> {
                 *slot = Some(Arc::clone(&s));
                 Ok(s)
             }
+            (None, Some(text)) => Ok(Arc::from(*text)),
             _ => c.bad(format!("string {i} is out of range")),
         }
     }
