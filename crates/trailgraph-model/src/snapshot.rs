@@ -44,8 +44,12 @@ pub enum SnapshotFormat {
 }
 
 impl SnapshotFormat {
-    /// The form a file of this name is written in: JSON Lines for `*.jsonl`, otherwise binary.
+    /// The form a file of this name is written in: JSON Lines for `*.jsonl` and for standard
+    /// output (`-`, `/dev/stdout`: a terminal or a pipe into `jq` wants text), otherwise binary.
     pub fn for_path(path: &Path) -> SnapshotFormat {
+        if path == Path::new("-") || path == Path::new("/dev/stdout") {
+            return SnapshotFormat::JsonLines;
+        }
         match path.extension().and_then(|e| e.to_str()) {
             Some(e) if e.eq_ignore_ascii_case("jsonl") => SnapshotFormat::JsonLines,
             _ => SnapshotFormat::Binary,
