@@ -14,8 +14,8 @@
 //! - `STRS`: the string table — `varint keys`, `varint shared`, `varint count`, then `count`
 //!   strings as `varint length` + UTF-8 bytes. Every distinct string of the file (node ids,
 //!   object keys, string values) is stored once; the first `keys` strings are the object keys,
-//!   and the strings before `shared` are string values that occur more than once (a reader keeps
-//!   one copy of each);
+//!   and the strings before `shared` occur more than once as string values or node ids (a reader
+//!   keeps one copy of each);
 //! - `NODE` (zero or more blocks): `varint count`, then per node `varint id` (a string), `u8 kind`
 //!   (position in [`Kind::ALL`]), three `varint` ancestors (cloud, account, region: 0 for none,
 //!   k + 1 for node k) and the `reported` object;
@@ -270,13 +270,19 @@ pub fn write_binary(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> s
     let keys = strings.list.len();
     // String values that occur more than once come next, so a reader keeps one copy of each of
     // those and of nothing else.
+    // A node's id counts too: it is often also a value (`arn`, a subscription's `id`, a topic
+    // that alarms notify), and then the node and its properties share one copy.
     let mut counts: HashMap<&str, u32> = HashMap::new();
     for (_, node) in inventory.nodes() {
+        *counts.entry(&node.id).or_insert(0) += 1;
         node.reported
             .iter()
             .for_each(|(_, v)| count_values(v, &mut counts));
     }
     for (_, node) in inventory.nodes() {
+        if counts.get(&*node.id).is_some_and(|&n| n > 1) {
+            strings.add(&node.id);
+        }
         node.reported
             .iter()
             .for_each(|(_, v)| collect_repeated(v, &counts, &mut strings));
@@ -552,14 +558,6 @@ impl<'t> NodeDecoder<'t> {
         }
     }
 
-    fn string(&self, c: &mut Cursor<'_>) -> Decoded<&'t str> {
-        let i = c.index(self.table.strings.len(), "string")?;
-        match self.table.strings.get(i) {
-            Some(s) => Ok(s),
-            None => c.bad(format!("string {i} is out of range")),
-        }
-    }
-
     fn object(&mut self, c: &mut Cursor<'_>, depth: usize) -> Decoded<Object> {
         if depth > MAX_DEPTH {
             return c.bad(format!("values nest deeper than {MAX_DEPTH} levels"));
@@ -620,7 +618,7 @@ impl<'t> NodeDecoder<'t> {
         let n = c.count(6)?;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
-            let id = self.string(&mut c)?;
+            let id = self.shared_string(&mut c)?;
             let at = c.at;
             let kind = c.byte()?;
             let Some(&kind) = Kind::ALL.get(usize::from(kind)) else {
@@ -632,9 +630,9 @@ impl<'t> NodeDecoder<'t> {
             let ancestors = [c.varint()?, c.varint()?, c.varint()?];
             let reported = self.object(&mut c, 1)?;
             out.push(DecodedNode {
-                hash: self.hasher.hash_one(id),
+                hash: self.hasher.hash_one(&*id),
                 node: Node {
-                    id: id.into(),
+                    id,
                     kind,
                     reported,
                     ancestors: Ancestors::default(),

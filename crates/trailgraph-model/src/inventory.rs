@@ -106,7 +106,7 @@ impl AncestorKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// Unique node id within the inventory (`id(...)` in queries). ARN where the resource has one.
-    pub id: Box<str>,
+    pub id: std::sync::Arc<str>,
     /// The node's kind.
     pub kind: Kind,
     /// The `reported` section: properties as collected (always an object with `kind`, `id`,

@@ -473,7 +473,7 @@ fn read_json_lines(
                 ancestors.push(node.ancestors);
                 inventory
                     .add_node(Node {
-                        id: node.id.into_boxed_str(),
+                        id: node.id.into(),
                         kind: node.kind,
                         reported: node.reported,
                         ancestors: Ancestors::default(),
