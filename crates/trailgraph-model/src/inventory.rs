@@ -190,6 +190,14 @@ pub enum ModelError {
     DuplicateId(String),
 }
 
+/// How the id index finds a stored node's hash when it grows: from the node's own id.
+fn rehash<'a>(
+    graph: &'a DiGraph<Node, EdgeType, u32>,
+    hasher: &'a hashbrown::DefaultHashBuilder,
+) -> impl Fn(&NodeId) -> u64 + 'a {
+    move |&n| graph.node_weight(n).map_or(0, |w| hasher.hash_one(&*w.id))
+}
+
 /// The inventory: a directed graph of [`Node`]s with typed edges, indexed by id and by kind.
 ///
 /// The id index holds node numbers only and finds a node by hashing its id and comparing with
@@ -218,10 +226,8 @@ impl Inventory {
     pub fn reserve(&mut self, nodes: usize, edges: usize) {
         self.graph.reserve_nodes(nodes);
         self.graph.reserve_edges(edges);
-        let (graph, hasher) = (&self.graph, &self.id_hasher);
-        self.by_id.reserve(nodes, |&n| {
-            graph.node_weight(n).map_or(0, |w| hasher.hash_one(&*w.id))
-        });
+        self.by_id
+            .reserve(nodes, rehash(&self.graph, &self.id_hasher));
     }
 
     /// Adds a node; its id must be new.
@@ -237,22 +243,13 @@ impl Inventory {
 
     /// [`Inventory::add_node`] with the id's hash computed already by [`Inventory::id_hasher`].
     pub(crate) fn add_node_hashed(&mut self, node: Node, hash: u64) -> Result<NodeId, ModelError> {
-        let graph = &self.graph;
-        if self
-            .by_id
-            .find(hash, |&n| {
-                graph.node_weight(n).is_some_and(|w| w.id == node.id)
-            })
-            .is_some()
-        {
+        if self.find_hashed(&node.id, hash).is_some() {
             return Err(ModelError::DuplicateId(node.id.to_string()));
         }
         let kind = node.kind;
         let index = self.graph.add_node(node);
-        let (graph, hasher) = (&self.graph, &self.id_hasher);
-        self.by_id.insert_unique(hash, index, |&n| {
-            graph.node_weight(n).map_or(0, |w| hasher.hash_one(&*w.id))
-        });
+        self.by_id
+            .insert_unique(hash, index, rehash(&self.graph, &self.id_hasher));
         self.by_kind[kind.index()].push(index);
         Ok(index)
     }
@@ -371,7 +368,11 @@ impl Inventory {
 
     /// The node with this id.
     pub fn find(&self, id: &str) -> Option<NodeId> {
-        let hash = self.id_hasher.hash_one(id);
+        self.find_hashed(id, self.id_hasher.hash_one(id))
+    }
+
+    /// [`Inventory::find`] with the id's hash computed already.
+    fn find_hashed(&self, id: &str, hash: u64) -> Option<NodeId> {
         self.by_id
             .find(hash, |&n| {
                 self.graph.node_weight(n).is_some_and(|w| &*w.id == id)

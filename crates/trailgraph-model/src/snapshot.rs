@@ -259,14 +259,7 @@ pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
 /// The form of a snapshot file by its first bytes (`None`: neither form).
 pub fn file_format(path: &Path) -> std::io::Result<Option<SnapshotFormat>> {
     let mut start = [0u8; 16];
-    let mut file = fs::File::open(path)?;
-    let mut got = 0;
-    while got < start.len() {
-        match std::io::Read::read(&mut file, &mut start[got..])? {
-            0 => break,
-            n => got += n,
-        }
-    }
+    let got = crate::binary::read_full(&mut fs::File::open(path)?, &mut start)?;
     let start = &start[..got];
     Ok(if start.starts_with(&crate::binary::MAGIC) {
         Some(SnapshotFormat::Binary)
@@ -350,17 +343,13 @@ fn read_from(
         == crate::binary::MAGIC.first();
     if starts_binary {
         let mut magic = [0u8; 8];
-        let got = reader
-            .read(&mut magic)
-            .and_then(|n| {
-                if n < magic.len() {
-                    std::io::Read::read_exact(&mut reader, &mut magic[n..]).map(|()| magic.len())
-                } else {
-                    Ok(n)
-                }
-            })
-            .ok();
-        if got != Some(magic.len()) || magic != crate::binary::MAGIC {
+        let got = crate::binary::read_full(&mut reader, &mut magic).map_err(|source| {
+            SnapshotError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
+        if got != magic.len() || magic != crate::binary::MAGIC {
             return Err(SnapshotError::NotASnapshot {
                 path: path.to_owned(),
             });
