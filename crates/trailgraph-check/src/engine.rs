@@ -71,17 +71,33 @@ pub(crate) struct NodeView {
 }
 
 impl<'a> Engine<'a> {
-    pub(crate) fn new(inventory: &'a Inventory, strict: bool, language_only: bool) -> Self {
-        let judgement = if strict || language_only {
+    /// How metric filters are judged with these options.
+    pub(crate) fn judgement_for(strict: bool, language_only: bool) -> Judgement<'static> {
+        if strict || language_only {
             Judgement::Language
         } else {
             Judgement::cloudtrail()
-        };
+        }
+    }
+
+    /// An engine over `inventory` that judges filter patterns into `judgements` (those of an
+    /// earlier engine set up the same way, when given: an estate checked part by part judges
+    /// each distinct pattern once).
+    pub(crate) fn new(
+        inventory: &'a Inventory,
+        strict: bool,
+        language_only: bool,
+        judgements: Option<&trailgraph_query::FilterJudgements>,
+    ) -> Self {
+        let judgement = Self::judgement_for(strict, language_only);
         let mut searcher = Searcher::new(inventory)
             .remembering_walks()
             .judging_filters(judgement);
         if strict {
             searcher = searcher.comparing_text();
+        }
+        if let Some(judgements) = judgements {
+            searcher = searcher.sharing_judgements(judgements);
         }
         Engine {
             inventory,
@@ -100,6 +116,11 @@ impl<'a> Engine<'a> {
             views: RwLock::default(),
             values: RwLock::default(),
         }
+    }
+
+    /// The filter-pattern judgements made by this engine, for the next one.
+    pub(crate) fn judgements(&self) -> trailgraph_query::FilterJudgements {
+        self.searcher.judgements()
     }
 
     /// The fix values `node` fills, computed once per report.

@@ -47,8 +47,8 @@ pub use error::{CheckError, CheckFileError, FileLocation};
 pub use remedy::{FixCommand, RemediationKind};
 pub use report::{Format, to_asff, to_json, to_ocsf, to_sarif, write_report};
 pub use run::{
-    BenchmarkInfo, CheckResult, ControlReport, InventoryInfo, Report, Resource, RunOptions,
-    SectionReport, Status, Summary, Unreached, run,
+    BenchmarkInfo, CheckResult, Checker, ControlReport, InventoryInfo, Report, Resource,
+    RunOptions, SectionReport, Status, Summary, Unreached, run,
 };
 pub use trailgraph_query::covers::strict_normalise;
 pub use vocabulary::Vocabulary;

@@ -327,134 +327,283 @@ impl Report {
     }
 }
 
+/// What a control gives for the accounts of one inventory or part: the results in account
+/// order, and per `not_evaluable` query that judges whole accounts, the accounts it found.
+#[derive(Default)]
+struct Outcome {
+    results: Vec<CheckResult>,
+    tails: Vec<Vec<CheckResult>>,
+}
+
+impl Outcome {
+    /// Appends the outcome of other accounts.
+    fn extend(&mut self, other: Outcome) {
+        self.results.extend(other.results);
+        if self.tails.len() < other.tails.len() {
+            self.tails.resize_with(other.tails.len(), Vec::new);
+        }
+        for (mine, theirs) in self.tails.iter_mut().zip(other.tails) {
+            mine.extend(theirs);
+        }
+    }
+
+    /// All results in account order (of the ids), as one run over every account gives them.
+    fn into_results(self) -> Vec<CheckResult> {
+        let mut results = self.results;
+        results.sort_by(|a, b| a.account.cmp(&b.account));
+        for mut tail in self.tails {
+            tail.sort_by(|a, b| a.account.cmp(&b.account));
+            results.extend(tail);
+        }
+        results
+    }
+}
+
 /// Runs a benchmark (or some of its checks) over an inventory.
 pub fn run(
     catalog: &Catalog,
     inventory: &Inventory,
     options: &RunOptions,
 ) -> Result<Report, CheckError> {
-    let benchmark = pick_benchmark(catalog, options)?;
-    let engine = Engine::new(inventory, options.strict, options.language_only);
-    let unreached = unreached_sources(inventory, &options.accounts);
-    let accounts = pick_accounts(inventory, &options.accounts, &unreached)?;
-    for wanted in &options.checks {
-        if !benchmark
-            .controls()
-            .any(|(_, c)| &c.check == wanted || &c.control == wanted)
-        {
-            return Err(CheckError::UnknownCheck {
-                id: wanted.clone(),
-                benchmark: benchmark.id.clone(),
-            });
-        }
-    }
-    let mut jobs: Vec<(usize, &Control, &Check)> = Vec::new();
-    for (s, section) in benchmark.sections.iter().enumerate() {
-        for control in &section.controls {
-            let selected = options.checks.is_empty()
-                || options
-                    .checks
-                    .iter()
-                    .any(|w| w == &control.check || w == &control.control);
-            if !selected {
-                continue;
+    let mut checker = Checker::new(catalog, options)?;
+    checker.add(inventory, |_| true)?;
+    checker.finish(&inventory.meta)
+}
+
+/// A benchmark run over an estate given in parts (see [`trailgraph_model::parts`]): each part
+/// is checked for its own accounts, and the report is the same as one run over the whole
+/// inventory. Only the results are held between parts.
+pub struct Checker<'c> {
+    catalog: &'c Catalog,
+    options: &'c RunOptions,
+    benchmark: &'c Benchmark,
+    jobs: Vec<(usize, &'c Control, &'c Check)>,
+    outcomes: Vec<Outcome>,
+    /// Every account checked so far: (id, name).
+    accounts: Vec<(String, String)>,
+    /// Ids and node ids of every account seen, checked or not.
+    known: HashSet<String>,
+    nodes: usize,
+    judgement: &'static str,
+    /// The filter-pattern judgements of the parts so far.
+    judgements: Option<trailgraph_query::FilterJudgements>,
+}
+
+impl<'c> Checker<'c> {
+    /// A run of the benchmark `options` names (or the catalog's default).
+    pub fn new(catalog: &'c Catalog, options: &'c RunOptions) -> Result<Self, CheckError> {
+        let benchmark = pick_benchmark(catalog, options)?;
+        for wanted in &options.checks {
+            if !benchmark
+                .controls()
+                .any(|(_, c)| &c.check == wanted || &c.control == wanted)
+            {
+                return Err(CheckError::UnknownCheck {
+                    id: wanted.clone(),
+                    benchmark: benchmark.id.clone(),
+                });
             }
-            if let Some(check) = catalog.check(&control.check) {
-                jobs.push((s, control, check));
+        }
+        let mut jobs: Vec<(usize, &Control, &Check)> = Vec::new();
+        for (s, section) in benchmark.sections.iter().enumerate() {
+            for control in &section.controls {
+                let selected = options.checks.is_empty()
+                    || options
+                        .checks
+                        .iter()
+                        .any(|w| w == &control.check || w == &control.control);
+                if !selected {
+                    continue;
+                }
+                if let Some(check) = catalog.check(&control.check) {
+                    jobs.push((s, control, check));
+                }
             }
         }
+        let outcomes = jobs.iter().map(|_| Outcome::default()).collect();
+        Ok(Checker {
+            catalog,
+            options,
+            benchmark,
+            jobs,
+            outcomes,
+            accounts: Vec::new(),
+            known: HashSet::new(),
+            nodes: 0,
+            judgement: "",
+            judgements: None,
+        })
     }
-    let subjects = Subjects::new(inventory, &accounts);
-    let mut outcomes = run_jobs(&jobs, |&(_, control, check)| {
-        let cx = ControlRun {
-            engine: &engine,
-            vocabulary: catalog.vocabulary(),
-            check,
-            control,
-            accounts: &accounts,
-            subjects: &subjects,
-            remediation: options.remediation,
-        };
-        cx.run()
-    })
-    .into_iter();
-    let mut summary = Summary::default();
-    let mut sections = Vec::new();
-    for (s, section) in benchmark.sections.iter().enumerate() {
-        let mut controls = Vec::new();
-        for &(_, control, check) in jobs.iter().filter(|j| j.0 == s) {
-            let Some(outcome) = outcomes.next() else {
-                continue;
+
+    /// Checks the accounts of `inventory` that `owns` says are this part's own (the nodes an
+    /// inventory holds only for them, such as another account's organisation trail, are not
+    /// checked here but in their own part).
+    pub fn add(
+        &mut self,
+        inventory: &Inventory,
+        owns: impl Fn(NodeId) -> bool,
+    ) -> Result<(), CheckError> {
+        let options = self.options;
+        let engine = Engine::new(
+            inventory,
+            options.strict,
+            options.language_only,
+            self.judgements.as_ref(),
+        );
+        self.judgement = engine.judgement.as_str();
+        self.judgements = Some(engine.judgements());
+        self.nodes += inventory.node_ids().filter(|&n| owns(n)).count();
+        let own: Vec<Account> = all_accounts(inventory)
+            .into_iter()
+            .filter(|a| owns(a.node))
+            .collect();
+        for a in &own {
+            self.known.insert(a.id.clone());
+            if let Some(node) = inventory.node(a.node) {
+                self.known.insert(node.id.to_string());
+            }
+        }
+        let wanted = &options.accounts;
+        let mut accounts: Vec<Account> = own
+            .into_iter()
+            .filter(|a| wanted.is_empty() || wanted.iter().any(|w| a.matches(w)))
+            .collect();
+        accounts.sort_by(|a, b| a.id.cmp(&b.id));
+        self.accounts
+            .extend(accounts.iter().map(|a| (a.id.clone(), a.name.clone())));
+        if accounts.is_empty() {
+            return Ok(());
+        }
+        let subjects = Subjects::new(inventory, &accounts);
+        let vocabulary = self.catalog.vocabulary();
+        let outcomes = run_jobs(&self.jobs, |&(_, control, check)| {
+            let cx = ControlRun {
+                engine: &engine,
+                vocabulary,
+                check,
+                control,
+                accounts: &accounts,
+                subjects: &subjects,
+                remediation: options.remediation,
             };
-            let mut results = outcome?;
-            results.extend(
-                unreached
-                    .iter()
-                    .map(|u| unreached_result(check, control, u)),
-            );
-            for r in &results {
-                summary.add(r.status);
-            }
-            controls.push(ControlReport {
-                control: control.control.clone(),
-                title: control.title.clone(),
-                check: check.id.clone(),
-                severity: check.severity,
-                risk: template::fill(&check.risk, false, |n| {
-                    template::query_value(&control.parameters, inventory.meta.collected_at, n)
-                })
-                .unwrap_or_else(|_| check.risk.clone()),
-                remediation_text: template::fill(&check.remediation.text, false, |n| {
-                    template::query_value(&control.parameters, inventory.meta.collected_at, n)
-                })
-                .unwrap_or_else(|_| check.remediation.text.clone()),
-                results,
-            });
+            cx.run()
+        });
+        for (mine, outcome) in self.outcomes.iter_mut().zip(outcomes) {
+            mine.extend(outcome?);
         }
-        if !controls.is_empty() {
-            sections.push(SectionReport {
-                title: section.title.clone(),
-                controls,
-            });
-        }
+        Ok(())
     }
-    Ok(Report {
-        benchmark: BenchmarkInfo {
-            id: benchmark.id.clone(),
-            title: benchmark.title.clone(),
-            version: benchmark.version.clone(),
-            framework: benchmark.framework.clone(),
-            url: benchmark.url.clone(),
-        },
-        generated_at: options.generated_at.unwrap_or_else(jiff::Timestamp::now),
-        strict: options.strict,
-        filter_judgement: engine.judgement.as_str(),
-        remediation: options.remediation,
-        inventory: InventoryInfo {
-            source: inventory.meta.source.clone(),
-            collected_at: inventory.meta.collected_at,
-            accounts: accounts
+
+    /// The report, once every part is in; `meta` is the estate's metadata.
+    pub fn finish(self, meta: &trailgraph_model::SnapshotMeta) -> Result<Report, CheckError> {
+        let Checker {
+            catalog,
+            options,
+            benchmark,
+            jobs,
+            outcomes,
+            mut accounts,
+            known,
+            nodes,
+            judgement,
+            judgements: _,
+        } = self;
+        let known: HashSet<&str> = known.iter().map(String::as_str).collect();
+        let unreached = unreached_sources(&known, meta, &options.accounts);
+        // An account is asked for by id or by name; one that could not be read at all is known
+        // by its label and reported as not evaluable, not as unknown.
+        for w in &options.accounts {
+            if !accounts.iter().any(|(id, name)| id == w || name == w)
+                && !unreached.iter().any(|u| &u.source == w)
+            {
+                return Err(CheckError::UnknownAccount { id: w.clone() });
+            }
+        }
+        accounts.sort();
+        let judgement = if judgement.is_empty() {
+            Engine::judgement_for(options.strict, options.language_only).as_str()
+        } else {
+            judgement
+        };
+        let mut outcomes = outcomes.into_iter();
+        let mut summary = Summary::default();
+        let mut sections = Vec::new();
+        for (s, section) in benchmark.sections.iter().enumerate() {
+            let mut controls = Vec::new();
+            for &(_, control, check) in jobs.iter().filter(|j| j.0 == s) {
+                let Some(outcome) = outcomes.next() else {
+                    continue;
+                };
+                let mut results = outcome.into_results();
+                results.extend(
+                    unreached
+                        .iter()
+                        .map(|u| unreached_result(check, control, u)),
+                );
+                for r in &results {
+                    summary.add(r.status);
+                }
+                controls.push(ControlReport {
+                    control: control.control.clone(),
+                    title: control.title.clone(),
+                    check: check.id.clone(),
+                    severity: check.severity,
+                    risk: template::fill(&check.risk, false, |n| {
+                        template::query_value(&control.parameters, meta.collected_at, n)
+                    })
+                    .unwrap_or_else(|_| check.risk.clone()),
+                    remediation_text: template::fill(&check.remediation.text, false, |n| {
+                        template::query_value(&control.parameters, meta.collected_at, n)
+                    })
+                    .unwrap_or_else(|_| check.remediation.text.clone()),
+                    results,
+                });
+            }
+            if !controls.is_empty() {
+                sections.push(SectionReport {
+                    title: section.title.clone(),
+                    controls,
+                });
+            }
+        }
+        Ok(Report {
+            benchmark: BenchmarkInfo {
+                id: benchmark.id.clone(),
+                title: benchmark.title.clone(),
+                version: benchmark.version.clone(),
+                framework: benchmark.framework.clone(),
+                url: benchmark.url.clone(),
+            },
+            generated_at: options.generated_at.unwrap_or_else(jiff::Timestamp::now),
+            strict: options.strict,
+            filter_judgement: judgement,
+            remediation: options.remediation,
+            inventory: InventoryInfo {
+                source: meta.source.clone(),
+                collected_at: meta.collected_at,
+                accounts: accounts
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .chain(unreached.iter().map(|u| u.source.clone()))
+                    .collect(),
+                nodes,
+                collection_errors: meta.errors.len(),
+                unreached,
+            },
+            sections,
+            summary,
+            shown: None,
+            baseline: None,
+            resource_types: catalog
+                .vocabulary()
+                .kinds
                 .iter()
-                .map(|a| a.id.clone())
-                .chain(unreached.iter().map(|u| u.source.clone()))
+                .filter_map(|(kind, words)| Some((kind.clone(), words.finding_type.clone()?)))
                 .collect(),
-            nodes: inventory.node_count(),
-            collection_errors: inventory.meta.errors.len(),
-            unreached,
-        },
-        sections,
-        summary,
-        shown: None,
-        baseline: None,
-        resource_types: catalog
-            .vocabulary()
-            .kinds
-            .iter()
-            .filter_map(|(kind, words)| Some((kind.clone(), words.finding_type.clone()?)))
-            .collect(),
-        account_kind: AncestorKind::Account.kind().as_str().to_owned(),
-        finding_region: "us-east-1".to_owned(),
-    })
+            account_kind: AncestorKind::Account.kind().as_str().to_owned(),
+            finding_region: "us-east-1".to_owned(),
+        })
+    }
 }
 
 /// Runs `work` on every job, on up to as many threads as there are cores (the engine's caches
@@ -520,12 +669,15 @@ struct Account {
     name: String,
 }
 
-fn pick_accounts(
-    inventory: &Inventory,
-    wanted: &[String],
-    unreached: &[Unreached],
-) -> Result<Vec<Account>, CheckError> {
-    let all: Vec<Account> = inventory
+impl Account {
+    fn matches(&self, wanted: &str) -> bool {
+        self.id == wanted || self.name == wanted
+    }
+}
+
+/// Every account of the inventory.
+fn all_accounts(inventory: &Inventory) -> Vec<Account> {
+    inventory
         .nodes_of_kind(account_kind())
         .iter()
         .filter_map(|n| {
@@ -536,41 +688,20 @@ fn pick_accounts(
                 name: node.name().to_owned(),
             })
         })
-        .collect();
-    // An account is asked for by id or by name; one that could not be read at all is known by
-    // its label and reported as not evaluable, not as unknown.
-    let matches = |a: &Account, w: &String| &a.id == w || &a.name == w;
-    for w in wanted {
-        if !all.iter().any(|a| matches(a, w)) && !unreached.iter().any(|u| &u.source == w) {
-            return Err(CheckError::UnknownAccount { id: w.clone() });
-        }
-    }
-    let mut chosen: Vec<Account> = all
-        .into_iter()
-        .filter(|a| wanted.is_empty() || wanted.iter().any(|w| matches(a, w)))
-        .collect();
-    chosen.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(chosen)
+        .collect()
 }
 
 /// The sources that collection errors name but the inventory has no account for (an identity
 /// that failed, an account lost whole), and an entry for an inventory without any account:
 /// nothing checked must never read as nothing wrong. With `wanted` accounts, only those and the
 /// sources whose account is unknown (profiles, roles) are kept.
-fn unreached_sources(inventory: &Inventory, wanted: &[String]) -> Vec<Unreached> {
-    let known: HashSet<&str> = inventory
-        .nodes_of_kind(account_kind())
-        .iter()
-        .filter_map(|n| inventory.node(*n))
-        .flat_map(|node| {
-            [
-                node.str_property("id").unwrap_or(&node.id),
-                node.id.as_ref(),
-            ]
-        })
-        .collect();
+fn unreached_sources(
+    known: &HashSet<&str>,
+    meta: &trailgraph_model::SnapshotMeta,
+    wanted: &[String],
+) -> Vec<Unreached> {
     let mut by_source: BTreeMap<&str, Vec<&trailgraph_model::CollectionError>> = BTreeMap::new();
-    for error in &inventory.meta.errors {
+    for error in &meta.errors {
         if !known.contains(error.account.as_str()) {
             by_source
                 .entry(error.account.as_str())
@@ -595,7 +726,7 @@ fn unreached_sources(inventory: &Inventory, wanted: &[String]) -> Vec<Unreached>
             source: "(none)".to_owned(),
             reason: format!(
                 "The inventory (source: {}) holds no account, so nothing could be checked.",
-                inventory.meta.source
+                meta.source
             ),
         });
     }
@@ -805,7 +936,9 @@ impl ControlRun<'_, '_> {
             .collect()
     }
 
-    fn run(&self) -> Result<Vec<CheckResult>, CheckError> {
+    /// The results: one per subject in account order, then for each `not_evaluable` query that
+    /// judges whole accounts, the accounts it found (in account order).
+    fn run(&self) -> Result<Outcome, CheckError> {
         let check = self.check;
         let passed = self.bind(&check.passed)?;
         let failed = check.failed.as_ref().map(|q| self.bind(q)).transpose()?;
@@ -939,14 +1072,16 @@ impl ControlRun<'_, '_> {
             };
             results.push(self.result(subject, status, ne_reason, chains, &level_kinds));
         }
+        let mut tails = Vec::new();
         for (reason, set) in &account_level {
+            let mut tail = Vec::new();
             for a in self.accounts.iter().filter(|a| set.contains(&a.node)) {
                 let subject = Subject {
                     node: a.node,
                     account: a,
                     is_account: true,
                 };
-                results.push(self.result(
+                tail.push(self.result(
                     &subject,
                     Status::NotEvaluable,
                     Some(reason),
@@ -954,8 +1089,9 @@ impl ControlRun<'_, '_> {
                     &[],
                 ));
             }
+            tails.push(tail);
         }
-        Ok(results)
+        Ok(Outcome { results, tails })
     }
 
     fn result(

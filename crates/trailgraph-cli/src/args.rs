@@ -326,13 +326,19 @@ pub enum SnapshotCommand {
         /// binary.
         #[arg(long, value_enum)]
         to: Option<SnapshotForm>,
+        /// Nodes per part of a binary snapshot (whole accounts go into a part, so parts may be
+        /// larger). `check` reads a snapshot part by part and holds about two at a time:
+        /// smaller parts take less memory, larger ones a little less time.
+        #[arg(long, value_name = "N", default_value_t = trailgraph_model::parts::PART_NODES,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        part_nodes: usize,
     },
 }
 
 /// The two forms of a snapshot file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SnapshotForm {
-    /// Binary (format version 2).
+    /// Binary (format version 3).
     Binary,
     /// JSON lines (format version 1).
     Jsonl,

@@ -6,7 +6,7 @@ use trailgraph_check::{Format, RunOptions, Severity, Status, load_catalog, write
 use trailgraph_model::write_atomically;
 
 use crate::args::CheckArgs;
-use crate::commands::load_inventory;
+use crate::args::InventorySource;
 use crate::exit::Outcome;
 
 /// Loads the checks and the inventory, runs the benchmark, writes the report.
@@ -46,12 +46,6 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Ok(c) => c,
         Err(e) => return Outcome::usage(e.to_string()),
     };
-    let started = std::time::Instant::now();
-    let inventory = match load_inventory(&args.source) {
-        Ok(i) => i,
-        Err(outcome) => return outcome,
-    };
-    let loaded = started.elapsed();
     let options = RunOptions {
         benchmark: args.benchmark.clone(),
         checks: args.checks.clone(),
@@ -61,9 +55,10 @@ pub fn run(args: &CheckArgs) -> Outcome {
         remediation: args.remediation.parse().unwrap_or_default(),
         generated_at: None,
     };
-    let mut report = match trailgraph_check::run(&catalog, &inventory, &options) {
+    let started = std::time::Instant::now();
+    let (mut report, figures) = match checked(&catalog, &args.source, &options) {
         Ok(r) => r,
-        Err(e) => return Outcome::usage(e.to_string()),
+        Err(outcome) => return outcome,
     };
     let region = &args.security_hub_region;
     if region.is_empty()
@@ -104,15 +99,15 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let checked = started.elapsed();
     if args.timings {
         eprintln!(
-            "load: {:.1} ms ({} nodes)\ncheck: {:.1} ms ({} results)",
-            loaded.as_secs_f64() * 1000.0,
-            inventory.node_count(),
-            (started.elapsed() - loaded).as_secs_f64() * 1000.0,
+            "load: {:.1} ms ({} nodes, {} part{})\ncheck: {:.1} ms ({} results)",
+            figures.load.as_secs_f64() * 1000.0,
+            report.inventory.nodes,
+            figures.parts,
+            if figures.parts == 1 { "" } else { "s" },
+            figures.check.as_secs_f64() * 1000.0,
             report.results().count()
         );
     }
-    // A large inventory takes a second to free; the process is about to end anyway.
-    std::mem::forget(inventory);
     let written = match targets.as_slice() {
         [] if args.quiet => Ok(()),
         // Written straight into the temporary file (buffered), renamed into place only once the
@@ -150,6 +145,83 @@ pub fn run(args: &CheckArgs) -> Outcome {
     }
     // Report::exit_code is 0, 1 or 3.
     Outcome::Code(u8::try_from(report.exit_code()).unwrap_or(1))
+}
+
+/// Where the time of a check went.
+struct Figures {
+    /// Reading and decoding the snapshot (or building the demo).
+    load: std::time::Duration,
+    /// Checking, report assembly included.
+    check: std::time::Duration,
+    /// How many parts the snapshot was read in.
+    parts: usize,
+}
+
+/// The report of `options` over the inventory `source` names. A snapshot file is read and
+/// checked part by part (see `trailgraph_model::parts`): one thread decodes the next part while
+/// the current one is checked, and only the results are held between parts, so an estate is
+/// checked in the memory of about two of its parts instead of all of it.
+fn checked(
+    catalog: &trailgraph_check::Catalog,
+    source: &InventorySource,
+    options: &RunOptions,
+) -> Result<(trailgraph_check::Report, Figures), Outcome> {
+    let usage = |e: &dyn std::fmt::Display| Outcome::usage(e.to_string());
+    let started = std::time::Instant::now();
+    let mut checker = trailgraph_check::Checker::new(catalog, options).map_err(|e| usage(&e))?;
+    let Some(path) = &source.inventory else {
+        let inventory = crate::commands::load_inventory(source)?;
+        let load = started.elapsed();
+        checker.add(&inventory, |_| true).map_err(|e| usage(&e))?;
+        let report = checker.finish(&inventory.meta).map_err(|e| usage(&e))?;
+        let figures = Figures {
+            load,
+            check: started.elapsed() - load,
+            parts: 1,
+        };
+        return Ok((report, figures));
+    };
+    // At most one decoded part waits while another is checked.
+    let (send, receive) = std::sync::mpsc::sync_channel::<trailgraph_model::binary::Part>(1);
+    let (meta, checked) = std::thread::scope(|scope| {
+        let checking = scope.spawn(move || {
+            let mut busy = std::time::Duration::ZERO;
+            let mut parts = 0usize;
+            for part in receive {
+                let at = std::time::Instant::now();
+                parts += 1;
+                let added = checker.add(&part.inventory, |n| part.owns(n));
+                drop(part);
+                busy += at.elapsed();
+                added?;
+            }
+            Ok::<_, trailgraph_check::CheckError>((checker, busy, parts))
+        });
+        let meta = trailgraph_model::read_snapshot_parts(path, |part| {
+            // The checker stops taking parts only when it failed; its error is reported.
+            match send.send(part) {
+                Ok(()) => std::ops::ControlFlow::Continue(()),
+                Err(_) => std::ops::ControlFlow::Break(()),
+            }
+        });
+        drop(send);
+        let checked = checking
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (meta, checked)
+    });
+    let (checker, busy, parts) = checked.map_err(|e| usage(&e))?;
+    let meta = meta.map_err(|e| usage(&e))?;
+    let read = started.elapsed();
+    let report = checker.finish(&meta).map_err(|e| usage(&e))?;
+    let figures = Figures {
+        // The checker waits for the reader at the start and between parts; what it did not
+        // overlap is the load's share.
+        load: read.saturating_sub(busy),
+        check: busy + (started.elapsed() - read),
+        parts,
+    };
+    Ok((report, figures))
 }
 
 /// The file name extension of a format in --output-dir.

@@ -50,7 +50,12 @@ pub fn run(cli: Cli) -> Outcome {
                 .map_or_else(Outcome::from, |()| Outcome::Code(SUCCESS)),
             Err(e) => Outcome::usage(e.to_string()),
         },
-        Command::Snapshot(SnapshotCommand::Convert { file, output, to }) => {
+        Command::Snapshot(SnapshotCommand::Convert {
+            file,
+            output,
+            to,
+            part_nodes,
+        }) => {
             if let Err(outcome) = crate::output::prepare(&output) {
                 return outcome;
             }
@@ -59,8 +64,12 @@ pub fn run(cli: Cli) -> Outcome {
                 Some(SnapshotForm::Jsonl) => SnapshotFormat::JsonLines,
                 None => SnapshotFormat::for_path(&output),
             };
-            let written = read_snapshot(&file)
-                .and_then(|inventory| write_snapshot_as(&inventory, &output, format));
+            let written = read_snapshot(&file).and_then(|inventory| match format {
+                SnapshotFormat::Binary => trailgraph_model::snapshot::write_snapshot_in_parts(
+                    &inventory, &output, part_nodes,
+                ),
+                SnapshotFormat::JsonLines => write_snapshot_as(&inventory, &output, format),
+            });
             match written {
                 Ok(()) => Outcome::Code(SUCCESS),
                 Err(e) => Outcome::usage(e.to_string()),
@@ -105,9 +114,14 @@ fn print_info(inventory: &Inventory, file: &std::path::Path, full: bool) -> io::
     let mut out = io::stdout().lock();
     let meta = &inventory.meta;
     let form = match trailgraph_model::snapshot::file_format(file) {
-        Ok(Some(SnapshotFormat::Binary)) => "binary (format version 2)",
-        Ok(Some(SnapshotFormat::JsonLines)) => "JSON lines (format version 1)",
-        _ => "unknown",
+        Ok(Some(SnapshotFormat::Binary)) => {
+            match trailgraph_model::snapshot::binary_version(file) {
+                Ok(Some(v)) => format!("binary (format version {v})"),
+                _ => "binary".to_owned(),
+            }
+        }
+        Ok(Some(SnapshotFormat::JsonLines)) => "JSON lines (format version 1)".to_owned(),
+        _ => "unknown".to_owned(),
     };
     let size = std::fs::metadata(file).map_or(0, |m| m.len());
     writeln!(out, "form:         {form}, {size} bytes")?;

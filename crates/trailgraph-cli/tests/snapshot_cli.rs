@@ -20,7 +20,7 @@ fn demo_export_writes_a_private_snapshot_that_reads_back() {
     }
     dir.run(&["snapshot", "info", "demo.tgs"])
         .expect_code(0)
-        .stdout_has("form:         binary (format version 2)")
+        .stdout_has("form:         binary (format version 3)")
         .stdout_has("source:       demo")
         .stdout_has("accounts:     3 (111111111111, 222222222222, 333333333333)")
         .stdout_has("aws_cloud_trail: 4")
@@ -99,6 +99,79 @@ fn convert_writes_either_form_and_both_read_the_same() {
         .expect_code(2)
         .stderr_has("missing.tgs");
     assert!(!dir.path("x.tgs").exists());
+}
+
+#[test]
+fn a_snapshot_in_small_parts_is_checked_part_by_part_to_the_same_report() {
+    // 30 generated accounts in parts of about 100 nodes: `check` reads and checks them one by
+    // one, and reports exactly what it reports for the same estate read whole (JSON lines).
+    let dir = Dir::new();
+    dir.run(&[
+        "demo",
+        "generate",
+        "--accounts",
+        "30",
+        "--regions",
+        "1",
+        "--output",
+        "estate.tgs",
+    ])
+    .expect_code(0);
+    dir.run(&[
+        "snapshot",
+        "convert",
+        "estate.tgs",
+        "--output",
+        "parts.tgs",
+        "--part-nodes",
+        "100",
+    ])
+    .expect_code(0);
+    dir.run(&[
+        "snapshot",
+        "convert",
+        "estate.tgs",
+        "--output",
+        "estate.jsonl",
+    ])
+    .expect_code(0);
+    dir.run(&["snapshot", "info", "parts.tgs"])
+        .expect_code(0)
+        .stdout_has("accounts:     30 (");
+    let report = |file: &str, parts: &str| {
+        let out = dir.run(&[
+            "check",
+            "--inventory",
+            file,
+            "--format",
+            "json",
+            "--timings",
+            "--account",
+            "100000000003",
+            "--account",
+            "100000000021",
+        ]);
+        out.stderr_has(parts);
+        let mut value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        value.as_object_mut().unwrap().remove("generated_at");
+        value
+    };
+    let whole = report("estate.jsonl", " nodes, 1 part)");
+    let parts = report("parts.tgs", " parts)");
+    assert_eq!(parts, whole);
+    assert_eq!(whole["inventory"]["accounts"].as_array().unwrap().len(), 2);
+    assert_eq!(parts, report("estate.tgs", " nodes, 1 part)"));
+    dir.run(&[
+        "snapshot",
+        "convert",
+        "estate.tgs",
+        "--output",
+        "x.tgs",
+        "--part-nodes",
+        "0",
+    ])
+    .expect_code(2)
+    .stderr_has("--part-nodes");
 }
 
 #[test]

@@ -41,15 +41,19 @@ use std::sync::Arc;
 use crate::inventory::{Ancestors, EdgeType, Inventory, Node, NodeId};
 use crate::kind::Kind;
 use crate::meta::SnapshotMeta;
+use crate::parts::PART_NODES;
 use crate::snapshot::SnapshotError;
 use crate::value::{Key, Number, Object, UniquePairs, Value, intern};
 
 /// The first eight bytes of a binary snapshot.
 pub const MAGIC: [u8; 8] = *b"\x89TGSNAP\n";
-/// The format version of the binary form.
-pub const BINARY_VERSION: u32 = 2;
+/// The format version of the binary form written now (3: in parts).
+pub const BINARY_VERSION: u32 = 3;
+/// The oldest binary format version still read (2: one part).
+pub const FIRST_BINARY_VERSION: u32 = 2;
 
 const HEAD: [u8; 4] = *b"HEAD";
+const PART: [u8; 4] = *b"PART";
 const STRS: [u8; 4] = *b"STRS";
 const NODE: [u8; 4] = *b"NODE";
 const EDGE: [u8; 4] = *b"EDGE";
@@ -258,13 +262,13 @@ fn put_section(
     out.write_all(&crc.finalize().to_le_bytes())
 }
 
-/// Writes `inventory` in the binary form.
-pub fn write_binary(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
+/// Builds the string table of `nodes`: keys first, then the strings that repeat, then the rest.
+fn table_of<'a>(nodes: &[&'a Node]) -> std::io::Result<(Strings<'a>, usize, usize)> {
     let mut strings = Strings {
         index: HashMap::new(),
         list: Vec::new(),
     };
-    for (_, node) in inventory.nodes() {
+    for node in nodes {
         collect_object_keys(&node.reported, &mut strings);
     }
     let keys = strings.list.len();
@@ -273,13 +277,13 @@ pub fn write_binary(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> s
     // A node's id counts too: it is often also a value (`arn`, a subscription's `id`, a topic
     // that alarms notify), and then the node and its properties share one copy.
     let mut counts: HashMap<&str, u32> = HashMap::new();
-    for (_, node) in inventory.nodes() {
+    for node in nodes {
         *counts.entry(&node.id).or_insert(0) += 1;
         node.reported
             .iter()
             .for_each(|(_, v)| count_values(v, &mut counts));
     }
-    for (_, node) in inventory.nodes() {
+    for node in nodes {
         if counts.get(&*node.id).is_some_and(|&n| n > 1) {
             strings.add(&node.id);
         }
@@ -289,7 +293,7 @@ pub fn write_binary(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> s
     }
     drop(counts);
     let shared = strings.list.len();
-    for (_, node) in inventory.nodes() {
+    for node in nodes {
         strings.add(&node.id);
         node.reported
             .iter()
@@ -300,6 +304,33 @@ pub fn write_binary(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> s
             "more than 4,294,967,295 distinct strings",
         ));
     }
+    Ok((strings, keys, shared))
+}
+
+/// Writes `inventory` in the binary form, in parts of about [`PART_NODES`] nodes.
+pub fn write_binary(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
+    write_binary_in_parts(inventory, out, PART_NODES)
+}
+
+/// Writes `inventory` in the binary form, in parts of about `part_nodes` nodes (whole accounts:
+/// see [`crate::parts`]).
+pub fn write_binary_in_parts(
+    inventory: &Inventory,
+    out: &mut (impl Write + ?Sized),
+    part_nodes: usize,
+) -> std::io::Result<()> {
+    let plan = crate::parts::plan(inventory, part_nodes);
+    let mut position = vec![0u64; inventory.node_count()];
+    for (i, n) in plan.order.iter().enumerate() {
+        if let Some(p) = position.get_mut(n.index()) {
+            *p = i as u64;
+        }
+    }
+    let number = |a: Option<NodeId>| {
+        a.and_then(|n| position.get(n.index()))
+            .map_or(0, |&p| p + 1)
+    };
+    let edges: Vec<(NodeId, NodeId, EdgeType)> = inventory.edges().collect();
 
     out.write_all(&MAGIC)?;
     out.write_all(&BINARY_VERSION.to_le_bytes())?;
@@ -315,42 +346,69 @@ pub fn write_binary(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> s
     )?;
 
     let mut buf = Vec::with_capacity(1 << 20);
-    put_len(&mut buf, keys);
-    put_len(&mut buf, shared);
-    put_len(&mut buf, strings.list.len());
-    for s in &strings.list {
-        put_len(&mut buf, s.len());
-        buf.extend_from_slice(s.as_bytes());
-    }
-    put_section(out, STRS, &buf)?;
+    let mut start = 0;
+    for (p, &end) in plan.part_ends.iter().enumerate() {
+        let order = plan.order.get(start..end).unwrap_or_default();
+        let nodes: Vec<&Node> = order.iter().filter_map(|&n| inventory.node(n)).collect();
+        let part_edges = plan.part_edges.get(p).map_or(&[][..], Vec::as_slice);
 
-    let number = |a: Option<NodeId>| a.map_or(0, |n| n.index() as u64 + 1);
-    let nodes: Vec<&Node> = inventory.nodes().map(|(_, n)| n).collect();
-    for block in nodes.chunks(NODES_PER_BLOCK) {
         buf.clear();
-        put_len(&mut buf, block.len());
-        for node in block {
-            put_varint(&mut buf, u64::from(strings.get(&node.id)?));
-            buf.push(node.kind.index() as u8);
-            let a = node.ancestors;
-            put_varint(&mut buf, number(a.cloud));
-            put_varint(&mut buf, number(a.account));
-            put_varint(&mut buf, number(a.region));
-            put_object(&mut buf, &node.reported, &strings, 1)?;
+        put_len(&mut buf, nodes.len());
+        put_len(&mut buf, part_edges.len());
+        let kept: Vec<usize> = (start..end)
+            .filter(|&i| plan.kept.get(i).copied().unwrap_or(false))
+            .map(|i| i - start)
+            .collect();
+        put_len(&mut buf, kept.len());
+        let mut last = 0;
+        for (j, &k) in kept.iter().enumerate() {
+            // Ascending: the first as is, then the gaps.
+            put_len(&mut buf, if j == 0 { k } else { k - last });
+            last = k;
         }
-        put_section(out, NODE, &buf)?;
-    }
+        put_section(out, PART, &buf)?;
 
-    let edges: Vec<(NodeId, NodeId, EdgeType)> = inventory.edges().collect();
-    for block in edges.chunks(EDGES_PER_BLOCK) {
+        let (strings, keys, shared) = table_of(&nodes)?;
         buf.clear();
-        put_len(&mut buf, block.len());
-        for (from, to, edge_type) in block {
-            put_varint(&mut buf, from.index() as u64);
-            put_varint(&mut buf, to.index() as u64);
-            buf.push(edge_code(*edge_type));
+        put_len(&mut buf, keys);
+        put_len(&mut buf, shared);
+        put_len(&mut buf, strings.list.len());
+        for s in &strings.list {
+            put_len(&mut buf, s.len());
+            buf.extend_from_slice(s.as_bytes());
         }
-        put_section(out, EDGE, &buf)?;
+        put_section(out, STRS, &buf)?;
+
+        for block in nodes.chunks(NODES_PER_BLOCK) {
+            buf.clear();
+            put_len(&mut buf, block.len());
+            for node in block {
+                put_varint(&mut buf, u64::from(strings.get(&node.id)?));
+                buf.push(node.kind.index() as u8);
+                let a = node.ancestors;
+                put_varint(&mut buf, number(a.cloud));
+                put_varint(&mut buf, number(a.account));
+                put_varint(&mut buf, number(a.region));
+                put_object(&mut buf, &node.reported, &strings, 1)?;
+            }
+            put_section(out, NODE, &buf)?;
+        }
+        drop(strings);
+
+        for block in part_edges.chunks(EDGES_PER_BLOCK) {
+            buf.clear();
+            put_len(&mut buf, block.len());
+            for &e in block {
+                let Some(&(from, to, edge_type)) = edges.get(e) else {
+                    return Err(std::io::Error::other("an edge is missing from the plan"));
+                };
+                put_varint(&mut buf, number(Some(from)) - 1);
+                put_varint(&mut buf, number(Some(to)) - 1);
+                buf.push(edge_code(edge_type));
+            }
+            put_section(out, EDGE, &buf)?;
+        }
+        start = end;
     }
 
     buf.clear();
@@ -773,197 +831,77 @@ fn at(section: &Section, bad: Bad) -> (u64, String) {
     (section.offset + bad.at as u64, bad.message)
 }
 
+/// A part as announced by its `PART` section, numbers global (a version 2 file is one part).
+pub(crate) struct PartHead {
+    /// The number of the part's first node.
+    pub first: u64,
+    pub nodes: u64,
+    pub edges: u64,
+    /// The numbers of the part's nodes that later parts need, ascending.
+    pub kept: Vec<u64>,
+}
+
+/// Where a reader puts what it decodes. Numbers are node numbers in the file, checked by the
+/// reader to be below the nodes read so far (edges) or announced (ancestors are checked by the
+/// sink, which knows what it holds).
+pub(crate) trait Sink {
+    /// The header, before anything else; `reserve` is the header's counts bounded by the file.
+    fn head(&mut self, meta: SnapshotMeta, reserve: (usize, usize));
+    /// A part begins; returns the hasher the part's nodes are to be hashed with.
+    fn begin(&mut self, part: PartHead) -> hashbrown::DefaultHashBuilder;
+    fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String>;
+    fn edge(&mut self, from: u64, to: u64, edge_type: EdgeType) -> Result<(), String>;
+    /// The part is complete.
+    fn end(&mut self) -> Result<(), String>;
+}
+
+/// Reads the part head of a `PART` section that starts at node `first`.
+fn read_part_head(payload: &[u8], first: u64) -> Decoded<PartHead> {
+    let mut c = Cursor::new(payload);
+    let nodes = c.varint()?;
+    let edges = c.varint()?;
+    let count = c.count(1)?;
+    let mut kept = Vec::with_capacity(count);
+    let mut last: Option<u64> = None;
+    for _ in 0..count {
+        let step = c.varint()?;
+        let k = match last {
+            None => Some(step),
+            Some(_) if step == 0 => None,
+            Some(l) => l.checked_add(step),
+        };
+        match k {
+            Some(k) if k < nodes => {
+                kept.push(first + k);
+                last = Some(k);
+            }
+            _ => return c.bad("a kept node is out of the part or out of order"),
+        }
+    }
+    c.finished()?;
+    Ok(PartHead {
+        first,
+        nodes,
+        edges,
+        kept,
+    })
+}
+
 /// Reads a binary snapshot whose magic has been consumed already (`reader` is at the version).
 pub(crate) fn read_binary(
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     path: &Path,
     size: Option<u64>,
 ) -> Result<Inventory, SnapshotError> {
-    let mut version = [0u8; 4];
-    let got = read_full(&mut reader, &mut version).map_err(|source| SnapshotError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    if got < 4 {
-        return Err(damaged(
-            path,
-            8,
-            "the file ends inside the format version (it is truncated)",
-        ));
-    }
-    let version = u32::from_le_bytes(version);
-    if version > BINARY_VERSION {
-        return Err(SnapshotError::NewerVersion {
-            path: path.to_owned(),
-            found: version,
-            supported: BINARY_VERSION,
-        });
-    }
-    if version < BINARY_VERSION {
-        return Err(damaged(
-            path,
-            8,
-            format!(
-                "binary format version {version} does not exist (binary snapshots start at version {BINARY_VERSION})"
-            ),
-        ));
-    }
-    let mut sections = Sections {
-        reader,
-        offset: 12,
-        size,
+    let mut sink = Whole {
+        inventory: Inventory::default(),
+        ancestors: Vec::new(),
     };
-    let truncated = |offset: u64, announced: Option<(u64, u64)>| SnapshotError::TruncatedAt {
-        path: path.to_owned(),
-        offset,
-        expected_nodes: announced.map(|a| a.0),
-        expected_edges: announced.map(|a| a.1),
-    };
-    let expect = |sections: &mut Sections<_>,
-                  tag: [u8; 4],
-                  announced: Option<(u64, u64)>|
-     -> Result<Section, SnapshotError> {
-        match sections.next(path)? {
-            Frame::Truncated(offset) => Err(truncated(offset, announced)),
-            Frame::Section(s) if s.tag == tag => Ok(s),
-            Frame::Section(s) => Err(damaged(
-                path,
-                s.offset - 12,
-                format!(
-                    "expected the {} section, found {}",
-                    tag_name(tag),
-                    tag_name(s.tag)
-                ),
-            )),
-        }
-    };
-
-    let head = expect(&mut sections, HEAD, None)?;
-    let parsed: Head = serde_json::from_slice(&head.payload)
-        .map_err(|e| damaged(path, head.offset, format!("bad snapshot header: {e}")))?;
-    let meta: SnapshotMeta = serde_json::from_value(parsed.meta).map_err(|e| {
-        damaged(
-            path,
-            head.offset,
-            format!("bad metadata in the header: {e}"),
-        )
-    })?;
-    let (node_total, edge_total) = (parsed.nodes, parsed.edges);
-    let announced = Some((node_total, edge_total));
-    if node_total > u64::from(u32::MAX) {
-        return Err(damaged(
-            path,
-            head.offset,
-            format!("{node_total} nodes is more than a snapshot can number"),
-        ));
-    }
-
-    let strs = expect(&mut sections, STRS, announced)?;
-    let table = read_table(&strs.payload).map_err(|bad| {
-        let (offset, message) = at(&strs, bad);
-        damaged(path, offset, message)
-    })?;
-
-    let mut inventory = Inventory::new(meta);
-    // Counts are reserved only as far as the file can hold them (six bytes a node at least).
-    let reserve = |total: u64, per: u64| -> usize {
-        let bound = size.map_or(1 << 16, |s| s / per);
-        usize::try_from(total.min(bound)).unwrap_or(0)
-    };
-    inventory.reserve(reserve(node_total, 6), reserve(edge_total, 3));
-    let mut ancestors: Vec<[u64; 3]> = Vec::with_capacity(reserve(node_total, 6));
-
-    // Node blocks: this thread reads and inserts in file order; the workers decode.
-    let first_after_nodes =
-        std::thread::scope(|scope| -> Result<Option<Section>, SnapshotError> {
-            let table = &table;
-            let hasher = inventory.id_hasher();
-            let mut inputs = Vec::new();
-            let mut outputs = Vec::new();
-            for _ in 0..WORKERS {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Section>(2);
-                let (result_tx, result_rx) =
-                    std::sync::mpsc::sync_channel::<Result<Vec<DecodedNode>, (u64, String)>>(2);
-                let hasher = hasher.clone();
-                scope.spawn(move || {
-                    let mut decoder = NodeDecoder::new(table, hasher);
-                    for section in rx {
-                        let decoded = decoder.block(&section.payload).map_err(|b| at(&section, b));
-                        if result_tx.send(decoded).is_err() {
-                            break;
-                        }
-                    }
-                });
-                inputs.push(tx);
-                outputs.push(result_rx);
-            }
-            let stopped = || damaged(path, 0, "a decoding thread stopped");
-            let mut in_flight = std::collections::VecDeque::new();
-            let mut inserted: u64 = 0;
-            let mut receive = |worker: usize,
-                               inventory: &mut Inventory,
-                               ancestors: &mut Vec<[u64; 3]>|
-             -> Result<(), SnapshotError> {
-                let decoded = outputs
-                    .get(worker)
-                    .and_then(|rx| rx.recv().ok())
-                    .ok_or_else(stopped)?
-                    .map_err(|(offset, message)| damaged(path, offset, message))?;
-                for d in decoded {
-                    inserted += 1;
-                    if inserted > node_total {
-                        return Err(damaged(
-                            path,
-                            0,
-                            format!("more node records than the {node_total} the header announces"),
-                        ));
-                    }
-                    ancestors.push(d.ancestors);
-                    inventory
-                        .add_node_hashed(d.node, d.hash)
-                        .map_err(|e| damaged(path, 0, e.to_string()))?;
-                }
-                Ok(())
-            };
-            let mut next_worker = 0;
-            let after = loop {
-                let section = match sections.next(path)? {
-                    Frame::Truncated(offset) => {
-                        drop(inputs);
-                        return Err(truncated(offset, announced));
-                    }
-                    Frame::Section(s) if s.tag == NODE => s,
-                    Frame::Section(s) => break s,
-                };
-                if in_flight.len() >= 2 * WORKERS
-                    && let Some(worker) = in_flight.pop_front()
-                {
-                    receive(worker, &mut inventory, &mut ancestors)?;
-                }
-                inputs
-                    .get(next_worker)
-                    .and_then(|tx| tx.send(section).ok())
-                    .ok_or_else(stopped)?;
-                in_flight.push_back(next_worker);
-                next_worker = (next_worker + 1) % WORKERS;
-            };
-            drop(inputs);
-            while let Some(worker) = in_flight.pop_front() {
-                receive(worker, &mut inventory, &mut ancestors)?;
-            }
-            Ok(Some(after))
-        })?;
-    if inventory.node_count() as u64 != node_total {
-        return Err(damaged(
-            path,
-            0,
-            format!(
-                "the header announces {node_total} nodes, the file holds {}",
-                inventory.node_count()
-            ),
-        ));
-    }
-
+    read_into(reader, path, size, &mut sink)?;
+    let Whole {
+        mut inventory,
+        ancestors,
+    } = sink;
     let count = inventory.node_count();
     for (i, numbers) in ancestors.into_iter().enumerate() {
         let resolve = |n: u64| -> Result<Option<NodeId>, SnapshotError> {
@@ -987,53 +925,489 @@ pub(crate) fn read_binary(
         };
         inventory.set_ancestors(NodeId::new(i), resolved);
     }
+    Ok(inventory)
+}
 
-    let mut section = first_after_nodes;
-    let mut edges: u64 = 0;
-    let end = loop {
-        let Some(s) = section.take() else {
-            return Err(truncated(sections.offset, announced));
-        };
-        if s.tag != EDGE {
-            break s;
+/// The sink of a whole read: everything into one inventory.
+struct Whole {
+    inventory: Inventory,
+    ancestors: Vec<[u64; 3]>,
+}
+
+impl Sink for Whole {
+    fn head(&mut self, meta: SnapshotMeta, reserve: (usize, usize)) {
+        self.inventory = Inventory::new(meta);
+        self.inventory.reserve(reserve.0, reserve.1);
+        self.ancestors.reserve(reserve.0);
+    }
+
+    fn begin(&mut self, _: PartHead) -> hashbrown::DefaultHashBuilder {
+        self.inventory.id_hasher()
+    }
+
+    fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
+        self.ancestors.push(ancestors);
+        self.inventory
+            .add_node_hashed(node, hash)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn edge(&mut self, from: u64, to: u64, edge_type: EdgeType) -> Result<(), String> {
+        self.inventory.add_edge_unchecked(
+            NodeId::new(from as usize),
+            NodeId::new(to as usize),
+            edge_type,
+        );
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// One part of a snapshot as a checker gets it: the part's own nodes (whole accounts) after the
+/// nodes of earlier parts that it needs (the cloud, an organisation trail of the management
+/// account and what that leads to), all linked.
+#[derive(Debug)]
+pub struct Part {
+    /// The nodes: first the ones kept from earlier parts, then the part's own.
+    pub inventory: Inventory,
+    /// How many of the inventory's first nodes come from earlier parts.
+    pub borrowed: usize,
+}
+
+impl Part {
+    /// Whether `node` is one of the part's own (not borrowed from an earlier part).
+    pub fn owns(&self, node: NodeId) -> bool {
+        node.index() >= self.borrowed
+    }
+
+    /// The number of the part's own nodes.
+    pub fn own_nodes(&self) -> usize {
+        self.inventory.node_count().saturating_sub(self.borrowed)
+    }
+}
+
+/// A node kept for later parts: as decoded, ancestors as node numbers.
+struct KeptNode {
+    number: u64,
+    node: Node,
+    ancestors: [u64; 3],
+}
+
+/// The sink of a read by parts: hands each part to `each`, keeps what later parts need.
+struct ByParts<F> {
+    meta: SnapshotMeta,
+    each: F,
+    stopped: bool,
+    kept: Vec<KeptNode>,
+    kept_edges: Vec<(u64, u64, EdgeType)>,
+    part: Option<PartHead>,
+    inventory: Inventory,
+    /// Node number → position in `inventory`, for the borrowed nodes.
+    borrowed: HashMap<u64, NodeId>,
+    ancestors: Vec<[u64; 3]>,
+}
+
+impl<F> ByParts<F> {
+    fn local(&self, number: u64) -> Option<NodeId> {
+        let part = self.part.as_ref()?;
+        if number >= part.first && number < part.first + self.ancestors.len() as u64 {
+            return Some(NodeId::new(
+                self.borrowed.len() + (number - part.first) as usize,
+            ));
         }
-        let mut c = Cursor::new(&s.payload);
-        let decoded = (|| -> Decoded<()> {
-            let n = c.count(3)?;
-            for _ in 0..n {
-                let from = c.index(count, "edge source node")?;
-                let to = c.index(count, "edge target node")?;
-                let at = c.at;
-                let edge_type = match c.byte()? {
-                    0 => EdgeType::Default,
-                    1 => EdgeType::Delete,
-                    2 => EdgeType::Iam,
-                    other => {
-                        return Err(Bad {
-                            at,
-                            message: format!("unknown edge type {other}"),
-                        });
-                    }
-                };
-                inventory.add_edge_unchecked(NodeId::new(from), NodeId::new(to), edge_type);
-                edges += 1;
+        self.borrowed.get(&number).copied()
+    }
+
+    fn is_kept(&self, number: u64) -> bool {
+        self.borrowed.contains_key(&number)
+            || self
+                .part
+                .as_ref()
+                .is_some_and(|p| p.kept.binary_search(&number).is_ok())
+    }
+}
+
+impl<F: FnMut(Part) -> std::ops::ControlFlow<()>> Sink for ByParts<F> {
+    fn head(&mut self, meta: SnapshotMeta, _: (usize, usize)) {
+        self.meta = meta;
+    }
+
+    fn begin(&mut self, part: PartHead) -> hashbrown::DefaultHashBuilder {
+        let mut inventory = Inventory::new(self.meta.clone());
+        let own = usize::try_from(part.nodes).unwrap_or(0).min(1 << 24);
+        inventory.reserve(self.kept.len() + own, 0);
+        self.borrowed.clear();
+        for k in &self.kept {
+            if let Ok(n) = inventory.add_node(k.node.clone()) {
+                self.borrowed.insert(k.number, n);
             }
-            c.finished()
-        })();
-        decoded.map_err(|bad| {
-            let (offset, message) = at(&s, bad);
-            damaged(path, offset, message)
-        })?;
-        section = match sections.next(path)? {
-            Frame::Section(next) => Some(next),
-            Frame::Truncated(offset) => return Err(truncated(offset, announced)),
+        }
+        for k in &self.kept {
+            let resolve = |n: u64| {
+                n.checked_sub(1)
+                    .and_then(|n| self.borrowed.get(&n).copied())
+            };
+            if let Some(&at) = self.borrowed.get(&k.number) {
+                inventory.set_ancestors(
+                    at,
+                    Ancestors {
+                        cloud: resolve(k.ancestors[0]),
+                        account: resolve(k.ancestors[1]),
+                        region: resolve(k.ancestors[2]),
+                    },
+                );
+            }
+        }
+        for &(from, to, edge_type) in &self.kept_edges {
+            if let (Some(&f), Some(&t)) = (self.borrowed.get(&from), self.borrowed.get(&to)) {
+                inventory.add_edge_unchecked(f, t, edge_type);
+            }
+        }
+        self.ancestors.clear();
+        self.part = Some(part);
+        let hasher = inventory.id_hasher();
+        self.inventory = inventory;
+        hasher
+    }
+
+    fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
+        self.ancestors.push(ancestors);
+        self.inventory
+            .add_node_hashed(node, hash)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn edge(&mut self, from: u64, to: u64, edge_type: EdgeType) -> Result<(), String> {
+        match (self.local(from), self.local(to)) {
+            (Some(f), Some(t)) => {
+                self.inventory.add_edge_unchecked(f, t, edge_type);
+                if self.is_kept(from) && self.is_kept(to) {
+                    self.kept_edges.push((from, to, edge_type));
+                }
+                Ok(())
+            }
+            _ => Err(format!(
+                "an edge from node {from} to node {to} refers to a node of an earlier part that \
+                 is not kept for later parts"
+            )),
+        }
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        let Some(part) = self.part.take() else {
+            return Ok(());
         };
+        // `local` needs the part while resolving.
+        self.part = Some(part);
+        let borrowed = self.borrowed.len();
+        let ancestors = std::mem::take(&mut self.ancestors);
+        let own = ancestors.len();
+        // Ancestors resolve against the part itself and the borrowed nodes.
+        self.ancestors = ancestors;
+        for i in 0..own {
+            let numbers = self.ancestors.get(i).copied().unwrap_or_default();
+            let mut resolved = [None; 3];
+            for (slot, n) in resolved.iter_mut().zip(numbers) {
+                if n == 0 {
+                    continue;
+                }
+                match self.local(n - 1) {
+                    Some(at) => *slot = Some(at),
+                    None => {
+                        return Err(format!(
+                            "ancestor node number {} is neither in its part nor kept from an \
+                             earlier one",
+                            n - 1
+                        ));
+                    }
+                }
+            }
+            self.inventory.set_ancestors(
+                NodeId::new(borrowed + i),
+                Ancestors {
+                    cloud: resolved[0],
+                    account: resolved[1],
+                    region: resolved[2],
+                },
+            );
+        }
+        let Some(part) = self.part.take() else {
+            return Ok(());
+        };
+        for &number in &part.kept {
+            let at = borrowed + (number - part.first) as usize;
+            if let Some(node) = self.inventory.node(NodeId::new(at)) {
+                let ancestors = self
+                    .ancestors
+                    .get(at - borrowed)
+                    .copied()
+                    .unwrap_or_default();
+                self.kept.push(KeptNode {
+                    number,
+                    node: node.clone(),
+                    ancestors,
+                });
+            }
+        }
+        self.ancestors.clear();
+        let inventory = std::mem::take(&mut self.inventory);
+        if !self.stopped {
+            let flow = (self.each)(Part {
+                inventory,
+                borrowed,
+            });
+            self.stopped = flow.is_break();
+        }
+        Ok(())
+    }
+}
+
+/// Reads a binary snapshot whose magic has been consumed already, part by part: `each` gets
+/// every part in file order (and can stop the read); returns the metadata. Only what later parts
+/// need is held between parts.
+pub(crate) fn read_binary_parts(
+    reader: impl BufRead,
+    path: &Path,
+    size: Option<u64>,
+    each: impl FnMut(Part) -> std::ops::ControlFlow<()>,
+) -> Result<SnapshotMeta, SnapshotError> {
+    let mut sink = ByParts {
+        meta: SnapshotMeta::default(),
+        each,
+        stopped: false,
+        kept: Vec::new(),
+        kept_edges: Vec::new(),
+        part: None,
+        inventory: Inventory::default(),
+        borrowed: HashMap::new(),
+        ancestors: Vec::new(),
     };
-    if end.tag != END {
+    read_into(reader, path, size, &mut sink)?;
+    Ok(sink.meta)
+}
+
+fn read_into(
+    mut reader: impl BufRead,
+    path: &Path,
+    size: Option<u64>,
+    sink: &mut impl Sink,
+) -> Result<(), SnapshotError> {
+    let mut version = [0u8; 4];
+    let got = read_full(&mut reader, &mut version).map_err(|source| SnapshotError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    if got < 4 {
         return Err(damaged(
             path,
-            end.offset - 12,
-            format!("expected the END. section, found {}", tag_name(end.tag)),
+            8,
+            "the file ends inside the format version (it is truncated)",
+        ));
+    }
+    let version = u32::from_le_bytes(version);
+    if version > BINARY_VERSION {
+        return Err(SnapshotError::NewerVersion {
+            path: path.to_owned(),
+            found: version,
+            supported: BINARY_VERSION,
+        });
+    }
+    if version < FIRST_BINARY_VERSION {
+        return Err(damaged(
+            path,
+            8,
+            format!(
+                "binary format version {version} does not exist (binary snapshots start at version {FIRST_BINARY_VERSION})"
+            ),
+        ));
+    }
+    let in_parts = version >= 3;
+    let mut sections = Sections {
+        reader,
+        offset: 12,
+        size,
+    };
+    let truncated = |offset: u64, announced: Option<(u64, u64)>| SnapshotError::TruncatedAt {
+        path: path.to_owned(),
+        offset,
+        expected_nodes: announced.map(|a| a.0),
+        expected_edges: announced.map(|a| a.1),
+    };
+    let next = |sections: &mut Sections<_>,
+                announced: Option<(u64, u64)>|
+     -> Result<Section, SnapshotError> {
+        match sections.next(path)? {
+            Frame::Truncated(offset) => Err(truncated(offset, announced)),
+            Frame::Section(s) => Ok(s),
+        }
+    };
+    let wrong = |s: &Section, expected: &str| {
+        damaged(
+            path,
+            s.offset - 12,
+            format!("expected {expected}, found {}", tag_name(s.tag)),
+        )
+    };
+
+    let head = next(&mut sections, None)?;
+    if head.tag != HEAD {
+        return Err(wrong(&head, "the HEAD section"));
+    }
+    let parsed: Head = serde_json::from_slice(&head.payload)
+        .map_err(|e| damaged(path, head.offset, format!("bad snapshot header: {e}")))?;
+    let meta: SnapshotMeta = serde_json::from_value(parsed.meta).map_err(|e| {
+        damaged(
+            path,
+            head.offset,
+            format!("bad metadata in the header: {e}"),
+        )
+    })?;
+    let (node_total, edge_total) = (parsed.nodes, parsed.edges);
+    let announced = Some((node_total, edge_total));
+    if node_total > u64::from(u32::MAX) {
+        return Err(damaged(
+            path,
+            head.offset,
+            format!("{node_total} nodes is more than a snapshot can number"),
+        ));
+    }
+    // Counts are reserved only as far as the file can hold them (six bytes a node at least).
+    let reserve = |total: u64, per: u64| -> usize {
+        let bound = size.map_or(1 << 16, |s| s / per);
+        usize::try_from(total.min(bound)).unwrap_or(0)
+    };
+    sink.head(meta, (reserve(node_total, 6), reserve(edge_total, 3)));
+
+    let mut nodes: u64 = 0;
+    let mut edges: u64 = 0;
+    let mut section = next(&mut sections, announced)?;
+    let mut one_part_read = false;
+    let end = loop {
+        let part = if in_parts {
+            match section.tag {
+                END => break section,
+                PART => {
+                    let part = read_part_head(&section.payload, nodes).map_err(|bad| {
+                        let (offset, message) = at(&section, bad);
+                        damaged(path, offset, message)
+                    })?;
+                    if part.nodes > node_total - nodes || part.edges > edge_total - edges {
+                        return Err(damaged(
+                            path,
+                            section.offset,
+                            "a part announces more nodes or edges than the header",
+                        ));
+                    }
+                    section = next(&mut sections, announced)?;
+                    part
+                }
+                _ => return Err(wrong(&section, "a PART or the END. section")),
+            }
+        } else {
+            // A version 2 file is one part without a PART section.
+            if one_part_read {
+                if section.tag != END {
+                    return Err(wrong(&section, "the END. section"));
+                }
+                break section;
+            }
+            one_part_read = true;
+            PartHead {
+                first: 0,
+                nodes: node_total,
+                edges: edge_total,
+                kept: Vec::new(),
+            }
+        };
+        let (part_nodes, part_edges) = (part.nodes, part.edges);
+        let hasher = sink.begin(part);
+        if section.tag != STRS {
+            return Err(wrong(&section, "the STRS section"));
+        }
+        let table = read_table(&section.payload).map_err(|bad| {
+            let (offset, message) = at(&section, bad);
+            damaged(path, offset, message)
+        })?;
+        let (decoded, after) = decode_nodes(
+            &mut sections,
+            path,
+            &table,
+            hasher,
+            part_nodes,
+            announced,
+            sink,
+        )?;
+        drop(table);
+        nodes += decoded;
+        if decoded != part_nodes {
+            return Err(damaged(
+                path,
+                0,
+                format!(
+                    "a part announces {part_nodes} nodes and holds {decoded} (the header announces {node_total})"
+                ),
+            ));
+        }
+        section = after;
+        let mut in_part: u64 = 0;
+        while section.tag == EDGE {
+            let mut c = Cursor::new(&section.payload);
+            let decoded = (|| -> Decoded<()> {
+                let n = c.count(3)?;
+                for _ in 0..n {
+                    let limit = usize::try_from(nodes).unwrap_or(usize::MAX);
+                    let from = c.index(limit, "edge source node")? as u64;
+                    let to = c.index(limit, "edge target node")? as u64;
+                    let at = c.at;
+                    let edge_type = match c.byte()? {
+                        0 => EdgeType::Default,
+                        1 => EdgeType::Delete,
+                        2 => EdgeType::Iam,
+                        other => {
+                            return Err(Bad {
+                                at,
+                                message: format!("unknown edge type {other}"),
+                            });
+                        }
+                    };
+                    in_part += 1;
+                    if in_part > part_edges {
+                        return c.bad(format!(
+                            "more edges than the {part_edges} the part announces"
+                        ));
+                    }
+                    sink.edge(from, to, edge_type)
+                        .map_err(|message| Bad { at, message })?;
+                }
+                c.finished()
+            })();
+            decoded.map_err(|bad| {
+                let (offset, message) = at(&section, bad);
+                damaged(path, offset, message)
+            })?;
+            section = next(&mut sections, announced)?;
+        }
+        edges += in_part;
+        if in_part != part_edges {
+            return Err(damaged(
+                path,
+                section.offset - 12,
+                format!("a part announces {part_edges} edges and holds {in_part}"),
+            ));
+        }
+        sink.end()
+            .map_err(|message| damaged(path, section.offset - 12, message))?;
+    };
+    if nodes != node_total {
+        return Err(damaged(
+            path,
+            end.offset,
+            format!("the header announces {node_total} nodes, the file holds {nodes}"),
         ));
     }
     if edges != edge_total {
@@ -1065,7 +1439,100 @@ pub(crate) fn read_binary(
             "unexpected data after the end marker",
         ));
     }
-    Ok(inventory)
+    Ok(())
+}
+
+/// Decodes the `NODE` blocks that follow (at most `limit` nodes) into `sink`: this thread reads
+/// and inserts in file order, two workers decode. Returns the nodes decoded and the first
+/// section after them.
+fn decode_nodes<R: Read>(
+    sections: &mut Sections<R>,
+    path: &Path,
+    table: &Table<'_>,
+    hasher: hashbrown::DefaultHashBuilder,
+    limit: u64,
+    announced: Option<(u64, u64)>,
+    sink: &mut impl Sink,
+) -> Result<(u64, Section), SnapshotError> {
+    let truncated = |offset: u64| SnapshotError::TruncatedAt {
+        path: path.to_owned(),
+        offset,
+        expected_nodes: announced.map(|a| a.0),
+        expected_edges: announced.map(|a| a.1),
+    };
+    std::thread::scope(|scope| -> Result<(u64, Section), SnapshotError> {
+        let mut inputs = Vec::new();
+        let mut outputs = Vec::new();
+        for _ in 0..WORKERS {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Section>(2);
+            let (result_tx, result_rx) =
+                std::sync::mpsc::sync_channel::<Result<Vec<DecodedNode>, (u64, String)>>(2);
+            let hasher = hasher.clone();
+            scope.spawn(move || {
+                let mut decoder = NodeDecoder::new(table, hasher);
+                for section in rx {
+                    let decoded = decoder.block(&section.payload).map_err(|b| at(&section, b));
+                    if result_tx.send(decoded).is_err() {
+                        break;
+                    }
+                }
+            });
+            inputs.push(tx);
+            outputs.push(result_rx);
+        }
+        let stopped = || damaged(path, 0, "a decoding thread stopped");
+        let mut in_flight = std::collections::VecDeque::new();
+        let mut inserted: u64 = 0;
+        let mut receive = |worker: usize,
+                           sink: &mut dyn FnMut(DecodedNode) -> Result<(), String>|
+         -> Result<(), SnapshotError> {
+            let decoded = outputs
+                .get(worker)
+                .and_then(|rx| rx.recv().ok())
+                .ok_or_else(stopped)?
+                .map_err(|(offset, message)| damaged(path, offset, message))?;
+            for d in decoded {
+                inserted += 1;
+                if inserted > limit {
+                    return Err(damaged(
+                        path,
+                        0,
+                        format!("more node records than the {limit} announced"),
+                    ));
+                }
+                sink(d).map_err(|e| damaged(path, 0, e))?;
+            }
+            Ok(())
+        };
+        let mut put = |d: DecodedNode| sink.node(d.node, d.hash, d.ancestors);
+        let mut next_worker = 0;
+        let after = loop {
+            let section = match sections.next(path)? {
+                Frame::Truncated(offset) => {
+                    drop(inputs);
+                    return Err(truncated(offset));
+                }
+                Frame::Section(s) if s.tag == NODE => s,
+                Frame::Section(s) => break s,
+            };
+            if in_flight.len() >= 2 * WORKERS
+                && let Some(worker) = in_flight.pop_front()
+            {
+                receive(worker, &mut put)?;
+            }
+            inputs
+                .get(next_worker)
+                .and_then(|tx| tx.send(section).ok())
+                .ok_or_else(stopped)?;
+            in_flight.push_back(next_worker);
+            next_worker = (next_worker + 1) % WORKERS;
+        };
+        drop(inputs);
+        while let Some(worker) = in_flight.pop_front() {
+            receive(worker, &mut put)?;
+        }
+        Ok((inserted, after))
+    })
 }
 
 #[cfg(test)]

@@ -62,7 +62,9 @@ pub fn build_inventory(evidence: &Evidence) -> Inventory {
     builder.link();
     let mut inventory = builder.inventory;
     fill_meta_scope(&mut inventory, evidence);
-    inventory
+    // In the order a binary snapshot keeps (each account's nodes together), so that a snapshot
+    // read back lists nodes in the order the collection did.
+    inventory.into_part_order()
 }
 
 fn fill_meta_scope(inventory: &mut Inventory, evidence: &Evidence) {

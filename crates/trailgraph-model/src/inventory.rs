@@ -356,6 +356,15 @@ impl Inventory {
         Ok(())
     }
 
+    /// The nodes in order (each `Some`, for taking) and the metadata; the edges are dropped.
+    pub(crate) fn into_nodes(self) -> (Vec<Option<Node>>, SnapshotMeta) {
+        let (nodes, _) = self.graph.into_nodes_edges();
+        (
+            nodes.into_iter().map(|n| Some(n.weight)).collect(),
+            self.meta,
+        )
+    }
+
     /// The node at `index`, if it exists.
     pub fn node(&self, index: NodeId) -> Option<&Node> {
         self.graph.node_weight(index)

@@ -27,6 +27,7 @@ pub mod generate;
 pub mod inventory;
 pub mod kind;
 pub mod meta;
+pub mod parts;
 pub mod snapshot;
 pub mod value;
 pub mod vocabulary;
@@ -39,7 +40,7 @@ pub use inventory::{AncestorKind, Ancestors, EdgeType, Inventory, ModelError, No
 pub use kind::{Kind, UnknownKind};
 pub use meta::{CollectionError, SnapshotMeta};
 pub use snapshot::{
-    SnapshotError, SnapshotFormat, read_snapshot, write_atomically, write_snapshot,
-    write_snapshot_as,
+    SnapshotError, SnapshotFormat, read_snapshot, read_snapshot_parts, write_atomically,
+    write_snapshot, write_snapshot_as,
 };
 pub use value::{Number, Object, Value};

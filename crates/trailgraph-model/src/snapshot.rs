@@ -204,6 +204,22 @@ pub fn write_snapshot_as(
     })
 }
 
+/// Writes `inventory` to `path` in the binary form, in parts of about `part_nodes` nodes (see
+/// [`crate::parts`]), as [`write_snapshot`] does.
+pub fn write_snapshot_in_parts(
+    inventory: &Inventory,
+    path: &Path,
+    part_nodes: usize,
+) -> Result<(), SnapshotError> {
+    write_atomically(path, |out| {
+        crate::binary::write_binary_in_parts(inventory, out, part_nodes)
+    })
+    .map_err(|source| SnapshotError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 /// Writes the snapshot in the JSON-lines form to any writer.
 pub fn write_to(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
     let header = Header {
@@ -254,6 +270,59 @@ pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
         .filter(fs::Metadata::is_file)
         .map(|m| m.len());
     read_from(BufReader::with_capacity(1 << 20, file), path, size)
+}
+
+/// Reads a snapshot file part by part (see [`crate::parts`]): `each` gets every part in file
+/// order, and may stop the read; only the nodes that later parts need are held between parts.
+/// A binary snapshot of format version 2 and a JSON-lines snapshot are one part. Returns the
+/// snapshot's metadata.
+pub fn read_snapshot_parts(
+    path: &Path,
+    mut each: impl FnMut(crate::binary::Part) -> std::ops::ControlFlow<()>,
+) -> Result<SnapshotMeta, SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = fs::File::open(path).map_err(io)?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .map(|m| m.len());
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut magic = [0u8; 8];
+    let starts_binary = reader.fill_buf().map_err(io)?.first() == crate::binary::MAGIC.first();
+    if starts_binary {
+        let got = crate::binary::read_full(&mut reader, &mut magic).map_err(io)?;
+        if got != magic.len() || magic != crate::binary::MAGIC {
+            return Err(SnapshotError::NotASnapshot {
+                path: path.to_owned(),
+            });
+        }
+        return crate::binary::read_binary_parts(reader, path, size, each);
+    }
+    let inventory = read_json_lines(reader, path, size)?;
+    let meta = inventory.meta.clone();
+    let _ = each(crate::binary::Part {
+        inventory,
+        borrowed: 0,
+    });
+    Ok(meta)
+}
+
+/// The format version of a binary snapshot file, from its first twelve bytes (`None`: not a
+/// binary snapshot, or too short).
+pub fn binary_version(path: &Path) -> std::io::Result<Option<u32>> {
+    let mut start = [0u8; 12];
+    let got = crate::binary::read_full(&mut fs::File::open(path)?, &mut start)?;
+    let magic = crate::binary::MAGIC;
+    if got < start.len() || !start.starts_with(&magic) {
+        return Ok(None);
+    }
+    let mut version = [0u8; 4];
+    version.copy_from_slice(&start[magic.len()..magic.len() + 4]);
+    Ok(Some(u32::from_le_bytes(version)))
 }
 
 /// The form of a snapshot file by its first bytes (`None`: neither form).

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use trailgraph_model::binary::write_binary;
+use trailgraph_model::binary::{write_binary, write_binary_in_parts};
 use trailgraph_model::snapshot::{SnapshotError, read_from_bytes, read_from_reader, write_to};
 use trailgraph_model::{
     Ancestors, EdgeType, Inventory, Kind, Node, NodeId, Number, Object, SnapshotMeta, Value,
@@ -149,11 +149,206 @@ proptest! {
 
     #[test]
     fn write_then_read_gives_the_same_inventory(inventory in inventory()) {
-        let bytes = binary(&inventory);
+        // Written in parts of three nodes, so that random graphs cross parts everywhere; what
+        // is read back is the inventory in part order (whole accounts together).
+        let mut bytes = Vec::new();
+        write_binary_in_parts(&inventory, &mut bytes, 3).unwrap();
         let back = read_from_bytes(&bytes, Path::new("p")).unwrap();
-        assert_same(&inventory, &back);
-        prop_assert_eq!(binary(&back), bytes);
+        let ordered = inventory.clone().into_part_order_of(3);
+        assert_same(&ordered, &back);
+        let mut again = Vec::new();
+        write_binary_in_parts(&back, &mut again, 3).unwrap();
+        prop_assert_eq!(again, bytes);
     }
+}
+
+/// The ids of a node's ancestors.
+fn ancestor_ids(inventory: &Inventory, n: NodeId) -> [Option<String>; 3] {
+    let a = inventory.node(n).unwrap().ancestors;
+    [a.cloud, a.account, a.region].map(|a| a.map(|a| inventory.node(a).unwrap().id.to_string()))
+}
+
+/// The ids a node leads to, per edge type, sorted.
+fn successor_ids(inventory: &Inventory, n: NodeId) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = EdgeType::ALL
+        .iter()
+        .enumerate()
+        .flat_map(|(t, &edge_type)| {
+            inventory
+                .neighbors(n, petgraph::Direction::Outgoing, edge_type)
+                .map(move |m| (t, inventory.node(m).unwrap().id.to_string()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Reads a snapshot part by part and checks what the streaming checker relies on: every node
+/// is one part's own exactly once; every node a part holds has its ancestors there, the same as
+/// in the whole; an own node leads to the same nodes as in the whole, a borrowed one to some of
+/// them; and every edge is in exactly one part with an own end.
+fn assert_parts_cover(whole: &Inventory, bytes: &[u8]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parts.tgs");
+    std::fs::write(&path, bytes).unwrap();
+    let mut own: Vec<String> = Vec::new();
+    let mut edges: Vec<(String, String, usize)> = Vec::new();
+    let mut parts = 0;
+    let meta = trailgraph_model::read_snapshot_parts(&path, |part| {
+        parts += 1;
+        let inv = &part.inventory;
+        for (n, node) in inv.nodes() {
+            let w = whole.find(&node.id).expect("a node of the whole");
+            let theirs = whole.node(w).unwrap();
+            assert_eq!((theirs.kind, &theirs.reported), (node.kind, &node.reported));
+            assert_eq!(
+                ancestor_ids(inv, n),
+                ancestor_ids(whole, w),
+                "ancestors of {}",
+                node.id
+            );
+            let (mine, theirs) = (successor_ids(inv, n), successor_ids(whole, w));
+            // A node without an account (the cloud) is the first part's own, and the edges to
+            // the accounts it leads to are in their parts.
+            let loose = parts == 1
+                && node.kind != trailgraph_model::Kind::AwsAccount
+                && node.ancestors.account.is_none();
+            if part.owns(n) {
+                own.push(node.id.to_string());
+            }
+            if part.owns(n) && !loose {
+                assert_eq!(mine, theirs, "successors of own node {}", node.id);
+            } else {
+                assert!(
+                    mine.iter().all(|m| theirs.contains(m)),
+                    "successors of borrowed node {}: {mine:?} not in {theirs:?}",
+                    node.id
+                );
+            }
+        }
+        for (from, to, edge_type) in inv.edges() {
+            if part.owns(from) || part.owns(to) {
+                let t = EdgeType::ALL.iter().position(|&e| e == edge_type).unwrap();
+                let id = |n: NodeId| inv.node(n).unwrap().id.to_string();
+                edges.push((id(from), id(to), t));
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(meta, whole.meta);
+    let mut all: Vec<String> = whole.nodes().map(|(_, n)| n.id.to_string()).collect();
+    all.sort();
+    own.sort();
+    assert_eq!(own, all, "own nodes");
+    let mut expected: Vec<(String, String, usize)> = whole
+        .edges()
+        .map(|(f, t, e)| {
+            let id = |n: NodeId| whole.node(n).unwrap().id.to_string();
+            (
+                id(f),
+                id(t),
+                EdgeType::ALL.iter().position(|&x| x == e).unwrap(),
+            )
+        })
+        .collect();
+    expected.sort();
+    edges.sort();
+    assert_eq!(edges, expected, "edges");
+    parts
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn parts_read_one_by_one_cover_the_inventory(inventory in inventory()) {
+        for part_nodes in [1, 3, 1 << 17] {
+            let mut bytes = Vec::new();
+            write_binary_in_parts(&inventory, &mut bytes, part_nodes).unwrap();
+            assert_parts_cover(&inventory, &bytes);
+        }
+    }
+}
+
+#[test]
+fn the_demo_and_generated_estates_read_by_parts_cover_them() {
+    let demo = trailgraph_model::demo_inventory();
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&demo, &mut bytes, 1).unwrap();
+    assert!(assert_parts_cover(&demo, &bytes) >= 3);
+    let generated = trailgraph_model::generate::generate_inventory(30, 2);
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&generated, &mut bytes, 500).unwrap();
+    assert!(assert_parts_cover(&generated, &bytes) >= 5);
+}
+
+#[test]
+fn a_part_holds_its_own_accounts_and_little_else() {
+    // The cloud leads to every account; it is held beside every part, but what it leads to is
+    // not. A generated account refers to no other, so a part borrows only the cloud.
+    let generated = trailgraph_model::generate::generate_inventory(40, 2);
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&generated, &mut bytes, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parts.tgs");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut borrowed = Vec::new();
+    trailgraph_model::read_snapshot_parts(&path, |part| {
+        borrowed.push(part.borrowed);
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(borrowed.len(), 41, "the cloud's part and one per account");
+    assert!(borrowed[1..].iter().all(|&b| b == 1), "{borrowed:?}");
+    // In the demo the member account borrows the organisation trail's chain and its ancestors,
+    // never the rest of the management account.
+    let demo = trailgraph_model::demo_inventory();
+    let trail = demo
+        .find("arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail")
+        .unwrap();
+    let mut chain = vec![trail];
+    let mut i = 0;
+    while let Some(&n) = chain.get(i) {
+        for m in demo.neighbors(n, petgraph::Direction::Outgoing, EdgeType::Default) {
+            if !chain.contains(&m) {
+                chain.push(m);
+            }
+        }
+        i += 1;
+    }
+    let chain: Vec<String> = chain
+        .iter()
+        .map(|&n| demo.node(n).unwrap().id.to_string())
+        .collect();
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&demo, &mut bytes, 1).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let mut most = 0;
+    trailgraph_model::read_snapshot_parts(&path, |part| {
+        most = most.max(part.borrowed);
+        for (n, node) in part.inventory.nodes().take(part.borrowed) {
+            let context = matches!(node.kind, Kind::Cloud | Kind::AwsAccount | Kind::AwsRegion);
+            assert!(
+                context || chain.contains(&node.id.to_string()),
+                "{} borrowed by a part",
+                node.id
+            );
+            assert!(!part.owns(n));
+        }
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert!(
+        most > chain.len(),
+        "the chain is borrowed: {most} of {}",
+        chain.len()
+    );
+    assert!(
+        most < chain.len() + 5,
+        "{most} borrowed, the chain is {}",
+        chain.len()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,7 +497,7 @@ fn damage_behind_valid_checksums_is_an_error_never_a_panic() {
                 payload.extend(extra);
             }
         }
-        if read(&seal(2, &damaged)).is_err() {
+        if read(&seal(3, &damaged)).is_err() {
             errors += 1;
         }
     }
@@ -318,7 +513,7 @@ fn forged_counts_and_lengths_do_not_allocate_for_them() {
     let mut payload = vec![0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10];
     payload.extend_from_slice(&damaged[node].1[2..]);
     damaged[node].1 = payload;
-    let err = read(&seal(2, &damaged)).unwrap_err();
+    let err = read(&seal(3, &damaged)).unwrap_err();
     assert!(err.contains("more than the rest of the section"), "{err}");
 
     // A header announcing 10^12 nodes.
@@ -327,14 +522,14 @@ fn forged_counts_and_lengths_do_not_allocate_for_them() {
     damaged[0].1 = head
         .replacen("\"nodes\":", "\"nodes\":1000000000000,\"x\":", 1)
         .into_bytes();
-    assert!(read(&seal(2, &damaged)).is_err());
+    assert!(read(&seal(3, &damaged)).is_err());
     let mut damaged = original.clone();
     let count = head.split("\"nodes\":").nth(1).unwrap();
     let count: String = count.chars().take_while(char::is_ascii_digit).collect();
     damaged[0].1 = head
         .replacen(&format!("\"nodes\":{count}"), "\"nodes\":1000000000000", 1)
         .into_bytes();
-    let err = read(&seal(2, &damaged)).unwrap_err();
+    let err = read(&seal(3, &damaged)).unwrap_err();
     assert!(err.contains("more than a snapshot can number"), "{err}");
 
     // A section length of 2^62 in a file and in a stream of unknown length.
@@ -345,7 +540,8 @@ fn forged_counts_and_lengths_do_not_allocate_for_them() {
     let err = read_from_reader(bytes.as_slice(), Path::new("-")).unwrap_err();
     assert!(err.to_string().contains("header section claims"), "{err}");
     let mut bytes = demo();
-    let strs = 12 + 12 + original[0].1.len() + 4;
+    let strs = 12 + 12 + original[0].1.len() + 4 + 12 + original[1].1.len() + 4;
+    assert_eq!(&original[2].0, b"STRS");
     bytes[strs + 4..strs + 12].copy_from_slice(&(1u64 << 62).to_le_bytes());
     assert!(read(&bytes).unwrap_err().contains("truncated"));
     let err = read_from_reader(bytes.as_slice(), Path::new("-")).unwrap_err();
@@ -383,7 +579,7 @@ fn deep_nesting_is_refused_when_read_and_never_written() {
         .position(|w| w == [6, 1, 6, 1, 6, 1])
         .unwrap();
     payload.splice(run..run, std::iter::repeat_n([6u8, 1u8], 100_000).flatten());
-    let err = read(&seal(2, &parts)).unwrap_err();
+    let err = read(&seal(3, &parts)).unwrap_err();
     assert!(err.contains("nest deeper than 128"), "{err}");
     // The writer refuses what the reader would refuse, so no file is written that cannot be
     // read back.
@@ -395,13 +591,13 @@ fn deep_nesting_is_refused_when_read_and_never_written() {
 #[test]
 fn versions_are_checked() {
     let parts = sections(&demo());
-    let err = read_from_bytes(&seal(3, &parts), Path::new("s")).unwrap_err();
+    let err = read_from_bytes(&seal(4, &parts), Path::new("s")).unwrap_err();
     assert!(
         matches!(
             err,
             SnapshotError::NewerVersion {
-                found: 3,
-                supported: 2,
+                found: 4,
+                supported: 3,
                 ..
             }
         ),
@@ -418,9 +614,38 @@ fn versions_are_checked() {
     // Sections out of order.
     let mut swapped = parts.clone();
     swapped.swap(0, 1);
-    let err = read(&seal(2, &swapped)).unwrap_err();
+    let err = read(&seal(3, &swapped)).unwrap_err();
     assert!(
-        err.contains("expected the HEAD section, found STRS"),
+        err.contains("expected the HEAD section, found PART"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_version_2_file_is_read_as_one_part() {
+    // Version 2 had no PART sections: the demo (one part) without it is a version 2 file.
+    let inventory = trailgraph_model::demo_inventory();
+    let parts = sections(&binary(&inventory));
+    assert_eq!(parts.iter().filter(|(t, _)| t == b"PART").count(), 1);
+    let v2: Vec<_> = parts
+        .iter()
+        .filter(|(t, _)| t != b"PART")
+        .cloned()
+        .collect();
+    let back = read_from_bytes(&seal(2, &v2), Path::new("v2")).unwrap();
+    assert_same(&inventory, &back);
+    // And a version 3 file needs its PART sections.
+    let err = read(&seal(3, &v2)).unwrap_err();
+    assert!(
+        err.contains("expected a PART or the END. section, found STRS"),
+        "{err}"
+    );
+    // A version 2 file with two string tables is damaged.
+    let mut twice = v2.clone();
+    twice.insert(twice.len() - 1, v2[1].clone());
+    let err = read(&seal(2, &twice)).unwrap_err();
+    assert!(
+        err.contains("expected the END. section, found STRS"),
         "{err}"
     );
 }

@@ -66,6 +66,11 @@ impl CoversCache {
         }
     }
 
+    /// The judgement the cache compares with.
+    pub(crate) fn judgement(&self) -> Judgement<'static> {
+        self.judgement
+    }
+
     /// Whether `actual` covers `required`. An actual pattern that does not parse covers nothing.
     pub(crate) fn covers(&self, required: &str, actual: &str) -> bool {
         self.holds(required, required_key(required), actual)

@@ -37,8 +37,8 @@ pub mod words;
 
 pub use command::{CommandError, run_command_line, search_nodes};
 pub use eval::{
-    EvalOptions, Evaluation, FastHash, NodeHasher, Searcher, Stats, evaluate, evaluate_from,
-    explain,
+    EvalOptions, Evaluation, FastHash, FilterJudgements, NodeHasher, Searcher, Stats, evaluate,
+    evaluate_from, explain,
 };
 pub use lower::{Context, LowerError, lower};
 pub use parser::{ParseError, parse};

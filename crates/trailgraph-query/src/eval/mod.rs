@@ -20,7 +20,9 @@ mod value;
 pub use aggregate::aggregate;
 pub use explain::explain;
 pub use hash::{FastHash, NodeHasher};
-pub use searcher::{EvalOptions, Evaluation, PartStats, Searcher, Stats, evaluate, evaluate_from};
+pub use searcher::{
+    EvalOptions, Evaluation, FilterJudgements, PartStats, Searcher, Stats, evaluate, evaluate_from,
+};
 pub use value::{Merged, Overlay};
 
 pub(crate) use compare::{arango_cmp, compare_values};

@@ -93,13 +93,18 @@ pub struct Searcher<'a> {
 /// Caches shared by the evaluators (and threads) of one [`Searcher`].
 #[derive(Default)]
 pub(super) struct Shared {
-    pub(super) covers: CoversCache,
+    pub(super) covers: Arc<CoversCache>,
     /// The candidates of a trace level from a node, of the level's kinds, sorted by name then
     /// id: by (the level's navigation and kinds, node). Shared by the traces of every query.
     pub(super) candidates: RwLock<TraceCandidates>,
     /// Walk results by navigation, kinds kept and start node; `None`: walks are not remembered.
     pub(super) walks: Option<Walks>,
 }
+
+/// The filter-pattern judgements of a [`Searcher`], shareable with searchers over other
+/// inventories (see [`Searcher::judgements`]).
+#[derive(Clone)]
+pub struct FilterJudgements(Arc<CoversCache>);
 
 /// Sorted trace candidates by (level key, node).
 type TraceCandidates = HashMap<(u64, NodeId), Arc<[NodeId]>, FastHash>;
@@ -134,7 +139,22 @@ impl<'a> Searcher<'a> {
     /// a catch-all pattern.
     #[must_use]
     pub fn judging_filters(mut self, judgement: trailgraph_pattern::Judgement<'static>) -> Self {
-        self.shared.covers = CoversCache::new(judgement);
+        self.shared.covers = Arc::new(CoversCache::new(judgement));
+        self
+    }
+
+    /// The judgements of filter patterns made so far (and to come), to hand to a searcher over
+    /// another inventory with [`Searcher::sharing_judgements`]: they depend on the patterns'
+    /// text alone, so an estate searched part by part judges each distinct pattern once.
+    pub fn judgements(&self) -> FilterJudgements {
+        FilterJudgements(Arc::clone(&self.shared.covers))
+    }
+
+    /// Uses (and adds to) `judgements` from another searcher instead of its own, which must be
+    /// set up the same way ([`Searcher::judging_filters`], [`Searcher::comparing_text`]) last.
+    #[must_use]
+    pub fn sharing_judgements(mut self, judgements: &FilterJudgements) -> Self {
+        self.shared.covers = Arc::clone(&judgements.0);
         self
     }
 
@@ -144,7 +164,9 @@ impl<'a> Searcher<'a> {
     /// explanation can still say what the filter matches.
     #[must_use]
     pub fn comparing_text(mut self) -> Self {
-        self.shared.covers.strict = true;
+        let mut covers = CoversCache::new(self.shared.covers.judgement());
+        covers.strict = true;
+        self.shared.covers = Arc::new(covers);
         self
     }
 
