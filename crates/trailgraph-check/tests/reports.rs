@@ -263,16 +263,37 @@ fn text_first_screen_at_a_thousand_accounts() {
 /// builds whole.
 #[test]
 fn the_streamed_json_report_is_the_built_document() {
+    let mut seen = [false; 3];
     for report in [
         demo_report(None),
         terraform_report("cloudtrail_security_events"),
+        common::report_at(&common::partly_collected(), "2026-01-02T03:04:05Z"),
     ] {
         let written = render(&report, Format::Json, false);
-        let built =
-            serde_json::to_string_pretty(&trailgraph_check::to_json(&report)).unwrap() + "\n";
+        let document = trailgraph_check::to_json(&report);
+        let built = serde_json::to_string_pretty(&document).unwrap() + "\n";
         assert_eq!(written, built);
         assert!(written.contains("\"results\": ["), "{}", &written[..200]);
+        // Every field of a result is exercised somewhere.
+        for r in document["results"].as_array().unwrap() {
+            seen[0] |= !r["other_chains"].as_array().unwrap().is_empty();
+            seen[1] |= r["fixes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| !f["account"].is_null());
+            seen[2] |= r["chain"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["node"].is_null() && !s["condition"].is_null());
+        }
     }
+    // (Results about resources other than accounts: the custom-check scenario.)
+    assert_eq!(
+        seen, [true; 3],
+        "other chains, fixes elsewhere, missing steps"
+    );
 }
 
 /// A snapshot written and read back, in either form, gives the same report as the inventory it

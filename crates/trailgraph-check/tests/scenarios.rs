@@ -1648,6 +1648,17 @@ fn a_custom_per_log_group_check_reports_each_group_with_words_and_filled_fixes()
             .results()
             .filter(|x| x.check == "my_log_group_retention")
             .collect();
+        // The JSON report written result by result is the document built whole, resources
+        // included.
+        let mut written = Vec::new();
+        trailgraph_check::write_report(&rep, trailgraph_check::Format::Json, &mut written, false)
+            .unwrap();
+        let built = trailgraph_check::to_json(&rep);
+        assert!(!built["results"][0]["resource"].is_null());
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            serde_json::to_string_pretty(&built).unwrap() + "\n"
+        );
         let by_group: Vec<(&str, Status)> = results
             .iter()
             .map(|x| (x.resource.as_ref().unwrap().name.as_str(), x.status))

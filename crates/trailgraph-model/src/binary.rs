@@ -845,10 +845,12 @@ pub(crate) struct PartHead {
 /// reader to be below the nodes read so far (edges) or announced (ancestors are checked by the
 /// sink, which knows what it holds).
 pub(crate) trait Sink {
-    /// The header, before anything else; `reserve` is the header's counts bounded by the file.
-    fn head(&mut self, meta: SnapshotMeta, reserve: (usize, usize));
+    /// The header, before anything else; `reserve` is the header's counts bounded by the file
+    /// (when its size is known), `counts` the header's counts as bounded by the file's size, or
+    /// as written when the size is not known.
+    fn head(&mut self, meta: SnapshotMeta, reserve: (usize, usize), counts: (u64, u64));
     /// A part begins; returns the hasher the part's nodes are to be hashed with.
-    fn begin(&mut self, part: PartHead) -> hashbrown::DefaultHashBuilder;
+    fn begin(&mut self, part: PartHead) -> Result<hashbrown::DefaultHashBuilder, String>;
     fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String>;
     fn edge(&mut self, from: u64, to: u64, edge_type: EdgeType) -> Result<(), String>;
     /// The part is complete.
@@ -935,14 +937,14 @@ struct Whole {
 }
 
 impl Sink for Whole {
-    fn head(&mut self, meta: SnapshotMeta, reserve: (usize, usize)) {
+    fn head(&mut self, meta: SnapshotMeta, reserve: (usize, usize), _: (u64, u64)) {
         self.inventory = Inventory::new(meta);
         self.inventory.reserve(reserve.0, reserve.1);
         self.ancestors.reserve(reserve.0);
     }
 
-    fn begin(&mut self, _: PartHead) -> hashbrown::DefaultHashBuilder {
-        self.inventory.id_hasher()
+    fn begin(&mut self, _: PartHead) -> Result<hashbrown::DefaultHashBuilder, String> {
+        Ok(self.inventory.id_hasher())
     }
 
     fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
@@ -1009,6 +1011,11 @@ struct ByParts<F> {
     /// Node number → position in `inventory`, for the borrowed nodes.
     borrowed: HashMap<u64, NodeId>,
     ancestors: Vec<[u64; 3]>,
+    /// Kept nodes and edges copied into parts so far, and how many the file may ask for (a
+    /// hostile file could keep every node and cut the rest into parts of one: the copies would
+    /// grow with the square of the file).
+    copied: u64,
+    copy_limit: u64,
 }
 
 impl<F> ByParts<F> {
@@ -1032,11 +1039,24 @@ impl<F> ByParts<F> {
 }
 
 impl<F: FnMut(Part) -> std::ops::ControlFlow<()>> Sink for ByParts<F> {
-    fn head(&mut self, meta: SnapshotMeta, _: (usize, usize)) {
+    fn head(&mut self, meta: SnapshotMeta, _: (usize, usize), counts: (u64, u64)) {
         self.meta = meta;
+        self.copy_limit = crate::parts::copy_limit(counts.0, counts.1);
     }
 
-    fn begin(&mut self, part: PartHead) -> hashbrown::DefaultHashBuilder {
+    fn begin(&mut self, part: PartHead) -> Result<hashbrown::DefaultHashBuilder, String> {
+        self.copied = self
+            .copied
+            .saturating_add(self.kept.len() as u64)
+            .saturating_add(self.kept_edges.len() as u64);
+        if self.copied > self.copy_limit {
+            return Err(format!(
+                "the parts borrow more than {} copies of kept nodes and edges ({} per node and \
+                 edge of the file, and a million): a file trailgraph writes keeps far fewer",
+                self.copy_limit,
+                crate::parts::COPIES_PER_NODE
+            ));
+        }
         let mut inventory = Inventory::new(self.meta.clone());
         let own = usize::try_from(part.nodes).unwrap_or(0).min(1 << 24);
         inventory.reserve(self.kept.len() + own, 0);
@@ -1071,7 +1091,7 @@ impl<F: FnMut(Part) -> std::ops::ControlFlow<()>> Sink for ByParts<F> {
         self.part = Some(part);
         let hasher = inventory.id_hasher();
         self.inventory = inventory;
-        hasher
+        Ok(hasher)
     }
 
     fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
@@ -1182,6 +1202,8 @@ pub(crate) fn read_binary_parts(
         stopped: false,
         kept: Vec::new(),
         kept_edges: Vec::new(),
+        copied: 0,
+        copy_limit: 0,
         part: None,
         inventory: Inventory::default(),
         borrowed: HashMap::new(),
@@ -1281,7 +1303,12 @@ fn read_into(
         let bound = size.map_or(1 << 16, |s| s / per);
         usize::try_from(total.min(bound)).unwrap_or(0)
     };
-    sink.head(meta, (reserve(node_total, 6), reserve(edge_total, 3)));
+    let bounded = |total: u64, per: u64| size.map_or(total, |s| total.min(s / per));
+    sink.head(
+        meta,
+        (reserve(node_total, 6), reserve(edge_total, 3)),
+        (bounded(node_total, 6), bounded(edge_total, 3)),
+    );
 
     let mut nodes: u64 = 0;
     let mut edges: u64 = 0;
@@ -1325,7 +1352,10 @@ fn read_into(
             }
         };
         let (part_nodes, part_edges) = (part.nodes, part.edges);
-        let hasher = sink.begin(part);
+        let at_part = section.offset;
+        let hasher = sink
+            .begin(part)
+            .map_err(|message| damaged(path, at_part, message))?;
         if section.tag != STRS {
             return Err(wrong(&section, "the STRS section"));
         }

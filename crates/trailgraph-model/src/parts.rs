@@ -17,6 +17,20 @@ use crate::kind::Kind;
 /// About this many nodes go into a part (a part holds whole accounts, so it may be larger).
 pub const PART_NODES: usize = 1 << 17;
 
+/// Copies of kept nodes and edges (each is copied into every later part) a reader allows per
+/// node and edge of the file: a file trailgraph writes keeps a few dozen nodes for each account
+/// that others refer to, in parts of about [`PART_NODES`] nodes. A hostile file could keep every
+/// node and cut the rest into parts of one node, so that the copies grow with the square of the
+/// file; the reader refuses it instead.
+pub const COPIES_PER_NODE: u64 = 16;
+
+/// The copies a reader allows for a file of `nodes` nodes and `edges` edges.
+pub fn copy_limit(nodes: u64, edges: u64) -> u64 {
+    COPIES_PER_NODE
+        .saturating_mul(nodes.saturating_add(edges))
+        .saturating_add(1 << 20)
+}
+
 /// Where each node and edge of an inventory goes in part order.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -143,8 +157,58 @@ fn ancestors_of(a: crate::inventory::Ancestors) -> impl Iterator<Item = NodeId> 
     [a.cloud, a.account, a.region].into_iter().flatten()
 }
 
-/// Plans parts of about `target` nodes for `inventory`.
+/// Plans parts of about `target` nodes for `inventory`; one part if the parts would copy more
+/// kept nodes than half of what a reader allows (see [`COPIES_PER_NODE`]: never for an
+/// inventory built from evidence, whose parts keep only the nodes other accounts refer to).
 pub(crate) fn plan(inventory: &Inventory, target: usize) -> Plan {
+    let planned = plan_parts(inventory, target);
+    let limit = copy_limit(inventory.node_count() as u64, inventory.edge_count() as u64) / 2;
+    if planned.part_ends.len() > 1 && copies(inventory, &planned) > limit {
+        return plan_parts(inventory, usize::MAX);
+    }
+    planned
+}
+
+/// How many kept nodes and edges a reader copies into later parts under `plan`.
+fn copies(inventory: &Inventory, plan: &Plan) -> u64 {
+    let mut position = vec![0usize; inventory.node_count()];
+    for (i, n) in plan.order.iter().enumerate() {
+        if let Some(p) = position.get_mut(n.index()) {
+            *p = i;
+        }
+    }
+    let kept = |n: NodeId| {
+        position
+            .get(n.index())
+            .and_then(|&p| plan.kept.get(p))
+            .copied()
+            .unwrap_or(false)
+    };
+    let edges: Vec<(NodeId, NodeId)> = inventory.edges().map(|(f, t, _)| (f, t)).collect();
+    let (mut held, mut copies, mut start) = (0u64, 0u64, 0usize);
+    for (p, &end) in plan.part_ends.iter().enumerate() {
+        copies = copies.saturating_add(held);
+        held += plan
+            .kept
+            .get(start..end)
+            .unwrap_or_default()
+            .iter()
+            .filter(|&&k| k)
+            .count() as u64;
+        held += plan
+            .part_edges
+            .get(p)
+            .into_iter()
+            .flatten()
+            .filter(|&&e| edges.get(e).is_some_and(|&(f, t)| kept(f) && kept(t)))
+            .count() as u64;
+        start = end;
+    }
+    copies
+}
+
+/// Plans parts of about `target` nodes, whatever they copy.
+fn plan_parts(inventory: &Inventory, target: usize) -> Plan {
     let count = inventory.node_count();
     // Groups: one per account, numbered in order of first appearance.
     const NONE: u32 = u32::MAX;

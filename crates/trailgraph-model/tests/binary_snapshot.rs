@@ -386,6 +386,158 @@ fn seal(version: u32, sections: &[([u8; 4], Vec<u8>)]) -> Vec<u8> {
     out
 }
 
+fn varint(bytes: &[u8], at: &mut usize) -> u64 {
+    let mut value = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = bytes[*at];
+        *at += 1;
+        value |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return value;
+        }
+        shift += 7;
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// One account of `big` regions and `small` accounts of one node each (no cloud, no edges).
+fn one_big_account_and_many_small(big: usize, small: usize) -> Inventory {
+    let mut inventory = Inventory::new(SnapshotMeta::now("fixture"));
+    let node = |id: String, kind| Node::new(&id, kind, &id, &id, Object::new());
+    let a = inventory
+        .add_node(node("big".to_owned(), Kind::AwsAccount))
+        .unwrap();
+    inventory.set_ancestors(
+        a,
+        Ancestors {
+            cloud: None,
+            account: Some(a),
+            region: None,
+        },
+    );
+    for i in 0..big {
+        let r = inventory
+            .add_node(node(format!("big/{i}"), Kind::AwsRegion))
+            .unwrap();
+        inventory.set_ancestors(
+            r,
+            Ancestors {
+                cloud: None,
+                account: Some(a),
+                region: Some(r),
+            },
+        );
+    }
+    for i in 0..small {
+        let s = inventory
+            .add_node(node(format!("small/{i}"), Kind::AwsAccount))
+            .unwrap();
+        inventory.set_ancestors(
+            s,
+            Ancestors {
+                cloud: None,
+                account: Some(s),
+                region: None,
+            },
+        );
+    }
+    inventory
+}
+
+#[test]
+fn a_file_that_keeps_everything_for_every_part_is_refused_part_by_part() {
+    // Forged: the big account's part marks all its nodes kept, so that each of the 2,000 parts
+    // after it would copy 20,001 nodes (40 million copies from a file of a few hundred kB).
+    let inventory = one_big_account_and_many_small(20_000, 2_000);
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&inventory, &mut bytes, 1).unwrap();
+    let mut forged = sections(&bytes);
+    let big = forged
+        .iter_mut()
+        .find(|(tag, payload)| {
+            let mut at = 0;
+            tag == b"PART" && varint(payload, &mut at) > 1
+        })
+        .expect("the big account's part");
+    let mut at = 0;
+    let nodes = varint(&big.1, &mut at);
+    let edges = varint(&big.1, &mut at);
+    let mut payload = Vec::new();
+    put_varint(&mut payload, nodes);
+    put_varint(&mut payload, edges);
+    put_varint(&mut payload, nodes);
+    put_varint(&mut payload, 0);
+    for _ in 1..nodes {
+        put_varint(&mut payload, 1);
+    }
+    big.1 = payload;
+    let forged = seal(3, &forged);
+    // Read whole it is an ordinary file; read part by part it is refused, early.
+    read_from_bytes(&forged, Path::new("forged.tgs")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("forged.tgs");
+    std::fs::write(&path, &forged).unwrap();
+    let mut parts = 0;
+    let err = trailgraph_model::read_snapshot_parts(&path, |_| {
+        parts += 1;
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("copies of kept nodes"), "{err}");
+    assert!(err.contains("forged.tgs"), "{err}");
+    assert!(parts < 200, "{parts} parts read before the refusal");
+}
+
+#[test]
+fn a_writer_never_writes_parts_that_a_reader_would_refuse() {
+    // Accounts that all refer to one big account that leads to all its 20,000 regions: each
+    // later part would borrow them all, so the writer writes one part instead, which reads back
+    // by parts as it was.
+    let mut inventory = one_big_account_and_many_small(20_000, 2_000);
+    let big = inventory.find("big").unwrap();
+    for i in 0..20_000 {
+        let r = inventory.find(&format!("big/{i}")).unwrap();
+        inventory.add_edge(big, r, EdgeType::Default);
+    }
+    for i in 0..2_000 {
+        let s = inventory.find(&format!("small/{i}")).unwrap();
+        inventory.add_edge(s, big, EdgeType::Default);
+    }
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&inventory, &mut bytes, 1).unwrap();
+    assert_eq!(
+        sections(&bytes)
+            .iter()
+            .filter(|(t, _)| t == b"PART")
+            .count(),
+        1
+    );
+    assert_eq!(assert_parts_cover(&inventory, &bytes), 1);
+    // With few enough referring accounts, the parts stay.
+    let mut inventory = one_big_account_and_many_small(200, 50);
+    let big = inventory.find("big/0").unwrap();
+    for i in 0..50 {
+        let s = inventory.find(&format!("small/{i}")).unwrap();
+        inventory.add_edge(s, big, EdgeType::Default);
+    }
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&inventory, &mut bytes, 1).unwrap();
+    assert_eq!(assert_parts_cover(&inventory, &bytes), 51);
+}
+
 fn demo() -> Vec<u8> {
     binary(&trailgraph_model::demo_inventory())
 }

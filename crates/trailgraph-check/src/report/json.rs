@@ -153,7 +153,165 @@ struct Results<'r>(&'r Report);
 
 impl serde::Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(results(self.0))
+        let report = self.0;
+        serializer.collect_seq(
+            report
+                .sections
+                .iter()
+                .flat_map(|s| &s.controls)
+                .flat_map(|c| c.results.iter().map(move |r| ResultOut::new(report, c, r))),
+        )
+    }
+}
+
+// The written forms of a result and its parts, serialized straight from the report (no JSON
+// tree in between). Fields are in the order a `serde_json` object keeps its keys (sorted), so
+// the text is `to_json`'s, byte for byte (tested).
+
+#[derive(serde::Serialize)]
+struct ResultOut<'a> {
+    account: &'a str,
+    account_name: &'a str,
+    chain: StepsOut<'a>,
+    check: &'a str,
+    control: &'a str,
+    fixes: FixesOut<'a>,
+    other_chains: OtherChainsOut<'a>,
+    reason: &'a str,
+    remediation: &'a [String],
+    resource: Option<ResourceOut<'a>>,
+    resources: ResourcesOut<'a>,
+    risk: &'a str,
+    severity: &'static str,
+    status: &'static str,
+    title: &'a str,
+    url: &'a Option<String>,
+}
+
+impl<'a> ResultOut<'a> {
+    fn new(
+        report: &'a Report,
+        c: &'a crate::run::ControlReport,
+        r: &'a crate::run::CheckResult,
+    ) -> Self {
+        ResultOut {
+            account: &r.account,
+            account_name: &r.account_name,
+            chain: StepsOut(r.chain()),
+            check: &r.check,
+            control: &r.control,
+            fixes: FixesOut(&r.fixes),
+            other_chains: OtherChainsOut(&r.chains),
+            reason: &r.reason,
+            remediation: &r.remediation,
+            resource: r.resource.as_ref().map(ResourceOut::new),
+            resources: ResourcesOut(&r.resources),
+            risk: &c.risk,
+            severity: r.severity.as_str(),
+            status: r.status.as_str(),
+            title: &r.title,
+            url: &report.benchmark.url,
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ResourceOut<'a> {
+    id: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    region: &'a Option<String>,
+}
+
+impl<'a> ResourceOut<'a> {
+    fn new(x: &'a Resource) -> Self {
+        ResourceOut {
+            id: &x.id,
+            kind: &x.kind,
+            name: &x.name,
+            region: &x.region,
+        }
+    }
+}
+
+struct ResourcesOut<'a>(&'a [std::sync::Arc<Resource>]);
+
+impl serde::Serialize for ResourcesOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|x| ResourceOut::new(x)))
+    }
+}
+
+#[derive(serde::Serialize)]
+struct NodeOut<'a> {
+    account: &'a Option<String>,
+    id: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    region: &'a Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct StepOut<'a> {
+    condition: &'a Option<String>,
+    detail: &'a Option<String>,
+    kind: &'a str,
+    node: Option<NodeOut<'a>>,
+    status: &'static str,
+    text: &'a str,
+}
+
+impl<'a> StepOut<'a> {
+    fn new(s: &'a ChainStep) -> Self {
+        StepOut {
+            condition: &s.condition,
+            detail: &s.detail,
+            kind: &s.kind,
+            node: s.node.as_deref().map(|n| NodeOut {
+                account: &n.account,
+                id: &n.id,
+                kind: &n.kind,
+                name: &n.name,
+                region: &n.region,
+            }),
+            status: s.status.as_str(),
+            text: &s.text,
+        }
+    }
+}
+
+struct StepsOut<'a>(&'a [ChainStep]);
+
+impl serde::Serialize for StepsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(StepOut::new))
+    }
+}
+
+struct OtherChainsOut<'a>(&'a [crate::chain::Chain]);
+
+impl serde::Serialize for OtherChainsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().skip(1).map(|c| StepsOut(&c.steps)))
+    }
+}
+
+#[derive(serde::Serialize)]
+struct FixOut<'a> {
+    account: &'a Option<String>,
+    at: &'a str,
+    text: &'a str,
+}
+
+struct FixesOut<'a>(&'a [crate::remedy::FixCommand]);
+
+impl serde::Serialize for FixesOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|f| FixOut {
+            account: &f.account,
+            at: &f.at,
+            text: &f.text,
+        }))
     }
 }
 
