@@ -435,6 +435,20 @@ impl<'c> Checker<'c> {
         })
     }
 
+    /// Whether the selected checks give the same verdicts checked part by part as over the
+    /// whole inventory. A part holds its own accounts and what they lead to in other accounts
+    /// (with those accounts whole), but not the nodes of other parts that lead *into* it, so a
+    /// query that walks inbound (`<--`) could find fewer nodes there. The built-in checks walk
+    /// inbound only to reach the nodes of the same account and region (tested part by part
+    /// against whole runs); a check from another directory that walks inbound anywhere is
+    /// judged over the whole inventory.
+    pub fn by_parts(&self) -> bool {
+        self.jobs.iter().all(|(_, _, check)| {
+            let builtin = check.passed.location.path.starts_with("<builtin>");
+            builtin || !check_queries(check).any(|q| q.text.contains("<-"))
+        })
+    }
+
     /// Checks the accounts of `inventory` that `owns` says are this part's own (the nodes an
     /// inventory holds only for them, such as another account's organisation trail, are not
     /// checked here but in their own part).
@@ -604,6 +618,14 @@ impl<'c> Checker<'c> {
             finding_region: "us-east-1".to_owned(),
         })
     }
+}
+
+/// Every query of a check: verdicts, reasons it cannot be judged, and reuse for fixes.
+fn check_queries(check: &Check) -> impl Iterator<Item = &crate::catalog::CheckQuery> {
+    std::iter::once(&check.passed)
+        .chain(check.failed.as_ref())
+        .chain(check.not_evaluable.iter().map(|n| &n.query))
+        .chain(check.remediation.reuse.iter().map(|r| &r.query))
 }
 
 /// Runs `work` on every job, on up to as many threads as there are cores (the engine's caches

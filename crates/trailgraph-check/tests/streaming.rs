@@ -187,6 +187,49 @@ fn accounts_that_refer_to_each_other_streamed_give_the_whole_report() {
 }
 
 #[test]
+fn fixes_that_reuse_another_accounts_chain_streamed_give_the_whole_report() {
+    // The management account's complete chain sits on a log group that the organisation trail
+    // does not deliver to (the trail names a log group that does not exist): the member account
+    // fails through the organisation trail, and its fix reuses that complete chain — which the
+    // fix finds by walking from the organisation trail to its region and on to the log groups
+    // there, none of which the trail leads to. The member's part must hold them too.
+    let mut evidence = demo_evidence();
+    let mgmt = evidence
+        .accounts
+        .iter_mut()
+        .find(|a| a.account_id == "111111111111")
+        .unwrap();
+    let use1 = mgmt
+        .regions
+        .iter_mut()
+        .find(|r| r.region == "us-east-1")
+        .unwrap();
+    let name = "/security/all-events";
+    let group = &mut use1.log_groups.as_mut().unwrap()["logGroups"][0];
+    group["logGroupName"] = json!(name);
+    group["arn"] = json!(format!(
+        "arn:aws:logs:us-east-1:111111111111:log-group:{name}:*"
+    ));
+    group["logGroupArn"] = json!(format!(
+        "arn:aws:logs:us-east-1:111111111111:log-group:{name}"
+    ));
+    for f in use1.metric_filters.as_mut().unwrap()["metricFilters"]
+        .as_array_mut()
+        .unwrap()
+    {
+        f["logGroupName"] = json!(name);
+    }
+    let inventory = build_inventory(&evidence);
+    let catalog = load_catalog(&[]).unwrap();
+    let whole = json_of(&run(&catalog, &inventory, &options(&["acme-prod"])).unwrap());
+    assert!(
+        whole.to_string().contains(name),
+        "the member's fix names the reused log group"
+    );
+    assert_same(&inventory, 1, &[None], &[&[], &["acme-prod"]]);
+}
+
+#[test]
 fn a_stopped_read_reports_only_what_was_read() {
     // The checker does not invent results for parts it never saw: stopping after the first
     // account's part (the cloud's comes before it) leaves the later accounts out of the report.

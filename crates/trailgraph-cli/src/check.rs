@@ -169,7 +169,10 @@ fn checked(
     let usage = |e: &dyn std::fmt::Display| Outcome::usage(e.to_string());
     let started = std::time::Instant::now();
     let mut checker = trailgraph_check::Checker::new(catalog, options).map_err(|e| usage(&e))?;
-    let Some(path) = &source.inventory else {
+    // A check that walks into other accounts' nodes (see `Checker::by_parts`) sees the whole
+    // inventory.
+    let by_parts = source.inventory.as_ref().filter(|_| checker.by_parts());
+    let Some(path) = by_parts else {
         let inventory = crate::commands::load_inventory(source)?;
         let load = started.elapsed();
         checker.add(&inventory, |_| true).map_err(|e| usage(&e))?;

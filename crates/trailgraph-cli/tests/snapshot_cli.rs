@@ -174,6 +174,88 @@ fn a_snapshot_in_small_parts_is_checked_part_by_part_to_the_same_report() {
     .stderr_has("--part-nodes");
 }
 
+/// A checks directory with one check about every account, whose query is `passed`.
+#[allow(clippy::unwrap_used)]
+fn custom_checks(dir: &Dir, name: &str, passed: &str) -> String {
+    let root = dir.path(name);
+    std::fs::create_dir_all(root.join("checks")).unwrap();
+    std::fs::create_dir_all(root.join("benchmarks")).unwrap();
+    std::fs::write(
+        root.join("checks/mine.yaml"),
+        format!(
+            "provider: aws\nservice: logs\nchecks:\n  - id: my_groups\n    title: 'Groups'\n    \
+             result_kind: aws_account\n    severity: low\n    risk: 'None.'\n    detect:\n      \
+             passed: |-\n        {passed}\n    remediation:\n      text: 'Add one.'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("benchmarks/mine.yaml"),
+        "id: mine\ntitle: 'Mine'\nframework: internal\nversion: '0.1'\nsections:\n  - title: \
+         'Mine'\n    controls:\n      - control: 'M.1'\n        title: 'Groups'\n        check: \
+         my_groups\n",
+    )
+    .unwrap();
+    root.display().to_string()
+}
+
+#[test]
+fn a_custom_check_that_walks_inbound_is_judged_over_the_whole_inventory() {
+    // A part does not hold the nodes of later parts that lead into it, so a check from a checks
+    // directory that walks inbound (`<--`) is run over the whole inventory; one that does not
+    // is run part by part. Both report what a whole run reports.
+    let dir = Dir::new();
+    dir.run(&[
+        "demo",
+        "generate",
+        "--accounts",
+        "12",
+        "--regions",
+        "1",
+        "--output",
+        "estate.tgs",
+    ])
+    .expect_code(0);
+    dir.run(&[
+        "snapshot",
+        "convert",
+        "estate.tgs",
+        "--output",
+        "parts.tgs",
+        "--part-nodes",
+        "100",
+    ])
+    .expect_code(0);
+    let forward = custom_checks(
+        &dir,
+        "forward",
+        "is(aws_account) with(any, -[2]-> is(aws_cloudwatch_log_group))",
+    );
+    let inbound = custom_checks(
+        &dir,
+        "inbound",
+        "is(aws_account) with(any, -[2]-> is(aws_cloudwatch_log_group) with(any, <-- is(aws_cloud_trail)))",
+    );
+    for (checks, parts) in [(&forward, " parts)"), (&inbound, " nodes, 1 part)")] {
+        let out = dir.run(&[
+            "check",
+            "--inventory",
+            "parts.tgs",
+            "--checks-dir",
+            checks,
+            "--benchmark",
+            "mine",
+            "--timings",
+            "--format",
+            "json",
+        ]);
+        out.stderr_has(parts);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(report["results"].as_array().unwrap().len(), 12);
+        assert_eq!(report["summary"]["passed"], 12, "{}", out.stdout);
+    }
+}
+
 #[test]
 fn garbage_and_newer_versions_are_refused() {
     let dir = Dir::new();

@@ -6,7 +6,7 @@
 //! account. So accounts are put in an order in which every account comes after the accounts it
 //! refers to (accounts that refer to each other, directly or round a cycle, share a part), and
 //! the nodes that a later part refers to are marked *kept*: a reader holds them (with their
-//! ancestors and everything they lead to) beside each later part.
+//! whole account, their ancestors and everything they lead to) beside each later part.
 //!
 //! Nodes without an account (the cloud) come first and are always kept. Within that order the
 //! inventory's own order is kept, so an inventory that is already in part order is not changed.
@@ -325,7 +325,13 @@ fn plan_parts(inventory: &Inventory, target: usize) -> Plan {
             list.push(e);
         }
         if pt < p {
+            // The whole account of a node that a later part refers to: a check that reaches
+            // that node may look around it (a fix that reuses a complete chain walks from an
+            // organisation trail to its region and on to the region's other log groups).
             keeper.keep(to, true);
+            if let Some(a) = account_of(inventory, to) {
+                keeper.keep(a, true);
+            }
         }
         if pf < p {
             // Only a node without an account refers to a later part's node.
