@@ -455,6 +455,42 @@ fn one_big_account_and_many_small(big: usize, small: usize) -> Inventory {
 }
 
 #[test]
+fn a_damaged_file_read_part_by_part_is_an_error_never_a_panic() {
+    // Parts may already have been handed out when the damage is found: the read still ends in
+    // the error (a checker then reports nothing).
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&trailgraph_model::demo_inventory(), &mut bytes, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.tgs");
+    let read = |damaged: &[u8]| {
+        std::fs::write(&path, damaged).unwrap();
+        let mut parts = 0;
+        let result = trailgraph_model::read_snapshot_parts(&path, |_| {
+            parts += 1;
+            std::ops::ControlFlow::Continue(())
+        });
+        (result.map(|_| ()).map_err(|e| e.to_string()), parts)
+    };
+    assert_eq!(read(&bytes), (Ok(()), 4));
+    let mut late = 0;
+    for cut in (8..bytes.len()).step_by(61) {
+        let (result, parts) = read(&bytes[..cut]);
+        let err = result.expect_err("a cut file is refused");
+        assert!(err.contains("cut.tgs"), "{err}");
+        late = late.max(parts);
+    }
+    assert!(late >= 3, "some cuts are found after parts were read");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..300 {
+        let mut flipped = bytes.clone();
+        let at = 8 + rng.below(flipped.len() - 8);
+        flipped[at] ^= 1 << rng.below(8);
+        let (result, _) = read(&flipped);
+        assert!(result.is_err(), "a flipped bit at {at} was not found");
+    }
+}
+
+#[test]
 fn a_file_that_keeps_everything_for_every_part_is_refused_part_by_part() {
     // Forged: the big account's part marks all its nodes kept, so that each of the 2,000 parts
     // after it would copy 20,001 nodes (40 million copies from a file of a few hundred kB).
@@ -553,6 +589,26 @@ fn read(bytes: &[u8]) -> Result<usize, String> {
     }
 }
 
+/// Reads a binary snapshot part by part; a panic fails the test.
+fn read_parts(bytes: &[u8]) -> Result<usize, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged");
+    std::fs::write(&path, bytes).unwrap();
+    let result = std::panic::catch_unwind(|| {
+        let mut own = 0;
+        trailgraph_model::read_snapshot_parts(&path, |part| {
+            own += part.own_nodes();
+            std::ops::ControlFlow::Continue(())
+        })
+        .map(|_| own)
+    });
+    match result {
+        Ok(Ok(n)) => Ok(n),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => panic!("the reader panicked"),
+    }
+}
+
 /// xorshift64: the same cases on every run.
 struct Rng(u64);
 
@@ -615,6 +671,45 @@ fn a_flipped_bit_anywhere_after_the_magic_is_found() {
         err.contains("damaged (its checksum does not match)"),
         "{err}"
     );
+}
+
+#[test]
+fn damage_behind_valid_checksums_of_parts_is_an_error_never_a_panic() {
+    // The demo in parts of one account: damage to PART sections (counts, kept positions) and
+    // to the nodes and edges that refer across parts, read whole and part by part. Reading by
+    // parts checks more (kept nodes), so whatever the whole read refuses, it refuses too.
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&trailgraph_model::demo_inventory(), &mut bytes, 1).unwrap();
+    let original = sections(&bytes);
+    let mut rng = Rng(0x005e_ed0f_da7a_0003);
+    let mut errors = 0;
+    for _ in 0..400 {
+        let mut damaged = original.clone();
+        let s = 1 + rng.below(damaged.len() - 1);
+        let payload = &mut damaged[s].1;
+        match rng.below(3) {
+            0 => {
+                if !payload.is_empty() {
+                    let at = rng.below(payload.len());
+                    payload[at] = (rng.next() & 0xff) as u8;
+                }
+            }
+            1 => payload.truncate(rng.below(payload.len().max(1))),
+            _ => {
+                let at = rng.below(payload.len().max(1));
+                payload.splice(at..at, [0x80 | (rng.next() as u8), 0x01]);
+            }
+        }
+        let sealed = seal(3, &damaged);
+        let by_parts = read_parts(&sealed);
+        if read(&sealed).is_err() {
+            assert!(by_parts.is_err(), "refused whole but read by parts");
+        }
+        if by_parts.is_err() {
+            errors += 1;
+        }
+    }
+    assert!(errors > 300, "most damage is detected ({errors} of 400)");
 }
 
 #[test]
