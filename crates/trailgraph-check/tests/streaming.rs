@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -134,7 +136,7 @@ fn generated_estates_streamed_give_the_whole_report() {
     let inventory = trailgraph_model::generate::generate_inventory(12, 3);
     let parts = assert_same(&inventory, 200, &[None], &[&[], &["100000000003"]]);
     assert!(parts >= 6, "{parts} parts");
-    let partly = partly_collected(20, 2);
+    let partly = common::partly_collected();
     assert_same(&partly, 1, &[None, Some("cis_aws_v3_0")], &[&[]]);
 }
 
@@ -302,21 +304,4 @@ fn topic_arns(evidence: &Evidence, account: &str) -> Vec<String> {
         }
     }
     arns
-}
-
-/// `accounts` × `regions` generated accounts, one of whose alarms could not be read.
-fn partly_collected(accounts: usize, regions: usize) -> Inventory {
-    let mut evidence = generate_evidence(accounts, regions);
-    let account = evidence.accounts[3].account_id.clone();
-    evidence.accounts[3].regions[0].alarms = None;
-    evidence.meta.errors.push(CollectionError {
-        account,
-        region: Some(evidence.accounts[3].regions[0].region.clone()),
-        service: "cloudwatch".to_owned(),
-        operation: "DescribeAlarms".to_owned(),
-        resource: None,
-        code: "AccessDenied".to_owned(),
-        message: "not authorized".to_owned(),
-    });
-    build_inventory(&evidence)
 }

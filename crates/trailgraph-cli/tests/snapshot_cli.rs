@@ -101,16 +101,15 @@ fn convert_writes_either_form_and_both_read_the_same() {
     assert!(!dir.path("x.tgs").exists());
 }
 
-#[test]
-fn a_snapshot_in_small_parts_is_checked_part_by_part_to_the_same_report() {
-    // 30 generated accounts in parts of about 100 nodes: `check` reads and checks them one by
-    // one, and reports exactly what it reports for the same estate read whole (JSON lines).
+/// A directory with `estate.tgs`, `accounts` generated accounts in one region, and the same
+/// estate in parts of about 100 nodes, `parts.tgs`.
+fn in_parts(accounts: &str) -> Dir {
     let dir = Dir::new();
     dir.run(&[
         "demo",
         "generate",
         "--accounts",
-        "30",
+        accounts,
         "--regions",
         "1",
         "--output",
@@ -127,6 +126,14 @@ fn a_snapshot_in_small_parts_is_checked_part_by_part_to_the_same_report() {
         "100",
     ])
     .expect_code(0);
+    dir
+}
+
+#[test]
+fn a_snapshot_in_small_parts_is_checked_part_by_part_to_the_same_report() {
+    // 30 generated accounts in parts of about 100 nodes: `check` reads and checks them one by
+    // one, and reports exactly what it reports for the same estate read whole (JSON lines).
+    let dir = in_parts("30");
     dir.run(&[
         "snapshot",
         "convert",
@@ -204,28 +211,7 @@ fn a_custom_check_that_walks_inbound_is_judged_over_the_whole_inventory() {
     // A part does not hold the nodes of later parts that lead into it, so a check from a checks
     // directory that walks inbound (`<--`) is run over the whole inventory; one that does not
     // is run part by part. Both report what a whole run reports.
-    let dir = Dir::new();
-    dir.run(&[
-        "demo",
-        "generate",
-        "--accounts",
-        "12",
-        "--regions",
-        "1",
-        "--output",
-        "estate.tgs",
-    ])
-    .expect_code(0);
-    dir.run(&[
-        "snapshot",
-        "convert",
-        "estate.tgs",
-        "--output",
-        "parts.tgs",
-        "--part-nodes",
-        "100",
-    ])
-    .expect_code(0);
+    let dir = in_parts("12");
     let forward = custom_checks(
         &dir,
         "forward",

@@ -320,15 +320,9 @@ pub fn write_binary_in_parts(
     part_nodes: usize,
 ) -> std::io::Result<()> {
     let plan = crate::parts::plan(inventory, part_nodes);
-    let mut position = vec![0u64; inventory.node_count()];
-    for (i, n) in plan.order.iter().enumerate() {
-        if let Some(p) = position.get_mut(n.index()) {
-            *p = i as u64;
-        }
-    }
     let number = |a: Option<NodeId>| {
-        a.and_then(|n| position.get(n.index()))
-            .map_or(0, |&p| p + 1)
+        a.and_then(|n| plan.position.get(n.index()))
+            .map_or(0, |&p| u64::from(p) + 1)
     };
     let edges: Vec<(NodeId, NodeId, EdgeType)> = inventory.edges().collect();
 
@@ -930,6 +924,22 @@ pub(crate) fn read_binary(
     Ok(inventory)
 }
 
+/// Adds a decoded node to `inventory`, its ancestors' numbers to `ancestors` (resolved once
+/// the nodes they name are in).
+fn add_decoded(
+    inventory: &mut Inventory,
+    ancestors: &mut Vec<[u64; 3]>,
+    node: Node,
+    hash: u64,
+    numbers: [u64; 3],
+) -> Result<(), String> {
+    ancestors.push(numbers);
+    inventory
+        .add_node_hashed(node, hash)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// The sink of a whole read: everything into one inventory.
 struct Whole {
     inventory: Inventory,
@@ -948,11 +958,13 @@ impl Sink for Whole {
     }
 
     fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
-        self.ancestors.push(ancestors);
-        self.inventory
-            .add_node_hashed(node, hash)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        add_decoded(
+            &mut self.inventory,
+            &mut self.ancestors,
+            node,
+            hash,
+            ancestors,
+        )
     }
 
     fn edge(&mut self, from: u64, to: u64, edge_type: EdgeType) -> Result<(), String> {
@@ -1095,11 +1107,13 @@ impl<F: FnMut(Part) -> std::ops::ControlFlow<()>> Sink for ByParts<F> {
     }
 
     fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
-        self.ancestors.push(ancestors);
-        self.inventory
-            .add_node_hashed(node, hash)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        add_decoded(
+            &mut self.inventory,
+            &mut self.ancestors,
+            node,
+            hash,
+            ancestors,
+        )
     }
 
     fn edge(&mut self, from: u64, to: u64, edge_type: EdgeType) -> Result<(), String> {
@@ -1119,17 +1133,13 @@ impl<F: FnMut(Part) -> std::ops::ControlFlow<()>> Sink for ByParts<F> {
     }
 
     fn end(&mut self) -> Result<(), String> {
-        let Some(part) = self.part.take() else {
+        if self.part.is_none() {
             return Ok(());
-        };
-        // `local` needs the part while resolving.
-        self.part = Some(part);
+        }
         let borrowed = self.borrowed.len();
-        let ancestors = std::mem::take(&mut self.ancestors);
-        let own = ancestors.len();
-        // Ancestors resolve against the part itself and the borrowed nodes.
-        self.ancestors = ancestors;
-        for i in 0..own {
+        // Ancestors resolve against the part itself and the borrowed nodes (`local` needs the
+        // part, which is taken only after).
+        for i in 0..self.ancestors.len() {
             let numbers = self.ancestors.get(i).copied().unwrap_or_default();
             let mut resolved = [None; 3];
             for (slot, n) in resolved.iter_mut().zip(numbers) {

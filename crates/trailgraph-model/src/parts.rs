@@ -42,6 +42,10 @@ pub(crate) struct Plan {
     pub part_edges: Vec<Vec<usize>>,
     /// Per position in `order`: whether a later part needs the node.
     pub kept: Vec<bool>,
+    /// Per node: its position in `order`.
+    pub position: Vec<u32>,
+    /// How many kept nodes and edges a reader copies into later parts.
+    pub copies: u64,
 }
 
 impl Plan {
@@ -163,48 +167,10 @@ fn ancestors_of(a: crate::inventory::Ancestors) -> impl Iterator<Item = NodeId> 
 pub(crate) fn plan(inventory: &Inventory, target: usize) -> Plan {
     let planned = plan_parts(inventory, target);
     let limit = copy_limit(inventory.node_count() as u64, inventory.edge_count() as u64) / 2;
-    if planned.part_ends.len() > 1 && copies(inventory, &planned) > limit {
+    if planned.part_ends.len() > 1 && planned.copies > limit {
         return plan_parts(inventory, usize::MAX);
     }
     planned
-}
-
-/// How many kept nodes and edges a reader copies into later parts under `plan`.
-fn copies(inventory: &Inventory, plan: &Plan) -> u64 {
-    let mut position = vec![0usize; inventory.node_count()];
-    for (i, n) in plan.order.iter().enumerate() {
-        if let Some(p) = position.get_mut(n.index()) {
-            *p = i;
-        }
-    }
-    let kept = |n: NodeId| {
-        position
-            .get(n.index())
-            .and_then(|&p| plan.kept.get(p))
-            .copied()
-            .unwrap_or(false)
-    };
-    let edges: Vec<(NodeId, NodeId)> = inventory.edges().map(|(f, t, _)| (f, t)).collect();
-    let (mut held, mut copies, mut start) = (0u64, 0u64, 0usize);
-    for (p, &end) in plan.part_ends.iter().enumerate() {
-        copies = copies.saturating_add(held);
-        held += plan
-            .kept
-            .get(start..end)
-            .unwrap_or_default()
-            .iter()
-            .filter(|&&k| k)
-            .count() as u64;
-        held += plan
-            .part_edges
-            .get(p)
-            .into_iter()
-            .flatten()
-            .filter(|&&e| edges.get(e).is_some_and(|&(f, t)| kept(f) && kept(t)))
-            .count() as u64;
-        start = end;
-    }
-    copies
 }
 
 /// Plans parts of about `target` nodes, whatever they copy.
@@ -302,10 +268,9 @@ fn plan_parts(inventory: &Inventory, target: usize) -> Plan {
     }
     let parts = part_ends.len();
     let mut part_edges: Vec<Vec<usize>> = vec![Vec::new(); parts];
-    // Kept: the nodes of earlier parts that an edge of a later part ends at, everything those
-    // lead to, and the ancestors of all of them and of every node (their own ancestors too, but
-    // not what an ancestor leads to: a member account's part needs the management account's
-    // organisation trail and its region, not the rest of that region).
+    // Kept: the nodes of earlier parts that an edge of a later part ends at, with their whole
+    // account and everything those lead to, and the ancestors of all of them and of every node
+    // (their own ancestors too, but not what an ancestor leads to).
     let mut keeper = Keeper {
         position: &position,
         kept: vec![false; count],
@@ -366,11 +331,36 @@ fn plan_parts(inventory: &Inventory, target: usize) -> Plan {
         }
     }
     let kept = keeper.kept;
+    // What each part adds to what a reader holds for later parts: its kept nodes, and its
+    // edges between kept nodes. A part gets copies of everything held before it.
+    let is_kept = |n: NodeId| kept.get(position[n.index()] as usize) == Some(&true);
+    let mut held_from = vec![0u64; parts];
+    for n in inventory.node_ids().filter(|&n| is_kept(n)) {
+        if let Some(h) = held_from.get_mut(part_of_node[n.index()] as usize) {
+            *h += 1;
+        }
+    }
+    for (from, to, _) in inventory.edges() {
+        let p = part_of_node[from.index()].max(part_of_node[to.index()]);
+        if is_kept(from)
+            && is_kept(to)
+            && let Some(h) = held_from.get_mut(p as usize)
+        {
+            *h += 1;
+        }
+    }
+    let (mut held, mut copies) = (0u64, 0u64);
+    for h in held_from {
+        copies = copies.saturating_add(held);
+        held += h;
+    }
     Plan {
         order,
         part_ends,
         part_edges,
         kept,
+        position,
+        copies,
     }
 }
 
@@ -390,12 +380,7 @@ impl Inventory {
         }
         let edges: Vec<(NodeId, NodeId, EdgeType)> = self.edges().collect();
         let (mut nodes, meta) = self.into_nodes();
-        let mut position = vec![0usize; nodes.len()];
-        for (i, n) in plan.order.iter().enumerate() {
-            if let Some(p) = position.get_mut(n.index()) {
-                *p = i;
-            }
-        }
+        let position: Vec<usize> = plan.position.iter().map(|&p| p as usize).collect();
         let mut out = Inventory::new(meta);
         out.reserve(nodes.len(), edges.len());
         let mut ancestors = Vec::with_capacity(nodes.len());

@@ -259,17 +259,43 @@ pub fn write_to(inventory: &Inventory, out: &mut (impl Write + ?Sized)) -> std::
 /// Reads a snapshot file of either form, streaming it (the file is never held in memory whole)
 /// and decoding nodes on two threads.
 pub fn read_snapshot(path: &Path) -> Result<Inventory, SnapshotError> {
+    let (reader, size) = open_snapshot(path)?;
+    read_from(reader, path, size)
+}
+
+/// Opens a snapshot file for reading, with its size: it bounds what the counts in the header
+/// may reserve (None: a pipe, unknown).
+fn open_snapshot(path: &Path) -> Result<(BufReader<fs::File>, Option<u64>), SnapshotError> {
     let file = fs::File::open(path).map_err(|source| SnapshotError::Io {
         path: path.to_owned(),
         source,
     })?;
-    // The size bounds what the counts in the header may reserve (None: a pipe, unknown).
     let size = file
         .metadata()
         .ok()
         .filter(fs::Metadata::is_file)
         .map(|m| m.len());
-    read_from(BufReader::with_capacity(1 << 20, file), path, size)
+    Ok((BufReader::with_capacity(1 << 20, file), size))
+}
+
+/// Whether `reader` holds the binary form, whose signature is then consumed (the JSON-lines
+/// form is left unread); a file that starts like the signature but is not is refused.
+fn consume_binary_magic(reader: &mut impl BufRead, path: &Path) -> Result<bool, SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if reader.fill_buf().map_err(io)?.first() != crate::binary::MAGIC.first() {
+        return Ok(false);
+    }
+    let mut magic = [0u8; 8];
+    let got = crate::binary::read_full(reader, &mut magic).map_err(io)?;
+    if got != magic.len() || magic != crate::binary::MAGIC {
+        return Err(SnapshotError::NotASnapshot {
+            path: path.to_owned(),
+        });
+    }
+    Ok(true)
 }
 
 /// Reads a snapshot file part by part (see [`crate::parts`]): `each` gets every part in file
@@ -280,26 +306,8 @@ pub fn read_snapshot_parts(
     path: &Path,
     mut each: impl FnMut(crate::binary::Part) -> std::ops::ControlFlow<()>,
 ) -> Result<SnapshotMeta, SnapshotError> {
-    let io = |source| SnapshotError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let file = fs::File::open(path).map_err(io)?;
-    let size = file
-        .metadata()
-        .ok()
-        .filter(fs::Metadata::is_file)
-        .map(|m| m.len());
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut magic = [0u8; 8];
-    let starts_binary = reader.fill_buf().map_err(io)?.first() == crate::binary::MAGIC.first();
-    if starts_binary {
-        let got = crate::binary::read_full(&mut reader, &mut magic).map_err(io)?;
-        if got != magic.len() || magic != crate::binary::MAGIC {
-            return Err(SnapshotError::NotASnapshot {
-                path: path.to_owned(),
-            });
-        }
+    let (mut reader, size) = open_snapshot(path)?;
+    if consume_binary_magic(&mut reader, path)? {
         return crate::binary::read_binary_parts(reader, path, size, each);
     }
     let inventory = read_json_lines(reader, path, size)?;
@@ -402,27 +410,7 @@ fn read_from(
     path: &Path,
     size: Option<u64>,
 ) -> Result<Inventory, SnapshotError> {
-    let starts_binary = reader
-        .fill_buf()
-        .map_err(|source| SnapshotError::Io {
-            path: path.to_owned(),
-            source,
-        })?
-        .first()
-        == crate::binary::MAGIC.first();
-    if starts_binary {
-        let mut magic = [0u8; 8];
-        let got = crate::binary::read_full(&mut reader, &mut magic).map_err(|source| {
-            SnapshotError::Io {
-                path: path.to_owned(),
-                source,
-            }
-        })?;
-        if got != magic.len() || magic != crate::binary::MAGIC {
-            return Err(SnapshotError::NotASnapshot {
-                path: path.to_owned(),
-            });
-        }
+    if consume_binary_magic(&mut reader, path)? {
         return crate::binary::read_binary(reader, path, size);
     }
     read_json_lines(reader, path, size)
