@@ -17,6 +17,12 @@ mod pattern;
 mod repl;
 mod shell;
 
+/// Snapshots are decoded on worker threads and freed on the checking thread, part after part;
+/// mimalloc frees across threads without contention (see docs/performance.md). Built without
+/// its transparent-huge-page advice, which made whole-snapshot loads fault pages again.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = match args::Cli::try_parse() {
         Ok(args) => args,
