@@ -134,7 +134,12 @@ pub fn run(args: &CheckArgs) -> Outcome {
         );
     }
     if let Err(e) = written {
-        return Outcome::from(e);
+        // A closed stdout (`| head`) is not an error of its own, but the verdict still stands:
+        // a pipeline with `pipefail` must not see a failed check as a pass.
+        return match Outcome::from(e) {
+            Outcome::Code(_) => Outcome::Code(u8::try_from(report.exit_code()).unwrap_or(1)),
+            error => error,
+        };
     }
     if args.quiet {
         let s = report.summary;

@@ -11,7 +11,7 @@ use trailgraph_query::{CommandError, Context, Vocabulary, render_error, render_e
 
 use crate::args::ShellArgs;
 use crate::commands::load_inventory;
-use crate::exit::{Outcome, SUCCESS, USAGE};
+use crate::exit::{Outcome, USAGE};
 use crate::repl::Session;
 use crate::repl::commands::{self, LineError};
 
@@ -37,9 +37,9 @@ pub fn run(args: &ShellArgs) -> Outcome {
     let session = Session::new(inventory, context, crate::repl::color_output(), false);
     let outcome = match &args.command {
         Some(line) => match run_line(line, &session, args.timings, &mut |w| eprint!("{w}")) {
-            Ok(()) => Outcome::Code(SUCCESS),
+            Ok(()) => Outcome::Code(session.checks_code()),
             Err(LineError::Message(message)) => Outcome::usage(message),
-            Err(LineError::Output(e)) => Outcome::from(e),
+            Err(LineError::Output(e)) => closed_or_failed(e, &session),
         },
         None => run_stdin(&session, args.timings),
     };
@@ -50,7 +50,8 @@ pub fn run(args: &ShellArgs) -> Outcome {
 
 /// One command line per stdin line until the end or a `quit` line. An error is printed as
 /// `line N: ` and the rendered error, and the next line runs; the exit code is a usage error
-/// when any line failed.
+/// when any line failed, else what the check runs call for (1 when a check failed, 3 when one
+/// could not be evaluated), else 0.
 fn run_stdin(session: &Session, timings: bool) -> Outcome {
     let mut failed = false;
     for (index, line) in io::stdin().lock().lines().enumerate() {
@@ -72,11 +73,20 @@ fn run_stdin(session: &Session, timings: bool) -> Outcome {
                 failed = true;
                 eprintln!("line {number}: {}", message.trim_end());
             }
-            // A closed stdout (`| head`) ends the run; it is not a failure.
-            Err(LineError::Output(e)) => return Outcome::from(e),
+            // A closed stdout (`| head`) ends the run; it is not a failure of its own.
+            Err(LineError::Output(e)) => return closed_or_failed(e, session),
         }
     }
-    Outcome::Code(if failed { USAGE } else { SUCCESS })
+    Outcome::Code(if failed { USAGE } else { session.checks_code() })
+}
+
+/// The outcome of output that could not be written: a closed stdout (`| head`) is not a failure
+/// of its own, but it does not hide what the check runs so far found.
+fn closed_or_failed(e: io::Error, session: &Session) -> Outcome {
+    match Outcome::from(e) {
+        Outcome::Code(_) => Outcome::Code(session.checks_code()),
+        error => error,
+    }
 }
 
 /// Runs one line with its output streamed to stdout; a bare `quit` does nothing.

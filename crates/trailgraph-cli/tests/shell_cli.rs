@@ -228,14 +228,20 @@ const SHELL_COMMANDS: &[(&str, &[&str])] = &[
 fn shell_commands_run_with_dash_c_and_on_stdin_alike() {
     let dir = Dir::new();
     for (line, expected) in SHELL_COMMANDS {
+        // A check run ends with the exit code `trailgraph check` gives (the demo fails these).
+        let code = if line.starts_with("check run") || line.starts_with("benchmark run") {
+            1
+        } else {
+            0
+        };
         let one_shot = dir.run(&["shell", "--demo", "-c", line]);
-        one_shot.expect_code(0);
+        one_shot.expect_code(code);
         for needle in *expected {
             one_shot.stdout_has(needle);
         }
         assert_eq!(one_shot.stderr, "", "`{line}`");
         let stdin = dir.run_with_stdin(&["shell", "--demo"], &format!("{line}\n"));
-        stdin.expect_code(0);
+        stdin.expect_code(code);
         assert_eq!(stdin.stdout, one_shot.stdout, "`{line}` on stdin");
         assert_eq!(stdin.stderr, "", "`{line}` on stdin");
     }
@@ -244,15 +250,18 @@ fn shell_commands_run_with_dash_c_and_on_stdin_alike() {
 #[test]
 fn check_and_benchmark_run_print_what_trailgraph_check_prints() {
     let dir = Dir::new();
-    // A failed check is part of the report, not an error of the command line.
+    // A failed check is part of the report, not an error of the command line, and the exit
+    // code is the one `trailgraph check` gives.
     let check = dir.run(&["check", "--demo", "--check", "4.2"]);
     check.expect_code(1);
     let shell = dir.run(&["shell", "--demo", "-c", "check run 4.2"]);
-    shell.expect_code(0);
+    shell.expect_code(1);
+    assert_eq!(shell.stderr, "");
     assert_eq!(shell.stdout, check.stdout);
     let benchmark = dir.run(&["check", "--demo", "--benchmark", "cis_aws_v1_2"]);
+    benchmark.expect_code(1);
     let shell = dir.run_with_stdin(&["shell", "--demo"], "benchmark run cis_aws_v1_2\n");
-    shell.expect_code(0);
+    shell.expect_code(1);
     assert_eq!(shell.stdout, benchmark.stdout);
     assert!(
         benchmark
@@ -359,4 +368,52 @@ fn quit_on_stdin_stops_reading() {
     let run = Dir::new().run(&["shell", "--demo", "-c", "quit"]);
     run.expect_code(0);
     assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
+}
+
+#[test]
+fn check_runs_on_stdin_end_with_the_worst_verdict_and_line_errors_outrank_it() {
+    let dir = Dir::new();
+    // 4.1 passes in every demo account, 4.2 fails in one.
+    dir.run(&["shell", "--demo", "-c", "check run 4.1"])
+        .expect_code(0);
+    let runs = [
+        ("check run 4.1\nsearch is(aws_account) | count\n", 0),
+        ("check run 4.2\ncheck run 4.1\n", 1),
+        (
+            "check run 4.1\ncheck run 4.2\nsearch is(aws_account) | count\n",
+            1,
+        ),
+        // The failure stands even when a later line passes or the input stops at `quit`.
+        ("check run 4.2\nquit\ncheck run 4.1\n", 1),
+        // A line that could not run is a usage error, whatever the checks said.
+        ("check run 4.2\nproperties aws_nothing\n", 2),
+    ];
+    for (input, code) in runs {
+        dir.run_with_stdin(&["shell", "--demo"], input)
+            .expect_code(code);
+    }
+}
+
+#[test]
+#[allow(clippy::expect_used)]
+fn a_closed_stdout_does_not_turn_a_failed_check_into_a_pass() {
+    use std::process::{Command, Stdio};
+    // The reader goes away before anything is written (`trailgraph check | head -0` with
+    // `pipefail`): the run still ends with the verdict's exit code, not 0.
+    for args in [
+        &["check", "--demo"][..],
+        &["shell", "--demo", "-c", "check run 4.2"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trailgraph"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the trailgraph binary starts");
+        drop(child.stdout.take());
+        let status = child.wait().expect("trailgraph finishes");
+        assert_eq!(status.code(), Some(1), "{args:?}");
+    }
 }

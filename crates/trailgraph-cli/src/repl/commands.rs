@@ -485,6 +485,8 @@ fn run_checks(
             None => LineError::Message(format!("error: {e}")),
         }
     })?;
+    // A run in `-c` or stdin mode ends with the exit code `trailgraph check` would give.
+    session.record_checks(u8::try_from(report.exit_code()).unwrap_or(1));
     write_report(&report, Format::Text, &mut &mut *out, session.color).map_err(io_error)
 }
 

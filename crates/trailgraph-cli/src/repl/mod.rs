@@ -58,9 +58,33 @@ pub(crate) struct Session {
     kinds: Vec<&'static str>,
     /// Whether output may contain ANSI colours.
     color: bool,
+    /// What the check runs so far say, as `trailgraph check` exit codes: 1 when a check failed,
+    /// else 3 when one could not be evaluated, else 0 (also before any run).
+    checks_code: std::sync::atomic::AtomicU8,
 }
 
 impl Session {
+    /// Records the exit code of a check run (0, 1 or 3): a failure outranks a result that could
+    /// not be evaluated, which outranks a pass.
+    pub(crate) fn record_checks(&self, code: u8) {
+        use std::sync::atomic::Ordering;
+        let rank = |c: u8| match c {
+            1 => 2,
+            3 => 1,
+            _ => 0,
+        };
+        let _ = self
+            .checks_code
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                (rank(code) > rank(old)).then_some(code)
+            });
+    }
+
+    /// The exit code the check runs so far call for (see [`Session::record_checks`]).
+    pub(crate) fn checks_code(&self) -> u8 {
+        self.checks_code.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A session over `inventory`; with `catalog_in_background`, [`prepare_in_background`] must
     /// be called to load the catalog, else the first check command loads it.
     pub(crate) fn new(
@@ -77,6 +101,7 @@ impl Session {
             paths: OnceLock::new(),
             ids: OnceLock::new(),
             vocabulary: OnceLock::new(),
+            checks_code: std::sync::atomic::AtomicU8::new(0),
             kinds: Kind::all_names(),
             color,
         }
