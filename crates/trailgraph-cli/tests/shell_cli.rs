@@ -396,13 +396,22 @@ fn check_runs_on_stdin_end_with_the_worst_verdict_and_line_errors_outrank_it() {
 
 #[test]
 #[allow(clippy::expect_used)]
-fn a_closed_stdout_does_not_turn_a_failed_check_into_a_pass() {
+fn a_closed_stdout_does_not_turn_a_failure_into_a_pass() {
     use std::process::{Command, Stdio};
     // The reader goes away before anything is written (`trailgraph check | head -0` with
     // `pipefail`): the run still ends with the verdict's exit code, not 0.
     for args in [
         &["check", "--demo"][..],
         &["shell", "--demo", "-c", "check run 4.2"][..],
+        // A filter that misses DeleteTrail.
+        &[
+            "pattern",
+            "compare",
+            "--required",
+            "{ ($.eventName = CreateTrail) || ($.eventName = DeleteTrail) }",
+            "--actual",
+            "{ $.eventName = CreateTrail }",
+        ][..],
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_trailgraph"))
             .args(args)
