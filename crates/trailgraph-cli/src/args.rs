@@ -57,6 +57,16 @@ pub enum Command {
     /// CloudWatch Logs filter patterns: compare by meaning, test against events.
     #[command(subcommand)]
     Pattern(PatternCommand),
+    /// Runs jq stages for another trailgraph process (its protocol is internal).
+    #[command(name = "jq-worker", hide = true)]
+    JqWorker {
+        /// The most one element may take.
+        #[arg(long)]
+        seconds: u64,
+        /// The most memory the process may use.
+        #[arg(long)]
+        memory_mib: u64,
+    },
 }
 
 /// `trailgraph pattern ...`

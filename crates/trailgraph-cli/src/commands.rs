@@ -76,6 +76,10 @@ pub fn run(cli: Cli) -> Outcome {
             }
         }
         Command::Pattern(command) => pattern::run(command),
+        Command::JqWorker {
+            seconds,
+            memory_mib,
+        } => crate::jq::serve(seconds, memory_mib),
         Command::Parse { query } => parse::run(query.as_deref()),
         Command::Check(args) => check::run(&args),
         Command::Shell(args) => shell::run(&args),

@@ -11,6 +11,7 @@ mod check;
 mod collect;
 mod commands;
 mod exit;
+mod jq;
 mod output;
 mod parse;
 mod pattern;
@@ -37,5 +38,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if !matches!(args.command, args::Command::JqWorker { .. }) {
+        jq::install();
+    }
     exit::to_exit_code(commands::run(args))
 }

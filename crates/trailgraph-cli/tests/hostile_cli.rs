@@ -31,12 +31,18 @@ fn prlimit_available() -> bool {
 
 /// Runs `trailgraph args...` under the limits with `stdin`.
 fn limited(dir: &Dir, args: &[&str], stdin: &[u8]) -> Output {
+    limited_with_env(dir, args, stdin, &[])
+}
+
+/// Runs `trailgraph args...` under the limits with `stdin` and environment variables `env`.
+fn limited_with_env(dir: &Dir, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     let mut child = Command::new("prlimit")
         .args(LIMITS)
         .arg(env!("CARGO_BIN_EXE_trailgraph"))
         .args(args)
         .current_dir(dir.root())
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -283,4 +289,64 @@ fn damaged_check_directories_are_errors_never_panics() {
         }
     }
     assert!(errors > 0, "some damage is detected");
+}
+
+#[test]
+fn jq_programs_that_recurse_loop_or_grow_without_end_are_errors_within_their_bounds() {
+    if !prlimit_available() {
+        return;
+    }
+    let dir = Dir::new();
+    let bounds = [
+        ("TRAILGRAPH_JQ_SECONDS", "1"),
+        ("TRAILGRAPH_JQ_MEMORY_MIB", "256"),
+    ];
+    let cases = [
+        // Recursion that is not a tail call: without a worker it aborts the process.
+        ("def f: 1 + f; f", "jq: the program recursed too deeply"),
+        // A loop that produces nothing, so no output limit stops it.
+        ("last(range(1e12))", "jq spent more than 1 s on one element"),
+        (
+            "[range(1e10)] | length",
+            "jq: the program needed more than 256 MiB",
+        ),
+    ];
+    for (program, message) in cases {
+        let line = format!("search is(aws_account) | jq --no-rewrite \"{program}\"");
+        let output = limited_with_env(&dir, &["shell", "--demo", "-c", &line], b"", &bounds);
+        assert_ended_normally(&output, program);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{program}: {stderr}");
+        assert!(stderr.contains(message), "{program}: {stderr}");
+        assert!(
+            stderr.contains("^^^"),
+            "{program}: the error points at the stage: {stderr}"
+        );
+        // On stdin the shell goes on with the next line.
+        let input = format!("{line}\nsearch is(aws_account) | count\n");
+        let output = limited_with_env(&dir, &["shell", "--demo"], input.as_bytes(), &bounds);
+        assert_ended_normally(&output, program);
+        assert_eq!(output.status.code(), Some(2), "{program}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("total matched: 3"), "{program}: {stdout}");
+    }
+    // Within the bounds, jq runs as before.
+    let output = limited_with_env(
+        &dir,
+        &[
+            "shell",
+            "--demo",
+            "-c",
+            "search is(aws_account) | jq \"[range(1e5)] | length\"",
+        ],
+        b"",
+        &bounds,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout)
+            .matches("100000")
+            .count(),
+        3
+    );
 }

@@ -762,18 +762,13 @@ fn run_stage(
             }
         }
         Stage::Jq(program) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in &items {
-                let value = run.value_of(item);
-                if let Some(result) = program
-                    .run(&value)
-                    .map_err(|m| usage(m, stage.span.clone()))?
-                {
-                    out.push(Item::Value(result));
-                }
-            }
+            let out = program
+                .run_all(items.len(), |i| {
+                    items.get(i).map_or(Value::Null, |item| run.value_of(item))
+                })
+                .map_err(|m| usage(m, stage.span.clone()))?;
             Stream {
-                items: out,
+                items: out.into_iter().map(Item::Value).collect(),
                 render: keep_plain(render),
             }
         }
