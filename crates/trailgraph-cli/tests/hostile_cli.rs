@@ -330,6 +330,21 @@ fn jq_programs_that_recurse_loop_or_grow_without_end_are_errors_within_their_bou
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("total matched: 3"), "{program}: {stdout}");
     }
+    // One answer larger than the parent takes (the worker has the memory to make it).
+    let output = limited_with_env(
+        &dir,
+        &[
+            "shell",
+            "--demo",
+            "-c",
+            "search is(aws_account) | jq --no-rewrite '\"x\" * 70000000'",
+        ],
+        b"",
+        &[("TRAILGRAPH_JQ_MEMORY_MIB", "1024")],
+    );
+    assert_ended_normally(&output, "a 70 MB answer");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("more than 64 MiB for one element"));
     // Within the bounds, jq runs as before.
     let output = limited_with_env(
         &dir,

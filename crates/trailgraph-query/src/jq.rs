@@ -66,7 +66,7 @@ pub fn run_in_workers(worker: Worker) {
 }
 
 /// The longest line a worker may answer with (one element's results as JSON).
-const MAX_ANSWER: usize = 512 * 1024 * 1024;
+const MAX_ANSWER: usize = 64 * 1024 * 1024;
 /// The most of a worker's stderr kept to explain how it ended.
 const MAX_STDERR: u64 = 64 * 1024;
 /// The exit code of a worker that stopped itself because one element took too long.
