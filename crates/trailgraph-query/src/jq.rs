@@ -73,11 +73,11 @@ const MAX_STDERR: u64 = 64 * 1024;
 pub const WORKER_TIMED_OUT: i32 = 124;
 
 impl JqProgram {
-    /// Runs the program on each of `inputs` in turn: the results of those that produce one
-    /// (see [`JqProgram::run`]), in order. The first error ends the run. With a [`Worker`]
+    /// Runs the program on `count` elements in turn, `input(i)` making element `i` when it is
+    /// needed (they are not all held at once): the results of those that produce one (see
+    /// [`JqProgram::run`]), in order. The first error ends the run. With a [`Worker`]
     /// installed, the run happens in a child process, bounded in time per element and in
     /// memory.
-    /// `input(i)` is element `i` of `count`, made when it is needed (not all held at once).
     pub fn run_all(
         &self,
         count: usize,
