@@ -397,9 +397,9 @@ fn check_runs_on_stdin_end_with_the_worst_verdict_and_line_errors_outrank_it() {
 #[test]
 #[allow(clippy::expect_used)]
 fn a_closed_stdout_does_not_turn_a_failure_into_a_pass() {
-    use std::process::{Command, Stdio};
     // The reader goes away before anything is written (`trailgraph check | head -0` with
     // `pipefail`): the run still ends with the verdict's exit code, not 0.
+    let dir = Dir::new();
     for args in [
         &["check", "--demo"][..],
         &["shell", "--demo", "-c", "check run 4.2"][..],
@@ -413,14 +413,8 @@ fn a_closed_stdout_does_not_turn_a_failure_into_a_pass() {
             "{ $.eventName = CreateTrail }",
         ][..],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_trailgraph"))
-            .args(args)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the trailgraph binary starts");
+        let mut child = dir.spawn(args);
+        drop(child.stdin.take());
         drop(child.stdout.take());
         let status = child.wait().expect("trailgraph finishes");
         assert_eq!(status.code(), Some(1), "{args:?}");

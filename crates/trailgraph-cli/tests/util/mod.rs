@@ -72,9 +72,9 @@ impl Dir {
         self.dir.path()
     }
 
-    /// Runs `trailgraph args...` with `stdin` as standard input.
-    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_trailgraph"))
+    /// Starts `trailgraph args...` here with every standard stream piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_trailgraph"))
             .args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
@@ -82,7 +82,12 @@ impl Dir {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("the trailgraph binary starts");
+            .expect("the trailgraph binary starts")
+    }
+
+    /// Runs `trailgraph args...` with `stdin` as standard input.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self.spawn(args);
         if let Some(mut input) = child.stdin.take() {
             input.write_all(stdin.as_bytes()).expect("write stdin");
         }
