@@ -134,12 +134,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
         );
     }
     if let Err(e) = written {
-        // A closed stdout (`| head`) is not an error of its own, but the verdict still stands:
-        // a pipeline with `pipefail` must not see a failed check as a pass.
-        return match Outcome::from(e) {
-            Outcome::Code(_) => Outcome::Code(u8::try_from(report.exit_code()).unwrap_or(1)),
-            error => error,
-        };
+        return Outcome::output_failed(e, Outcome::of_report(&report));
     }
     if args.quiet {
         let s = report.summary;
@@ -148,8 +143,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
             s.passed, s.failed, s.not_evaluable
         );
     }
-    // Report::exit_code is 0, 1 or 3.
-    Outcome::Code(u8::try_from(report.exit_code()).unwrap_or(1))
+    Outcome::Code(Outcome::of_report(&report))
 }
 
 /// Where the time of a check went.

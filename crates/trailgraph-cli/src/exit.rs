@@ -36,13 +36,27 @@ impl Outcome {
     }
 }
 
-impl From<io::Error> for Outcome {
-    fn from(err: io::Error) -> Self {
+impl Outcome {
+    /// The outcome of a run whose output could not be written, when what it found calls for
+    /// exit code `verdict`: a closed pipe (`trailgraph ... | head`) is not a failure of its own,
+    /// but it never hides the verdict (a pipeline with `pipefail` must not see a failed check as
+    /// a pass); any other write error is one.
+    pub fn output_failed(err: io::Error, verdict: u8) -> Outcome {
         if err.kind() == io::ErrorKind::BrokenPipe {
-            // `trailgraph ... | head` closing the pipe early is not a failure.
-            return Outcome::Code(SUCCESS);
+            return Outcome::Code(verdict);
         }
         Outcome::usage(format!("error: {err}"))
+    }
+
+    /// The exit code of a check report: 0, 1 or 3 (see `Report::exit_code`).
+    pub fn of_report(report: &trailgraph_check::Report) -> u8 {
+        u8::try_from(report.exit_code()).unwrap_or(FAILED)
+    }
+}
+
+impl From<io::Error> for Outcome {
+    fn from(err: io::Error) -> Self {
+        Outcome::output_failed(err, SUCCESS)
     }
 }
 

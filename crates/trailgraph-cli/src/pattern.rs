@@ -56,11 +56,7 @@ fn compare(required: &str, actual: &str, judgement: Judgement, format: PatternFo
     };
     let verdict = if assessment.counts() { SUCCESS } else { FAILED };
     match written {
-        // A closed stdout (`| head`) does not turn a pattern that misses events into a pass.
-        Err(e) => match Outcome::from(e) {
-            Outcome::Code(_) => Outcome::Code(verdict),
-            error => error,
-        },
+        Err(e) => Outcome::output_failed(e, verdict),
         Ok(()) => Outcome::Code(verdict),
     }
 }

@@ -39,7 +39,7 @@ pub fn run(args: &ShellArgs) -> Outcome {
         Some(line) => match run_line(line, &session, args.timings, &mut |w| eprint!("{w}")) {
             Ok(()) => Outcome::Code(session.checks_code()),
             Err(LineError::Message(message)) => Outcome::usage(message),
-            Err(LineError::Output(e)) => closed_or_failed(e, &session),
+            Err(LineError::Output(e)) => Outcome::output_failed(e, session.checks_code()),
         },
         None => run_stdin(&session, args.timings),
     };
@@ -74,19 +74,10 @@ fn run_stdin(session: &Session, timings: bool) -> Outcome {
                 eprintln!("line {number}: {}", message.trim_end());
             }
             // A closed stdout (`| head`) ends the run; it is not a failure of its own.
-            Err(LineError::Output(e)) => return closed_or_failed(e, session),
+            Err(LineError::Output(e)) => return Outcome::output_failed(e, session.checks_code()),
         }
     }
     Outcome::Code(if failed { USAGE } else { session.checks_code() })
-}
-
-/// The outcome of output that could not be written: a closed stdout (`| head`) is not a failure
-/// of its own, but it does not hide what the check runs so far found.
-fn closed_or_failed(e: io::Error, session: &Session) -> Outcome {
-    match Outcome::from(e) {
-        Outcome::Code(_) => Outcome::Code(session.checks_code()),
-        error => error,
-    }
 }
 
 /// Runs one line with its output streamed to stdout; a bare `quit` does nothing.

@@ -486,7 +486,7 @@ fn run_checks(
         }
     })?;
     // A run in `-c` or stdin mode ends with the exit code `trailgraph check` would give.
-    session.record_checks(u8::try_from(report.exit_code()).unwrap_or(1));
+    session.record_checks(crate::exit::Outcome::of_report(&report));
     write_report(&report, Format::Text, &mut &mut *out, session.color).map_err(io_error)
 }
 
