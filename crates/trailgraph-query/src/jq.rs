@@ -177,43 +177,27 @@ impl JqProgram {
             });
             // The worker stops itself after `seconds` on one element; this is the backstop.
             let patience = std::time::Duration::from_secs(worker.seconds.saturating_add(5));
-            let mut out = Vec::new();
-            let mut failure = None;
-            for _ in 0..count {
-                match received.recv_timeout(patience) {
-                    Ok(Ok(line)) => match parse_answer(&line) {
-                        Ok(Some(value)) => out.push(value),
-                        Ok(None) => {}
-                        Err(message) => {
-                            failure = Some(message);
-                            break;
-                        }
-                    },
-                    Ok(Err(message)) => {
-                        failure = Some(message);
-                        break;
-                    }
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        failure = Some(timed_out(worker.seconds));
-                        break;
-                    }
-                    // The worker ended before answering for every element: its status says why.
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                        failure = Some(String::new());
-                        break;
-                    }
+            let next = || match received.recv_timeout(patience) {
+                Ok(Ok(line)) => parse_answer(&line).map_err(Stopped::Said),
+                Ok(Err(message)) => Err(Stopped::Said(message)),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    Err(Stopped::Said(timed_out(worker.seconds)))
                 }
-            }
-            if failure.is_some() {
+                // The worker ended before answering for every element.
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Stopped::Ended),
+            };
+            // The first answer that is not a value ends the run.
+            let results: Result<Vec<Value>, Stopped> =
+                (0..count).filter_map(|_| next().transpose()).collect();
+            if results.is_err() {
                 let _ = child.kill();
             }
             let status = child.wait();
             let said = said.join().unwrap_or_default();
-            match failure {
-                None => Ok(out),
-                Some(message) if !message.is_empty() => Err(message),
-                Some(_) => Err(ended(worker, status.ok(), &said)),
-            }
+            results.map_err(|stopped| match stopped {
+                Stopped::Said(message) => message,
+                Stopped::Ended => ended(worker, status.ok(), &said),
+            })
         })
     }
 
@@ -264,8 +248,15 @@ impl JqProgram {
     /// Runs the program on `input`: its one result, or an array of several (`null` for none
     /// is left out: `Ok(None)`).
     pub fn run(&self, input: &Value) -> Result<Option<Value>, String> {
-        let text = input.to_string();
-        let input = jaq_json::read::parse_single(text.as_bytes())
+        let results = self.outputs(input.to_string().as_bytes())?;
+        Ok(packed(results.iter().map(Value::from).collect(), |all| {
+            Value::Array(all.into())
+        }))
+    }
+
+    /// The program's outputs for the element whose JSON text is `text`, each checked to be JSON.
+    fn outputs(&self, text: &[u8]) -> Result<Vec<serde_json::Value>, String> {
+        let input = jaq_json::read::parse_single(text)
             .map_err(|e| format!("jq cannot read the element: {e}"))?;
         let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut results = Vec::new();
@@ -286,14 +277,27 @@ impl JqProgram {
             })?;
             let json: serde_json::Value = serde_json::from_str(&value.to_string())
                 .map_err(|e| format!("jq produced a value that is not JSON: {e}"))?;
-            results.push(Value::from(&json));
+            results.push(json);
         }
-        Ok(match results.len() {
-            0 => None,
-            1 => results.pop(),
-            _ => Some(Value::Array(results.into())),
-        })
+        Ok(results)
     }
+}
+
+/// One result as itself, several as one array (`array`), none as `None`.
+fn packed<T>(mut results: Vec<T>, array: impl FnOnce(Vec<T>) -> T) -> Option<T> {
+    match results.len() {
+        0 => None,
+        1 => results.pop(),
+        _ => Some(array(results)),
+    }
+}
+
+/// Why a worker's answers stopped before the last element.
+enum Stopped {
+    /// With this message.
+    Said(String),
+    /// The worker ended; its status and stderr say why.
+    Ended,
 }
 
 fn timed_out(seconds: u64) -> String {
@@ -404,12 +408,10 @@ pub fn serve_worker(
     for line in lines {
         let Ok(line) = line else { return 2 };
         busy_since.store(now_ms(), Ordering::Relaxed);
-        let result = serde_json::from_str::<serde_json::Value>(&line)
-            .map_err(|e| format!("jq cannot read the element: {e}"))
-            .and_then(|json| program.run(&Value::from(&json)));
+        let result = program.outputs(line.as_bytes());
         busy_since.store(IDLE, Ordering::Relaxed);
-        let reply = match result {
-            Ok(Some(value)) => serde_json::json!({ "ok": value.to_json() }),
+        let reply = match result.map(|all| packed(all, serde_json::Value::Array)) {
+            Ok(Some(value)) => serde_json::json!({ "ok": value }),
             Ok(None) => serde_json::json!({ "none": true }),
             Err(message) => serde_json::json!({ "error": message }),
         };
