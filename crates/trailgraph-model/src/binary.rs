@@ -619,7 +619,7 @@ impl<'t> NodeDecoder<'t> {
         for _ in 0..n {
             let k = c.index(self.keys.len(), "object key")?;
             let key = match self.keys.get(k) {
-                Some(key) => key.clone(),
+                Some(&key) => key,
                 None => return c.bad(format!("object key {k} is out of range")),
             };
             let value = self.value(c, depth + 1)?;

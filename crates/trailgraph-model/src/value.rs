@@ -7,42 +7,100 @@
 //! `dump` output in the order the properties were reported.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-/// An interned object key. Equal keys share one allocation.
-pub type Key = Arc<str>;
+/// An interned object key: a thin pointer to a name that lives as long as the process. Equal
+/// names are one key, so keys compare by address; copying or dropping one touches no counter
+/// (a million decoded nodes hold about fifteen million keys, and reference counts shared by the
+/// threads that decode, check and free them cost more than the decoding itself).
+#[derive(Clone, Copy)]
+pub struct Key(&'static String);
 
-static KEYS: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
+impl Key {
+    /// The name.
+    pub fn as_str(self) -> &'static str {
+        self.0.as_str()
+    }
+
+    fn address(self) -> usize {
+        std::ptr::from_ref::<String>(self.0) as usize
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+// Every key ever interned, by name. Keys are never freed: there is one per distinct property
+// name the process has read, as there was when this set held shared strings.
+static KEYS: LazyLock<Mutex<HashMap<&'static str, Key>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
 
 thread_local! {
     // Most lookups hit this per-thread cache, so parallel snapshot readers do not contend on
-    // the global lock and no key is allocated twice.
-    static LOCAL_KEYS: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    // the global lock.
+    static LOCAL_KEYS: RefCell<HashMap<&'static str, Key>> = RefCell::new(HashMap::new());
 }
 
-/// Returns the shared key for `name`, creating it on first use.
+/// Returns the key for `name`, creating it on first use.
 pub fn intern(name: &str) -> Key {
-    if let Some(key) = LOCAL_KEYS.with(|local| local.borrow().get(name).cloned()) {
+    if let Some(key) = LOCAL_KEYS.with(|local| local.borrow().get(name).copied()) {
         return key;
     }
     let key = {
-        // A poisoned lock only means another thread panicked while inserting; the set is valid.
+        // A poisoned lock only means another thread panicked while inserting; the map is valid.
         let mut keys = KEYS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match keys.get(name) {
-            Some(key) => Arc::clone(key),
+            Some(key) => *key,
             None => {
-                let key: Arc<str> = Arc::from(name);
-                keys.insert(Arc::clone(&key));
+                let key = Key(Box::leak(Box::new(name.to_owned())));
+                keys.insert(key.as_str(), key);
                 key
             }
         }
     };
-    LOCAL_KEYS.with(|local| local.borrow_mut().insert(Arc::clone(&key)));
+    LOCAL_KEYS.with(|local| local.borrow_mut().insert(key.as_str(), key));
     key
 }
 
@@ -179,10 +237,7 @@ impl Object {
 
     /// The value under an interned key, if present, comparing key pointers only.
     pub fn get_interned(&self, key: &InternedKey) -> Option<&Value> {
-        self.0
-            .iter()
-            .find(|(k, _)| Arc::ptr_eq(k, &key.0))
-            .map(|(_, v)| v)
+        self.0.iter().find(|(k, _)| *k == key.0).map(|(_, v)| v)
     }
 
     /// Sets `key` to `value`, replacing an existing value or appending a new pair.
@@ -250,29 +305,25 @@ impl UniquePairs {
         }
     }
 
-    fn address(key: &Key) -> usize {
-        Arc::as_ptr(key).cast::<u8>() as usize
-    }
-
     pub(crate) fn push(&mut self, key: Key, value: Value) {
         let existing = if self.pairs.len() < Self::SCAN {
-            self.pairs.iter().position(|(k, _)| Arc::ptr_eq(k, &key))
+            self.pairs.iter().position(|(k, _)| *k == key)
         } else {
             if self.index.is_empty() {
                 self.index = self
                     .pairs
                     .iter()
                     .enumerate()
-                    .map(|(i, (k, _))| (Self::address(k), i))
+                    .map(|(i, (k, _))| (k.address(), i))
                     .collect();
             }
-            self.index.get(&Self::address(&key)).copied()
+            self.index.get(&key.address()).copied()
         };
         match existing.and_then(|i| self.pairs.get_mut(i)) {
             Some(slot) => slot.1 = value,
             None => {
                 if !self.index.is_empty() {
-                    self.index.insert(Self::address(&key), self.pairs.len());
+                    self.index.insert(key.address(), self.pairs.len());
                 }
                 self.pairs.push((key, value));
             }
@@ -654,7 +705,9 @@ mod tests {
     fn keys_are_shared() {
         let a = intern("trail_is_multi_region_trail");
         let b = intern("trail_is_multi_region_trail");
-        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(a, b);
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        assert_ne!(a, intern("trail_is_multi_region"));
     }
 
     #[test]
