@@ -615,7 +615,12 @@ impl<'t> NodeDecoder<'t> {
             return c.bad(format!("values nest deeper than {MAX_DEPTH} levels"));
         }
         let n = c.count(2)?;
-        let mut pairs = UniquePairs::with_capacity(n);
+        // Key numbers below 128 are told apart by one bit each; a repeated one (which only a
+        // damaged or hostile file holds) or a larger number hands the pairs to `UniquePairs`,
+        // which keeps the last value of a repeated key in the place of the first.
+        let mut pairs = Vec::with_capacity(n);
+        let mut seen = 0u128;
+        let mut general: Option<UniquePairs> = None;
         for _ in 0..n {
             let k = c.index(self.keys.len(), "object key")?;
             let key = match self.keys.get(k) {
@@ -623,9 +628,27 @@ impl<'t> NodeDecoder<'t> {
                 None => return c.bad(format!("object key {k} is out of range")),
             };
             let value = self.value(c, depth + 1)?;
-            pairs.push(key, value);
+            if let Some(general) = general.as_mut() {
+                general.push(key, value);
+                continue;
+            }
+            let bit = u32::try_from(k).ok().and_then(|k| 1u128.checked_shl(k));
+            match bit {
+                Some(bit) if seen & bit == 0 => {
+                    seen |= bit;
+                    pairs.push((key, value));
+                }
+                _ => {
+                    let mut all = UniquePairs::of_distinct(std::mem::take(&mut pairs));
+                    all.push(key, value);
+                    general = Some(all);
+                }
+            }
         }
-        Ok(pairs.finish())
+        Ok(match general {
+            Some(general) => general.finish(),
+            None => UniquePairs::of_distinct(pairs).finish(),
+        })
     }
 
     fn value(&mut self, c: &mut Cursor<'_>, depth: usize) -> Decoded<Value> {
@@ -1611,5 +1634,58 @@ mod tests {
             "{}",
             bad.message
         );
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_last_value_in_the_first_place() {
+        // 200 keys, so that key numbers beyond the decoder's 128-bit mask occur too.
+        let names: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+        let table = Table {
+            keys: names.len(),
+            shared: 0,
+            strings: names.iter().map(String::as_str).collect(),
+        };
+        let object = |pairs: &[(u64, i64)]| {
+            let mut buf = Vec::new();
+            put_varint(&mut buf, pairs.len() as u64);
+            for &(k, v) in pairs {
+                put_varint(&mut buf, k);
+                buf.push(TAG_INT);
+                put_varint(&mut buf, zigzag(v));
+            }
+            buf
+        };
+        type Case<'c> = (&'c [(u64, i64)], &'c [(&'c str, i64)]);
+        let cases: [Case<'_>; 4] = [
+            (&[(3, 1), (5, 2), (3, 3)], &[("k3", 3), ("k5", 2)]),
+            (
+                &[(150, 1), (3, 2), (150, 3), (3, 4)],
+                &[("k150", 3), ("k3", 4)],
+            ),
+            (
+                &[(1, 1), (130, 2), (1, 5), (2, 6)],
+                &[("k1", 5), ("k130", 2), ("k2", 6)],
+            ),
+            (
+                &[(0, 1), (127, 2), (128, 3)],
+                &[("k0", 1), ("k127", 2), ("k128", 3)],
+            ),
+        ];
+        for (pairs, expected) in cases {
+            let bytes = object(pairs);
+            let mut decoder = NodeDecoder::new(&table, hashbrown::DefaultHashBuilder::default());
+            let mut c = Cursor::new(&bytes);
+            let Ok(decoded) = decoder.object(&mut c, 0) else {
+                panic!("refused {pairs:?}");
+            };
+            let got: Vec<(&str, i64)> = decoded
+                .iter()
+                .map(|(k, v)| match v.as_number() {
+                    Some(Number::Int(i)) => (k, i),
+                    _ => (k, i64::MIN),
+                })
+                .collect();
+            assert_eq!(got, expected, "{pairs:?}");
+        }
     }
 }

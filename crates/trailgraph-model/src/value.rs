@@ -305,6 +305,14 @@ impl UniquePairs {
         }
     }
 
+    /// Pairs whose keys are known to be distinct (nothing is checked).
+    pub(crate) fn of_distinct(pairs: Vec<(Key, Value)>) -> Self {
+        UniquePairs {
+            pairs,
+            index: HashMap::new(),
+        }
+    }
+
     pub(crate) fn push(&mut self, key: Key, value: Value) {
         let existing = if self.pairs.len() < Self::SCAN {
             self.pairs.iter().position(|(k, _)| *k == key)
