@@ -296,6 +296,40 @@ fn the_streamed_json_report_is_the_built_document() {
     );
 }
 
+/// The results are rendered in batches of 128 on two threads in turn: one, two, three
+/// (`partly_collected` above has 360 results) and nine batches, the last of which ends on a
+/// batch boundary, and no results at all give the document `to_json` builds.
+#[test]
+fn the_json_report_rendered_in_batches_is_the_built_document() {
+    let mut empty = demo_report(None);
+    for control in empty.sections.iter_mut().flat_map(|s| &mut s.controls) {
+        control.results.clear();
+    }
+    let mut sizes = Vec::new();
+    for report in [
+        empty,
+        common::report_at(
+            &trailgraph_model::generate::generate_inventory(3, 1),
+            "2026-01-02T03:04:05Z",
+        ),
+        common::report_at(
+            &trailgraph_model::generate::generate_inventory(8, 1),
+            "2026-01-02T03:04:05Z",
+        ),
+        common::report_at(
+            &trailgraph_model::generate::generate_inventory(64, 1),
+            "2026-01-02T03:04:05Z",
+        ),
+    ] {
+        let written = render(&report, Format::Json, false);
+        let document = trailgraph_check::to_json(&report);
+        let built = serde_json::to_string_pretty(&document).unwrap() + "\n";
+        assert_eq!(written, built);
+        sizes.push(document["results"].as_array().unwrap().len());
+    }
+    assert_eq!(sizes, [0, 54, 144, 1152]);
+}
+
 /// A snapshot written and read back, in either form, gives the same report as the inventory it
 /// was written from.
 #[test]

@@ -125,43 +125,98 @@ pub fn to_json(report: &Report) -> Json {
     document
 }
 
-/// The document written as it is made: each result is built, written and dropped in turn, so
-/// a report of many results is never held whole as JSON (the same text as `to_json`'s).
-struct Streamed<'r>(&'r Report);
+/// Results rendered in one go by one thread: large enough that handing batches between the
+/// threads costs little, small enough that two batches in memory are a few megabytes.
+const BATCH: usize = 128;
 
-impl serde::Serialize for Streamed<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let head = head(self.0);
-        let Some(fields) = head.as_object() else {
-            return head.serialize(serializer);
-        };
-        let mut map = serializer.serialize_map(Some(fields.len()))?;
-        // The keys in the order the JSON object keeps them, `results` in its place.
-        for (key, value) in fields {
-            if key == "results" {
-                map.serialize_entry(key, &Results(self.0))?;
-            } else {
-                map.serialize_entry(key, value)?;
+/// The document written as it is made: the results are rendered to text a batch at a time, on
+/// this thread and one other in turn, and written in order, so a report of many results is
+/// never held whole and its rendering takes both cores (the text is `to_json`'s, byte for
+/// byte, tested).
+///
+/// The head is rendered as pretty JSON with `"results": null` in its place and cut there: at
+/// the top level a key's line starts with a newline and two spaces and a quote, which no
+/// deeper line and no string (newlines in strings are escaped) can contain. Each result is
+/// rendered as pretty JSON on its own and indented by the four spaces of its depth, which is
+/// what the pretty printer would have written in place.
+fn write_streamed(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    const PLACE: &str = "\n  \"results\": null";
+    let head = serde_json::to_string_pretty(&head(report)).map_err(io::Error::other)?;
+    let Some(at) = head.find(PLACE) else {
+        return Err(io::Error::other(
+            "the report's head has no place for results",
+        ));
+    };
+    let (before, after) = head.split_at(at);
+    out.write_all(before.as_bytes())?;
+    out.write_all(b"\n  \"results\": ")?;
+    let results: Vec<_> = report
+        .sections
+        .iter()
+        .flat_map(|s| &s.controls)
+        .flat_map(|c| c.results.iter().map(move |r| (c, r)))
+        .collect();
+    if results.is_empty() {
+        out.write_all(b"[]")?;
+    } else {
+        out.write_all(b"[")?;
+        let batches: Vec<_> = results.chunks(BATCH).collect();
+        std::thread::scope(|scope| -> io::Result<()> {
+            // The other thread renders every second batch, at most one ahead of the writing.
+            let (send, receive) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+            let odd = batches.iter().skip(1).step_by(2);
+            scope.spawn(move || {
+                for batch in odd {
+                    if send.send(render(report, batch)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (i, batch) in batches.iter().enumerate() {
+                let text = if i % 2 == 0 {
+                    render(report, batch)?
+                } else {
+                    receive
+                        .recv()
+                        .map_err(|_| io::Error::other("a rendering thread stopped"))??
+                };
+                // Every result starts with its separator; the very first has no comma.
+                let text = if i == 0 {
+                    text.get(1..).unwrap_or(&[])
+                } else {
+                    &text[..]
+                };
+                out.write_all(text)?;
             }
-        }
-        map.end()
+            Ok(())
+        })?;
+        out.write_all(b"\n  ]")?;
     }
+    out.write_all(after.get(PLACE.len()..).unwrap_or("").as_bytes())?;
+    Ok(())
 }
 
-struct Results<'r>(&'r Report);
-
-impl serde::Serialize for Results<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let report = self.0;
-        serializer.collect_seq(
-            report
-                .sections
-                .iter()
-                .flat_map(|s| &s.controls)
-                .flat_map(|c| c.results.iter().map(move |r| ResultOut::new(report, c, r))),
-        )
+/// The text of a batch of results as elements of the `results` array: each as `,` and a
+/// newline, four spaces, and the result's pretty JSON with every line indented by four spaces.
+fn render(
+    report: &Report,
+    batch: &[(&crate::run::ControlReport, &crate::run::CheckResult)],
+) -> io::Result<Vec<u8>> {
+    let mut text = Vec::new();
+    let mut one = Vec::new();
+    for (c, r) in batch {
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, &ResultOut::new(report, c, r))
+            .map_err(io::Error::other)?;
+        text.extend_from_slice(b",\n    ");
+        for line in one.split_inclusive(|&b| b == b'\n') {
+            text.extend_from_slice(line);
+            if line.ends_with(b"\n") {
+                text.extend_from_slice(b"    ");
+            }
+        }
     }
+    Ok(text)
 }
 
 // The written forms of a result and its parts, serialized straight from the report (no JSON
@@ -316,6 +371,6 @@ impl serde::Serialize for FixesOut<'_> {
 }
 
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Streamed(report)).map_err(io::Error::other)?;
+    write_streamed(report, out)?;
     writeln!(out)
 }
