@@ -151,19 +151,28 @@ pub struct ControlReport {
 }
 
 impl ControlReport {
-    /// The worst status among the results for `account` (failed, then not evaluable, then
-    /// passed); `None` when the control has no result for it (a check about a kind the account
-    /// has no resource of).
-    pub fn status_for(&self, account: &str) -> Option<Status> {
-        self.results
-            .iter()
-            .filter(|r| r.account == account)
-            .map(|r| r.status)
-            .max_by_key(|s| match s {
-                Status::Passed => 0,
-                Status::NotEvaluable => 1,
-                Status::Failed => 2,
-            })
+    /// Per account, the worst status among its results (failed, then not evaluable, then
+    /// passed); an account without a result (a check about a kind the account has no resource
+    /// of) is not in the map. One pass over the results: reports look up every account of
+    /// every control, which a scan per account would make quadratic in the accounts.
+    pub fn statuses(&self) -> HashMap<&str, Status> {
+        let rank = |s: Status| match s {
+            Status::Passed => 0,
+            Status::NotEvaluable => 1,
+            Status::Failed => 2,
+        };
+        let mut worst: HashMap<&str, Status> = HashMap::new();
+        for r in &self.results {
+            worst
+                .entry(r.account.as_str())
+                .and_modify(|s| {
+                    if rank(r.status) > rank(*s) {
+                        *s = r.status;
+                    }
+                })
+                .or_insert(r.status);
+        }
+        worst
     }
 }
 
@@ -489,6 +498,14 @@ impl<'c> Checker<'c> {
             return Ok(());
         }
         let subjects = Subjects::new(inventory, &accounts);
+        let mut account_errors: HashMap<&str, Vec<&trailgraph_model::CollectionError>> =
+            HashMap::new();
+        for e in inventory.meta.errors.iter().filter(|e| e.region.is_none()) {
+            account_errors
+                .entry(e.account.as_str())
+                .or_default()
+                .push(e);
+        }
         let vocabulary = self.catalog.vocabulary();
         let outcomes = run_jobs(&self.jobs, |&(_, control, check)| {
             let cx = ControlRun {
@@ -498,6 +515,7 @@ impl<'c> Checker<'c> {
                 control,
                 accounts: &accounts,
                 subjects: &subjects,
+                account_errors: &account_errors,
                 remediation: options.remediation,
             };
             cx.run()
@@ -875,6 +893,8 @@ struct ControlRun<'r, 'a> {
     control: &'r Control,
     accounts: &'r [Account],
     subjects: &'r Subjects<'a>,
+    /// The collection errors of whole accounts (no region), by account id.
+    account_errors: &'r HashMap<&'a str, Vec<&'a trailgraph_model::CollectionError>>,
     remediation: RemediationKind,
 }
 
@@ -1150,15 +1170,13 @@ impl ControlRun<'_, '_> {
                 let mut r = self.fill_text(r);
                 // What stopped the whole account (a role that could not be assumed, an
                 // identity that did not work) is said with the reason.
-                let account_wide: Vec<&trailgraph_model::CollectionError> = inventory
-                    .meta
-                    .errors
-                    .iter()
-                    .filter(|e| e.account == subject.account.id && e.region.is_none())
-                    .collect();
+                let account_wide = self
+                    .account_errors
+                    .get(subject.account.id.as_str())
+                    .map_or(&[][..], Vec::as_slice);
                 if !account_wide.is_empty() {
                     r.push_str(" What failed: ");
-                    r.push_str(&error_list(&account_wide));
+                    r.push_str(&error_list(account_wide));
                     r.push('.');
                 }
                 if explanation.is_empty() {

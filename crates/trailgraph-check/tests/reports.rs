@@ -9,6 +9,7 @@
 mod common;
 
 use serde_json::Value as Json;
+use trailgraph_check::run::Status;
 use trailgraph_check::{Format, Report, RunOptions, load_catalog, run, write_report};
 
 fn demo_report(benchmark: Option<&str>) -> Report {
@@ -328,6 +329,69 @@ fn the_json_report_rendered_in_batches_is_the_built_document() {
         sizes.push(document["results"].as_array().unwrap().len());
     }
     assert_eq!(sizes, [0, 54, 144, 1152]);
+}
+
+/// The per-account marks of the text and Markdown reports: the worst status among an account's
+/// results (failed, then not evaluable, then passed), and none for an account without results.
+#[test]
+fn an_accounts_mark_is_its_worst_result() {
+    let mut seen = std::collections::HashSet::new();
+    for report in [
+        demo_report(None),
+        terraform_report("cloudtrail_security_events"),
+        common::report_at(&common::partly_collected(), "2026-01-02T03:04:05Z"),
+    ] {
+        for control in report.sections.iter().flat_map(|s| &s.controls) {
+            let statuses = control.statuses();
+            for account in &report.inventory.accounts {
+                let mine: Vec<Status> = control
+                    .results
+                    .iter()
+                    .filter(|r| &r.account == account)
+                    .map(|r| r.status)
+                    .collect();
+                let worst = [Status::Failed, Status::NotEvaluable, Status::Passed]
+                    .into_iter()
+                    .find(|s| mine.contains(s));
+                assert_eq!(statuses.get(account.as_str()).copied(), worst);
+                seen.insert(format!("{worst:?}"));
+            }
+            assert!(
+                statuses
+                    .keys()
+                    .all(|a| report.inventory.accounts.iter().any(|x| x == a))
+            );
+        }
+    }
+    for case in ["Some(Passed)", "Some(Failed)", "Some(NotEvaluable)"] {
+        assert!(seen.contains(case), "{case}: {seen:?}");
+    }
+    // Several results for one account (a check about another kind), and none.
+    let demo = demo_report(None);
+    let mut control = demo.sections[0].controls[0].clone();
+    let template = control.results[0].clone();
+    let account = template.account.clone();
+    control.results = [
+        Status::Passed,
+        Status::NotEvaluable,
+        Status::Passed,
+        Status::Failed,
+        Status::Passed,
+    ]
+    .into_iter()
+    .map(|status| {
+        let mut r = template.clone();
+        r.status = status;
+        r
+    })
+    .collect();
+    for worst in [Status::Failed, Status::NotEvaluable, Status::Passed] {
+        let statuses = control.statuses();
+        assert_eq!(statuses.get(account.as_str()), Some(&worst));
+        assert_eq!(statuses.len(), 1);
+        control.results.retain(|r| r.status != worst);
+    }
+    assert!(control.statuses().is_empty());
 }
 
 /// A snapshot written and read back, in either form, gives the same report as the inventory it

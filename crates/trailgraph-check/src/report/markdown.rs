@@ -90,11 +90,12 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "| Control | Title | {} |", accounts.join(" | "))?;
         writeln!(out, "|---|---|{}", "---|".repeat(accounts.len()))?;
         for control in &section.controls {
+            let statuses = control.statuses();
             let marks: Vec<&str> = report
                 .inventory
                 .accounts
                 .iter()
-                .map(|a| control.status_for(a).map_or("·", mark))
+                .map(|a| statuses.get(a.as_str()).map_or("·", |&s| mark(s)))
                 .collect();
             writeln!(
                 out,

@@ -241,14 +241,15 @@ fn matrix(report: &Report, out: &mut impl Write, color: bool) -> io::Result<()> 
         for control in &section.controls {
             // One mark per account: the worst of its results (a check about another kind has
             // one result per resource); `·` where the account has nothing of that kind.
+            let statuses = control.statuses();
             let marks: Vec<String> = report
                 .inventory
                 .accounts
                 .iter()
                 .map(|a| {
-                    control
-                        .status_for(a)
-                        .map_or("·".to_owned(), |s| symbol(s, color))
+                    statuses
+                        .get(a.as_str())
+                        .map_or("·".to_owned(), |&s| symbol(s, color))
                 })
                 .collect();
             writeln!(
@@ -270,15 +271,20 @@ fn per_account(
     out: &mut impl Write,
     color: bool,
 ) -> io::Result<()> {
-    let controls: Vec<&ControlReport> = report.sections.iter().flat_map(|s| &s.controls).collect();
+    let controls: Vec<(&ControlReport, HashMap<&str, Status>)> = report
+        .sections
+        .iter()
+        .flat_map(|s| &s.controls)
+        .map(|c| (c, c.statuses()))
+        .collect();
     let mut rows: Vec<(usize, usize, &str, Vec<&str>)> = Vec::new();
     let mut clean = 0usize;
     for account in &report.inventory.accounts {
         let mut failed = 0;
         let mut unknown = 0;
         let mut marked = Vec::new();
-        for c in &controls {
-            match c.status_for(account) {
+        for (c, statuses) in &controls {
+            match statuses.get(account.as_str()) {
                 Some(Status::Failed) => {
                     failed += 1;
                     marked.push(c.control.as_str());
