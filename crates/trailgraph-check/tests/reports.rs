@@ -9,8 +9,7 @@
 mod common;
 
 use serde_json::Value as Json;
-use trailgraph_check::run::Status;
-use trailgraph_check::{Format, Report, RunOptions, load_catalog, run, write_report};
+use trailgraph_check::{Format, Report, RunOptions, Status, load_catalog, run, write_report};
 
 fn demo_report(benchmark: Option<&str>) -> Report {
     let catalog = load_catalog(&[]).unwrap();
@@ -297,9 +296,9 @@ fn the_streamed_json_report_is_the_built_document() {
     );
 }
 
-/// The results are rendered in batches of 128 on two threads in turn: one, two, three
-/// (`partly_collected` above has 360 results) and nine batches, the last of which ends on a
-/// batch boundary, and no results at all give the document `to_json` builds.
+/// The results are rendered in batches of 128 on two threads in turn: one, two, three and nine
+/// batches (the last ends on a batch boundary) and no results at all give the document
+/// `to_json` builds, and the OCSF and ASFF arrays `to_ocsf` and `to_asff` build.
 #[test]
 fn the_json_report_rendered_in_batches_is_the_built_document() {
     let mut empty = demo_report(None);
@@ -309,6 +308,7 @@ fn the_json_report_rendered_in_batches_is_the_built_document() {
     let mut sizes = Vec::new();
     for report in [
         empty,
+        common::report_at(&common::partly_collected(), "2026-01-02T03:04:05Z"),
         common::report_at(
             &trailgraph_model::generate::generate_inventory(3, 1),
             "2026-01-02T03:04:05Z",
@@ -327,8 +327,17 @@ fn the_json_report_rendered_in_batches_is_the_built_document() {
         let built = serde_json::to_string_pretty(&document).unwrap() + "\n";
         assert_eq!(written, built);
         sizes.push(document["results"].as_array().unwrap().len());
+        // OCSF events and ASFF findings: documents that are arrays, written the same way.
+        for (format, document) in [
+            (Format::Ocsf, trailgraph_check::to_ocsf(&report)),
+            (Format::Asff, trailgraph_check::to_asff(&report)),
+        ] {
+            let written = render(&report, format, false);
+            let built = serde_json::to_string_pretty(&document).unwrap() + "\n";
+            assert_eq!(written, built, "{format:?}");
+        }
     }
-    assert_eq!(sizes, [0, 54, 144, 1152]);
+    assert_eq!(sizes, [0, 360, 54, 144, 1152]);
 }
 
 /// The per-account marks of the text and Markdown reports: the worst status among an account's

@@ -242,8 +242,19 @@ pub fn to_asff(report: &Report) -> Json {
     )
 }
 
+/// Writes [`to_asff`]'s text without holding the whole array: the findings are made and
+/// rendered a batch at a time (see [`super::json::pretty_array`]).
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_asff(report)).map_err(io::Error::other)?;
+    let results: Vec<_> = report
+        .sections
+        .iter()
+        .flat_map(|s| &s.controls)
+        .flat_map(|c| c.results.iter().map(move |r| (c, r)))
+        .filter_map(|(c, r)| Some((c, r, account_id(&r.account)?)))
+        .collect();
+    super::json::pretty_array(out, &results, 1, |(c, r, account), text| {
+        serde_json::to_writer_pretty(text, &finding(report, c, r, account))
+    })?;
     writeln!(out)
 }
 

@@ -130,15 +130,13 @@ pub fn to_json(report: &Report) -> Json {
 const BATCH: usize = 128;
 
 /// The document written as it is made: the results are rendered to text a batch at a time, on
-/// this thread and one other in turn, and written in order, so a report of many results is
-/// never held whole and its rendering takes both cores (the text is `to_json`'s, byte for
-/// byte, tested).
+/// this thread and one other in turn, and written in order (see [`pretty_array`]), so a report
+/// of many results is never held whole and its rendering takes both cores (the text is
+/// `to_json`'s, byte for byte, tested).
 ///
 /// The head is rendered as pretty JSON with `"results": null` in its place and cut there: at
 /// the top level a key's line starts with a newline and two spaces and a quote, which no
-/// deeper line and no string (newlines in strings are escaped) can contain. Each result is
-/// rendered as pretty JSON on its own and indented by the four spaces of its depth, which is
-/// what the pretty printer would have written in place.
+/// deeper line and no string (newlines in strings are escaped) can contain.
 fn write_streamed(report: &Report, out: &mut impl Write) -> io::Result<()> {
     const PLACE: &str = "\n  \"results\": null";
     let head = serde_json::to_string_pretty(&head(report)).map_err(io::Error::other)?;
@@ -156,63 +154,84 @@ fn write_streamed(report: &Report, out: &mut impl Write) -> io::Result<()> {
         .flat_map(|s| &s.controls)
         .flat_map(|c| c.results.iter().map(move |r| (c, r)))
         .collect();
-    if results.is_empty() {
-        out.write_all(b"[]")?;
-    } else {
-        out.write_all(b"[")?;
-        let batches: Vec<_> = results.chunks(BATCH).collect();
-        std::thread::scope(|scope| -> io::Result<()> {
-            // The other thread renders every second batch, at most one ahead of the writing.
-            let (send, receive) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
-            let odd = batches.iter().skip(1).step_by(2);
-            scope.spawn(move || {
-                for batch in odd {
-                    if send.send(render(report, batch)).is_err() {
-                        break;
-                    }
-                }
-            });
-            for (i, batch) in batches.iter().enumerate() {
-                let text = if i % 2 == 0 {
-                    render(report, batch)?
-                } else {
-                    receive
-                        .recv()
-                        .map_err(|_| io::Error::other("a rendering thread stopped"))??
-                };
-                // Every result starts with its separator; the very first has no comma.
-                let text = if i == 0 {
-                    text.get(1..).unwrap_or(&[])
-                } else {
-                    &text[..]
-                };
-                out.write_all(text)?;
-            }
-            Ok(())
-        })?;
-        out.write_all(b"\n  ]")?;
-    }
+    pretty_array(out, &results, 2, |(c, r), text| {
+        serde_json::to_writer_pretty(text, &ResultOut::new(report, c, r))
+    })?;
     out.write_all(after.get(PLACE.len()..).unwrap_or("").as_bytes())?;
     Ok(())
 }
 
-/// The text of a batch of results as elements of the `results` array: each as `,` and a
-/// newline, four spaces, and the result's pretty JSON with every line indented by four spaces.
-fn render(
-    report: &Report,
-    batch: &[(&crate::run::ControlReport, &crate::run::CheckResult)],
+/// Writes `items` as a pretty JSON array whose elements are at `depth` (1 for a document that
+/// is an array, 2 for an array that is a value of the top-level object), each rendered by
+/// `element` as pretty JSON on its own: the text `serde_json`'s pretty printer writes for the
+/// whole array in place, with its elements rendered a batch at a time on this thread and one
+/// other in turn.
+pub(super) fn pretty_array<T: Sync>(
+    out: &mut impl Write,
+    items: &[T],
+    depth: usize,
+    element: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
+) -> io::Result<()> {
+    if items.is_empty() {
+        return out.write_all(b"[]");
+    }
+    out.write_all(b"[")?;
+    let batches: Vec<&[T]> = items.chunks(BATCH).collect();
+    let indent = "  ".repeat(depth);
+    let render = |batch: &[T]| render(batch, &indent, &element);
+    std::thread::scope(|scope| -> io::Result<()> {
+        // The other thread renders every second batch, at most one ahead of the writing.
+        let (send, receive) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+        let odd = batches.iter().skip(1).step_by(2);
+        let render_odd = &render;
+        scope.spawn(move || {
+            for batch in odd {
+                if send.send(render_odd(batch)).is_err() {
+                    break;
+                }
+            }
+        });
+        for (i, batch) in batches.iter().enumerate() {
+            let text = if i % 2 == 0 {
+                render(batch)?
+            } else {
+                receive
+                    .recv()
+                    .map_err(|_| io::Error::other("a rendering thread stopped"))??
+            };
+            // Every element starts with its separator; the very first has no comma.
+            let text = if i == 0 {
+                text.get(1..).unwrap_or(&[])
+            } else {
+                &text[..]
+            };
+            out.write_all(text)?;
+        }
+        Ok(())
+    })?;
+    out.write_all(b"\n")?;
+    out.write_all(indent.as_bytes().get(2..).unwrap_or(&[]))?;
+    out.write_all(b"]")
+}
+
+/// The text of a batch of array elements: each as `,`, a newline and `indent`, then the
+/// element's pretty JSON with every line after its first indented by `indent` too.
+fn render<T>(
+    batch: &[T],
+    indent: &str,
+    element: &impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
 ) -> io::Result<Vec<u8>> {
     let mut text = Vec::new();
     let mut one = Vec::new();
-    for (c, r) in batch {
+    for item in batch {
         one.clear();
-        serde_json::to_writer_pretty(&mut one, &ResultOut::new(report, c, r))
-            .map_err(io::Error::other)?;
-        text.extend_from_slice(b",\n    ");
+        element(item, &mut one).map_err(io::Error::other)?;
+        text.extend_from_slice(b",\n");
+        text.extend_from_slice(indent.as_bytes());
         for line in one.split_inclusive(|&b| b == b'\n') {
             text.extend_from_slice(line);
             if line.ends_with(b"\n") {
-                text.extend_from_slice(b"    ");
+                text.extend_from_slice(indent.as_bytes());
             }
         }
     }

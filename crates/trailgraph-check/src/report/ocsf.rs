@@ -198,7 +198,17 @@ pub fn to_ocsf(report: &Report) -> Json {
     )
 }
 
+/// Writes [`to_ocsf`]'s text without holding the whole array: the events are made and rendered
+/// a batch at a time (see [`super::json::pretty_array`]).
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_ocsf(report)).map_err(io::Error::other)?;
+    let results: Vec<_> = report
+        .sections
+        .iter()
+        .flat_map(|s| &s.controls)
+        .flat_map(|c| c.results.iter().map(move |r| (c, r)))
+        .collect();
+    super::json::pretty_array(out, &results, 1, |(c, r), text| {
+        serde_json::to_writer_pretty(text, &event(report, c, r))
+    })?;
     writeln!(out)
 }
