@@ -293,6 +293,14 @@ impl Report {
             .flat_map(|c| c.results.iter())
     }
 
+    /// Every result with its control, in benchmark order.
+    pub fn control_results(&self) -> impl Iterator<Item = (&ControlReport, &CheckResult)> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.controls.iter())
+            .flat_map(|c| c.results.iter().map(move |r| (c, r)))
+    }
+
     /// Keeps only the results with one of `statuses` (all when empty) of checks at least as
     /// severe as `severity`, and the sections and controls that still have one; `shown` says
     /// what was kept. The summary and the exit code stay those of the whole run.

@@ -233,10 +233,7 @@ fn finding(report: &Report, control: &ControlReport, r: &CheckResult, account: &
 pub fn to_asff(report: &Report) -> Json {
     Json::Array(
         report
-            .sections
-            .iter()
-            .flat_map(|s| &s.controls)
-            .flat_map(|c| c.results.iter().map(move |r| (c, r)))
+            .control_results()
             .filter_map(|(c, r)| Some(finding(report, c, r, account_id(&r.account)?)))
             .collect(),
     )
@@ -246,10 +243,7 @@ pub fn to_asff(report: &Report) -> Json {
 /// rendered a batch at a time (see [`super::json::pretty_array`]).
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let results: Vec<_> = report
-        .sections
-        .iter()
-        .flat_map(|s| &s.controls)
-        .flat_map(|c| c.results.iter().map(move |r| (c, r)))
+        .control_results()
         .filter_map(|(c, r)| Some((c, r, account_id(&r.account)?)))
         .collect();
     super::json::pretty_array(out, &results, 1, |(c, r, account), text| {

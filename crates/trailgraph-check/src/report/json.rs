@@ -75,12 +75,7 @@ fn result(report: &Report, c: &crate::run::ControlReport, r: &crate::run::CheckR
 }
 
 fn results(report: &Report) -> impl Iterator<Item = Json> + '_ {
-    report
-        .sections
-        .iter()
-        .flat_map(|s| &s.controls)
-        .flat_map(|c| c.results.iter().map(move |r| (c, r)))
-        .map(|(c, r)| result(report, c, r))
+    report.control_results().map(|(c, r)| result(report, c, r))
 }
 
 /// The document without its results (`results` is `null`, in its place).
@@ -148,12 +143,7 @@ fn write_streamed(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let (before, after) = head.split_at(at);
     out.write_all(before.as_bytes())?;
     out.write_all(b"\n  \"results\": ")?;
-    let results: Vec<_> = report
-        .sections
-        .iter()
-        .flat_map(|s| &s.controls)
-        .flat_map(|c| c.results.iter().map(move |r| (c, r)))
-        .collect();
+    let results: Vec<_> = report.control_results().collect();
     pretty_array(out, &results, 2, |(c, r), text| {
         serde_json::to_writer_pretty(text, &ResultOut::new(report, c, r))
     })?;

@@ -190,10 +190,8 @@ fn event(report: &Report, control: &ControlReport, r: &CheckResult) -> Json {
 pub fn to_ocsf(report: &Report) -> Json {
     Json::Array(
         report
-            .sections
-            .iter()
-            .flat_map(|s| &s.controls)
-            .flat_map(|c| c.results.iter().map(move |r| event(report, c, r)))
+            .control_results()
+            .map(|(c, r)| event(report, c, r))
             .collect(),
     )
 }
@@ -201,12 +199,7 @@ pub fn to_ocsf(report: &Report) -> Json {
 /// Writes [`to_ocsf`]'s text without holding the whole array: the events are made and rendered
 /// a batch at a time (see [`super::json::pretty_array`]).
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    let results: Vec<_> = report
-        .sections
-        .iter()
-        .flat_map(|s| &s.controls)
-        .flat_map(|c| c.results.iter().map(move |r| (c, r)))
-        .collect();
+    let results: Vec<_> = report.control_results().collect();
     super::json::pretty_array(out, &results, 1, |(c, r), text| {
         serde_json::to_writer_pretty(text, &event(report, c, r))
     })?;
