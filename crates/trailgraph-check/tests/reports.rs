@@ -298,7 +298,8 @@ fn the_streamed_json_report_is_the_built_document() {
 
 /// The results are rendered in batches of 128 on two threads in turn: one, two, three and nine
 /// batches (the last ends on a batch boundary) and no results at all give the document
-/// `to_json` builds, and the OCSF and ASFF arrays `to_ocsf` and `to_asff` build.
+/// `to_json` builds, and the OCSF, ASFF and SARIF documents `to_ocsf`, `to_asff` and
+/// `to_sarif` build.
 #[test]
 fn the_json_report_rendered_in_batches_is_the_built_document() {
     let mut empty = demo_report(None);
@@ -327,10 +328,12 @@ fn the_json_report_rendered_in_batches_is_the_built_document() {
         let built = serde_json::to_string_pretty(&document).unwrap() + "\n";
         assert_eq!(written, built);
         sizes.push(document["results"].as_array().unwrap().len());
-        // OCSF events and ASFF findings: documents that are arrays, written the same way.
+        // OCSF events and ASFF findings (documents that are arrays) and SARIF's results (an
+        // array three objects deep), written the same way.
         for (format, document) in [
             (Format::Ocsf, trailgraph_check::to_ocsf(&report)),
             (Format::Asff, trailgraph_check::to_asff(&report)),
+            (Format::Sarif, trailgraph_check::to_sarif(&report)),
         ] {
             let written = render(&report, format, false);
             let built = serde_json::to_string_pretty(&document).unwrap() + "\n";

@@ -120,7 +120,7 @@ pub fn to_json(report: &Report) -> Json {
     document
 }
 
-/// Results rendered in one go by one thread: large enough that handing batches between the
+/// Array elements rendered in one go by one thread: large enough that handing batches between the
 /// threads costs little, small enough that two batches in memory are a few megabytes.
 const BATCH: usize = 128;
 
@@ -128,27 +128,45 @@ const BATCH: usize = 128;
 /// this thread and one other in turn, and written in order (see [`pretty_array`]), so a report
 /// of many results is never held whole and its rendering takes both cores (the text is
 /// `to_json`'s, byte for byte, tested).
-///
-/// The head is rendered as pretty JSON with `"results": null` in its place and cut there: at
-/// the top level a key's line starts with a newline and two spaces and a quote, which no
-/// deeper line and no string (newlines in strings are escaped) can contain.
 fn write_streamed(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    const PLACE: &str = "\n  \"results\": null";
-    let head = serde_json::to_string_pretty(&head(report)).map_err(io::Error::other)?;
-    let Some(at) = head.find(PLACE) else {
-        return Err(io::Error::other(
-            "the report's head has no place for results",
-        ));
-    };
-    let (before, after) = head.split_at(at);
-    out.write_all(before.as_bytes())?;
-    out.write_all(b"\n  \"results\": ")?;
     let results: Vec<_> = report.control_results().collect();
-    pretty_array(out, &results, 2, |(c, r), text| {
-        serde_json::to_writer_pretty(text, &ResultOut::new(report, c, r))
-    })?;
-    out.write_all(after.get(PLACE.len()..).unwrap_or("").as_bytes())?;
-    Ok(())
+    // `results` is a key of the top-level object, which alone has keys at that depth.
+    pretty_with_array(
+        out,
+        &head(report),
+        1,
+        "results",
+        &results,
+        |(c, r), text| serde_json::to_writer_pretty(text, &ResultOut::new(report, c, r)),
+    )
+}
+
+/// Writes `document` as pretty JSON with the array of `items` in the place of its `key`, which
+/// must be `null` in `document` and be the only key `key` at `depth` (1 for a key of the
+/// top-level object) that is `null`. The document is rendered with `null` and cut there: a
+/// key's line at that depth starts with a newline, `2 × depth` spaces and a quote, which no
+/// line at another depth and no string (newlines in strings are escaped) can contain.
+pub(super) fn pretty_with_array<T: Sync>(
+    out: &mut impl Write,
+    document: &Json,
+    depth: usize,
+    key: &str,
+    items: &[T],
+    element: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
+) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(document).map_err(io::Error::other)?;
+    let line = format!("\n{}{}: ", "  ".repeat(depth), Json::from(key));
+    let place = format!("{line}null");
+    let Some(at) = text.find(&place) else {
+        return Err(io::Error::other(format!(
+            "the document has no place for {key}"
+        )));
+    };
+    let (before, after) = text.split_at(at);
+    out.write_all(before.as_bytes())?;
+    out.write_all(line.as_bytes())?;
+    pretty_array(out, items, depth + 1, element)?;
+    out.write_all(after.get(place.len()..).unwrap_or("").as_bytes())
 }
 
 /// Writes `items` as a pretty JSON array whose elements are at `depth` (1 for a document that

@@ -95,6 +95,24 @@ fn result(r: &CheckResult, rule_index: usize, severity: Severity) -> Json {
 
 /// The SARIF log of a report.
 pub fn to_sarif(report: &Report) -> Json {
+    let (mut log, failures) = log_without_results(report);
+    if let Some(run) = log.pointer_mut("/runs/0")
+        && let Some(run) = run.as_object_mut()
+    {
+        let results = failures
+            .iter()
+            .map(|(c, r, rule)| result(r, *rule, c.severity))
+            .collect();
+        run.insert("results".to_owned(), Json::Array(results));
+    }
+    log
+}
+
+/// The results that are not passes, each with its control and the number of its rule.
+type Failures<'r> = Vec<(&'r ControlReport, &'r CheckResult, usize)>;
+
+/// The SARIF log with `null` for its run's results, and those results.
+fn log_without_results(report: &Report) -> (Json, Failures<'_>) {
     let controls: Vec<&ControlReport> = report.sections.iter().flat_map(|s| &s.controls).collect();
     // One rule per check (a check can back more than one control of a benchmark).
     let mut rule_of: HashMap<&str, usize> = HashMap::new();
@@ -124,17 +142,11 @@ pub fn to_sarif(report: &Report) -> Json {
         }
         rules.push(rule);
     }
-    let results: Vec<Json> = controls
+    let failures: Failures<'_> = controls
         .iter()
-        .flat_map(|c| c.results.iter().map(move |r| (c, r)))
+        .flat_map(|&c| c.results.iter().map(move |r| (c, r)))
         .filter(|(_, r)| r.status != Status::Passed)
-        .map(|(c, r)| {
-            result(
-                r,
-                rule_of.get(c.check.as_str()).copied().unwrap_or(0),
-                c.severity,
-            )
-        })
+        .map(|(c, r)| (c, r, rule_of.get(c.check.as_str()).copied().unwrap_or(0)))
         .collect();
     let notifications: Vec<Json> = report
         .inventory
@@ -159,7 +171,7 @@ pub fn to_sarif(report: &Report) -> Json {
             Json::Array(notifications),
         );
     }
-    json!({
+    let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -170,7 +182,7 @@ pub fn to_sarif(report: &Report) -> Json {
             }},
             "automationDetails": {"id": format!("{}/", report.benchmark.id)},
             "invocations": [invocation],
-            "results": results,
+            "results": null,
             "properties": {
                 "benchmark": report.benchmark.id,
                 "benchmarkTitle": report.benchmark.title,
@@ -180,10 +192,17 @@ pub fn to_sarif(report: &Report) -> Json {
                 "collectionErrors": report.inventory.collection_errors,
             },
         }],
-    })
+    });
+    (log, failures)
 }
 
+/// Writes [`to_sarif`]'s text without holding the results as JSON: they are rendered a batch
+/// at a time (see [`super::json::pretty_with_array`]; `results` is a key of the one run, the
+/// only object at that depth).
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_sarif(report)).map_err(io::Error::other)?;
+    let (log, failures) = log_without_results(report);
+    super::json::pretty_with_array(out, &log, 3, "results", &failures, |(c, r, rule), text| {
+        serde_json::to_writer_pretty(text, &result(r, *rule, c.severity))
+    })?;
     writeln!(out)
 }
