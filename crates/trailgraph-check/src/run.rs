@@ -57,6 +57,16 @@ impl Status {
         }
     }
 
+    /// How bad the status is: passed 0, not evaluable 1, failed 2. Where an account or a cell
+    /// has several results, the worst is the one shown.
+    pub fn badness(self) -> u8 {
+        match self {
+            Status::Passed => 0,
+            Status::NotEvaluable => 1,
+            Status::Failed => 2,
+        }
+    }
+
     /// The status [`Status::as_str`] names.
     pub fn parse(word: &str) -> Option<Status> {
         [Status::Passed, Status::Failed, Status::NotEvaluable]
@@ -156,17 +166,12 @@ impl ControlReport {
     /// of) is not in the map. One pass over the results: reports look up every account of
     /// every control, which a scan per account would make quadratic in the accounts.
     pub fn statuses(&self) -> HashMap<&str, Status> {
-        let rank = |s: Status| match s {
-            Status::Passed => 0,
-            Status::NotEvaluable => 1,
-            Status::Failed => 2,
-        };
         let mut worst: HashMap<&str, Status> = HashMap::new();
         for r in &self.results {
             worst
                 .entry(r.account.as_str())
                 .and_modify(|s| {
-                    if rank(r.status) > rank(*s) {
+                    if r.status.badness() > s.badness() {
                         *s = r.status;
                     }
                 })

@@ -84,7 +84,9 @@ pub(super) fn groups(report: &Report) -> Vec<Group<'_>> {
                 }
             }
             // Failures first, then not evaluable, then passes; larger groups first.
-            by_shape.sort_by_key(|(st, rs)| (status_rank(*st), std::cmp::Reverse(rs.len())));
+            by_shape.sort_by_key(|(st, rs)| {
+                (std::cmp::Reverse(st.badness()), std::cmp::Reverse(rs.len()))
+            });
             for (status, results) in by_shape {
                 out.push(Group {
                     id: format!("g{}", out.len() + 1),
@@ -97,14 +99,6 @@ pub(super) fn groups(report: &Report) -> Vec<Group<'_>> {
         }
     }
     out
-}
-
-pub(super) fn status_rank(s: Status) -> u8 {
-    match s {
-        Status::Failed => 0,
-        Status::NotEvaluable => 1,
-        Status::Passed => 2,
-    }
 }
 
 /// Account id → name, from the results (the inventory lists ids only).

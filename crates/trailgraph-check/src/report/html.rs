@@ -15,7 +15,7 @@ use serde_json::{Value as Json, json};
 // Escapes text for HTML element content and attribute values.
 use trailgraph_query::graph_output::escape_xml as esc;
 
-use super::findings::{Group, account_label, account_names, groups, headline, status_rank, tally};
+use super::findings::{Group, account_label, account_names, groups, headline, tally};
 use crate::chain::{ChainStep, StepStatus};
 use crate::run::{ControlReport, Report, Status, Summary};
 
@@ -60,7 +60,7 @@ fn render(report: &Report, page: &mut String) {
             let key = (std::ptr::from_ref(g.control), r.account.as_str());
             let worse = cell_group
                 .get(&key)
-                .is_none_or(|(_, st)| status_rank(g.status) < status_rank(*st));
+                .is_none_or(|(_, st)| g.status.badness() > st.badness());
             if worse {
                 cell_group.insert(key, (&g.id, g.status));
             }
