@@ -186,22 +186,22 @@ pub(super) fn pretty_array<T: Sync>(
     out.write_all(b"[")?;
     let batches: Vec<&[T]> = items.chunks(BATCH).collect();
     let indent = "  ".repeat(depth);
-    let render = |batch: &[T]| render(batch, &indent, &element);
+    let batch_text = |batch: &[T]| render(batch, &indent, &element);
     std::thread::scope(|scope| -> io::Result<()> {
         // The other thread renders every second batch, at most one ahead of the writing.
         let (send, receive) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
         let odd = batches.iter().skip(1).step_by(2);
-        let render_odd = &render;
+        let odd_text = &batch_text;
         scope.spawn(move || {
             for batch in odd {
-                if send.send(render_odd(batch)).is_err() {
+                if send.send(odd_text(batch)).is_err() {
                     break;
                 }
             }
         });
         for (i, batch) in batches.iter().enumerate() {
             let text = if i % 2 == 0 {
-                render(batch)?
+                batch_text(batch)?
             } else {
                 receive
                     .recv()
