@@ -41,20 +41,31 @@ pub(crate) struct Engine<'a> {
     /// How `covers` judges filters (CloudTrail-aware unless the run asks for the language).
     pub judgement: Judgement<'static>,
     searcher: Searcher<'a>,
-    prepared: Mutex<HashMap<String, Arc<Prepared>>>,
+    /// What does not depend on the nodes, kept from one part of an estate to the next.
+    lasting: Arc<Lasting>,
     selections: Mutex<HashMap<String, Arc<HashSet<NodeId>>>>,
-    samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
-    /// `related` answers by required, then actual pattern.
-    related: Mutex<HashMap<String, HashMap<String, bool>>>,
-    /// `narrower` answers by assessment (its address: the searcher keeps every assessment
-    /// alive for the report).
-    narrower: Mutex<HashMap<usize, bool>>,
     /// Reuse query answers by reuse, anchor and values.
     reused: Mutex<HashMap<String, Option<NodeId>>>,
     /// How each node reads in chains, built once per report and shared by every chain.
     views: RwLock<HashMap<NodeId, Arc<NodeView>, FastHash>>,
     /// The fix values each node fills (see [`Vocabulary::values_of`]).
     values: RwLock<HashMap<NodeId, FixValues, FastHash>>,
+}
+
+/// The caches of an [`Engine`] that do not depend on the inventory: an estate checked part by
+/// part lowers each query and compares each pair of patterns once, not once per part.
+pub(crate) struct Lasting {
+    /// How filter patterns were judged (the searcher's `covers` cache).
+    judgements: trailgraph_query::FilterJudgements,
+    /// The lowering context the prepared queries were lowered in.
+    context: Context,
+    prepared: Mutex<HashMap<String, Arc<Prepared>>>,
+    samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
+    /// `related` answers by required, then actual pattern.
+    related: Mutex<HashMap<String, HashMap<String, bool>>>,
+    /// `narrower` answers by assessment (its address: the judgements keep every assessment
+    /// alive as long as they are kept).
+    narrower: Mutex<HashMap<usize, bool>>,
 }
 
 /// The fix values a node fills: (name, value) pairs.
@@ -80,14 +91,14 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// An engine over `inventory` that judges filter patterns into `judgements` (those of an
-    /// earlier engine set up the same way, when given: an estate checked part by part judges
-    /// each distinct pattern once).
+    /// An engine over `inventory` that keeps its lasting caches in `lasting` (those of an
+    /// earlier engine set up the same way, when given: an estate checked part by part lowers
+    /// each query and judges each distinct pattern once).
     pub(crate) fn new(
         inventory: &'a Inventory,
         strict: bool,
         language_only: bool,
-        judgements: Option<&trailgraph_query::FilterJudgements>,
+        lasting: Option<&Arc<Lasting>>,
     ) -> Self {
         let judgement = Self::judgement_for(strict, language_only);
         let mut searcher = Searcher::new(inventory)
@@ -96,31 +107,42 @@ impl<'a> Engine<'a> {
         if strict {
             searcher = searcher.comparing_text();
         }
-        if let Some(judgements) = judgements {
-            searcher = searcher.sharing_judgements(judgements);
+        let context = Context {
+            now: inventory.meta.collected_at,
+        };
+        if let Some(lasting) = lasting {
+            searcher = searcher.sharing_judgements(&lasting.judgements);
         }
+        let lasting = match lasting {
+            Some(lasting) if lasting.context == context => Arc::clone(lasting),
+            // Queries lowered at another time (an inventory collected at another moment) are
+            // lowered again; judgements do not depend on it.
+            _ => Arc::new(Lasting {
+                judgements: searcher.judgements(),
+                context,
+                prepared: Mutex::default(),
+                samples: Mutex::default(),
+                related: Mutex::default(),
+                narrower: Mutex::default(),
+            }),
+        };
         Engine {
             inventory,
-            context: Context {
-                now: inventory.meta.collected_at,
-            },
+            context,
             strict,
             judgement,
             searcher,
-            prepared: Mutex::default(),
+            lasting,
             selections: Mutex::default(),
-            samples: Mutex::default(),
-            related: Mutex::default(),
-            narrower: Mutex::default(),
             reused: Mutex::default(),
             views: RwLock::default(),
             values: RwLock::default(),
         }
     }
 
-    /// The filter-pattern judgements made by this engine, for the next one.
-    pub(crate) fn judgements(&self) -> trailgraph_query::FilterJudgements {
-        self.searcher.judgements()
+    /// The caches that do not depend on the inventory, for the next engine.
+    pub(crate) fn lasting(&self) -> Arc<Lasting> {
+        Arc::clone(&self.lasting)
     }
 
     /// The fix values `node` fills, computed once per report.
@@ -186,14 +208,14 @@ impl<'a> Engine<'a> {
     /// Lowers a bound query (once per report for the same query).
     pub(crate) fn prepare(&self, query: &Query) -> Result<Arc<Prepared>, String> {
         let key = query.to_string();
-        if let Some(hit) = lock(&self.prepared).get(&key) {
+        if let Some(hit) = lock(&self.lasting.prepared).get(&key) {
             return Ok(Arc::clone(hit));
         }
         let prepared = Arc::new(Prepared {
             key: key.clone(),
             ..self.prepare_once(query)?
         });
-        lock(&self.prepared).insert(key, Arc::clone(&prepared));
+        lock(&self.lasting.prepared).insert(key, Arc::clone(&prepared));
         Ok(prepared)
     }
 
@@ -272,11 +294,11 @@ impl<'a> Engine<'a> {
         actual: &str,
     ) -> bool {
         let key = Arc::as_ptr(assessment) as usize;
-        if let Some(hit) = lock(&self.narrower).get(&key) {
+        if let Some(hit) = lock(&self.lasting.narrower).get(&key) {
             return *hit;
         }
         let answer = self.related(required, actual) && self.replaceable(required, actual);
-        lock(&self.narrower).insert(key, answer);
+        lock(&self.lasting.narrower).insert(key, answer);
         answer
     }
 
@@ -291,14 +313,14 @@ impl<'a> Engine<'a> {
     /// Whether `actual` matches at least one example event of `required`: a filter meant for
     /// this control (worth repairing when it falls short) rather than one for another control.
     pub(crate) fn related(&self, required: &str, actual: &str) -> bool {
-        if let Some(hit) = lock(&self.related)
+        if let Some(hit) = lock(&self.lasting.related)
             .get(required)
             .and_then(|by_actual| by_actual.get(actual))
         {
             return *hit;
         }
         let answer = self.matches_an_example(required, actual);
-        lock(&self.related)
+        lock(&self.lasting.related)
             .entry(required.to_owned())
             .or_default()
             .insert(actual.to_owned(), answer);
@@ -306,7 +328,7 @@ impl<'a> Engine<'a> {
     }
 
     fn matches_an_example(&self, required: &str, actual: &str) -> bool {
-        let known = lock(&self.samples).get(required).cloned();
+        let known = lock(&self.lasting.samples).get(required).cloned();
         let samples = match known {
             Some(samples) => samples,
             None => {
@@ -318,7 +340,7 @@ impl<'a> Engine<'a> {
                     .map(|c| c.missed_events().to_vec())
                     .unwrap_or_default(),
                 );
-                lock(&self.samples).insert(required.to_owned(), Arc::clone(&samples));
+                lock(&self.lasting.samples).insert(required.to_owned(), Arc::clone(&samples));
                 samples
             }
         };
@@ -328,5 +350,43 @@ impl<'a> Engine<'a> {
         samples
             .iter()
             .any(|e| actual.matches(&Event::from_json(e.clone())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trailgraph_model::SnapshotMeta;
+
+    fn inventory_at(second: i64) -> Inventory {
+        let mut meta = SnapshotMeta::now("fixture");
+        meta.collected_at = jiff::Timestamp::from_second(second).unwrap_or_default();
+        Inventory::new(meta)
+    }
+
+    #[test]
+    fn lasting_caches_are_kept_only_for_the_same_collection_time() {
+        let first = inventory_at(1_700_000_000);
+        let same = inventory_at(1_700_000_000);
+        let later = inventory_at(1_700_086_400);
+        let engine = Engine::new(&first, false, false, None);
+        let query = trailgraph_query::parse("is(aws_cloud_trail) and age > 1d")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let prepared = engine.prepare(&query).unwrap_or_else(|e| panic!("{e}"));
+        let lasting = engine.lasting();
+
+        // A part of the same snapshot reuses the lowered query.
+        let next = Engine::new(&same, false, false, Some(&lasting));
+        assert!(Arc::ptr_eq(&next.lasting(), &lasting));
+        let again = next.prepare(&query).unwrap_or_else(|e| panic!("{e}"));
+        assert!(Arc::ptr_eq(&again, &prepared));
+
+        // An inventory collected at another time lowers `age` against its own time, but keeps
+        // the filter judgements.
+        let other = Engine::new(&later, false, false, Some(&lasting));
+        assert!(!Arc::ptr_eq(&other.lasting(), &lasting));
+        let lowered = other.prepare(&query).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!Arc::ptr_eq(&lowered, &prepared));
+        assert!(other.lasting.judgements.same_as(&lasting.judgements));
     }
 }

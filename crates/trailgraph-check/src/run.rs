@@ -407,8 +407,8 @@ pub struct Checker<'c> {
     known: HashSet<String>,
     nodes: usize,
     judgement: &'static str,
-    /// The filter-pattern judgements of the parts so far.
-    judgements: Option<trailgraph_query::FilterJudgements>,
+    /// The lowered queries and filter-pattern judgements of the parts so far.
+    lasting: Option<Arc<crate::engine::Lasting>>,
 }
 
 impl<'c> Checker<'c> {
@@ -453,7 +453,7 @@ impl<'c> Checker<'c> {
             known: HashSet::new(),
             nodes: 0,
             judgement: "",
-            judgements: None,
+            lasting: None,
         })
     }
 
@@ -484,10 +484,10 @@ impl<'c> Checker<'c> {
             inventory,
             options.strict,
             options.language_only,
-            self.judgements.as_ref(),
+            self.lasting.as_ref(),
         );
         self.judgement = engine.judgement.as_str();
-        self.judgements = Some(engine.judgements());
+        self.lasting = Some(engine.lasting());
         self.nodes += inventory.node_ids().filter(|&n| owns(n)).count();
         let own: Vec<Account> = all_accounts(inventory)
             .into_iter()
@@ -551,7 +551,7 @@ impl<'c> Checker<'c> {
             known,
             nodes,
             judgement,
-            judgements: _,
+            lasting: _,
         } = self;
         let known: HashSet<&str> = known.iter().map(String::as_str).collect();
         let unreached = unreached_sources(&known, meta, &options.accounts);
@@ -662,9 +662,7 @@ fn check_queries(check: &Check) -> impl Iterator<Item = &crate::catalog::CheckQu
 /// Runs `work` on every job, on up to as many threads as there are cores (the engine's caches
 /// are shared), and returns the outcomes in job order.
 fn run_jobs<J: Sync, T: Send>(jobs: &[J], work: impl Fn(&J) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(jobs.len());
+    let threads = trailgraph_model::cores().min(jobs.len());
     if threads <= 1 {
         return jobs.iter().map(&work).collect();
     }

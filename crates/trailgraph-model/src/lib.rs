@@ -44,3 +44,12 @@ pub use snapshot::{
     write_snapshot, write_snapshot_as,
 };
 pub use value::{Number, Object, Value};
+
+/// The number of threads worth running at once here (the cores this process may use), asked
+/// of the system once: the answer can take a read of the cgroup files, too slow for the
+/// evaluation steps that ask it.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES
+        .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+}

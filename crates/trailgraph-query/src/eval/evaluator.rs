@@ -219,8 +219,7 @@ impl<'a> Evaluator<'a> {
         keep: &(dyn Fn(&Evaluator<'a>, NodeId) -> bool + Sync),
     ) -> Vec<NodeId> {
         const MIN_PER_THREAD: usize = 8_192;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
+        let threads = trailgraph_model::cores()
             .min(nodes.len() / MIN_PER_THREAD)
             .min(16);
         if threads <= 1 {

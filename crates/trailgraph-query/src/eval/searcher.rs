@@ -106,6 +106,13 @@ pub(super) struct Shared {
 #[derive(Clone)]
 pub struct FilterJudgements(Arc<CoversCache>);
 
+impl FilterJudgements {
+    /// Whether both are the same judgements (not merely equal ones).
+    pub fn same_as(&self, other: &FilterJudgements) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// Sorted trace candidates by (level key, node).
 type TraceCandidates = HashMap<(u64, NodeId), Arc<[NodeId]>, FastHash>;
 
