@@ -133,17 +133,22 @@ pub fn run(args: &CheckArgs) -> Outcome {
             (started.elapsed() - checked).as_secs_f64() * 1000.0
         );
     }
+    let verdict = Outcome::of_report(&report);
+    let summary = report.summary;
+    // The process ends with this command: the report of a large estate (millions of small
+    // allocations) is left to the operating system to reclaim rather than freed piece by piece
+    // (70 ms of a one-second check of 1,000 accounts).
+    std::mem::forget(report);
     if let Err(e) = written {
-        return Outcome::output_failed(e, Outcome::of_report(&report));
+        return Outcome::output_failed(e, verdict);
     }
     if args.quiet {
-        let s = report.summary;
         println!(
             "{} passed, {} failed, {} not evaluable",
-            s.passed, s.failed, s.not_evaluable
+            summary.passed, summary.failed, summary.not_evaluable
         );
     }
-    Outcome::Code(Outcome::of_report(&report))
+    Outcome::Code(verdict)
 }
 
 /// Where the time of a check went.

@@ -15,7 +15,7 @@ use crate::inventory::{AncestorKind, EdgeType, Inventory, NodeId};
 use crate::kind::Kind;
 
 /// About this many nodes go into a part (a part holds whole accounts, so it may be larger).
-pub const PART_NODES: usize = 1 << 17;
+pub const PART_NODES: usize = 1 << 15;
 
 /// Copies of kept nodes and edges (each is copied into every later part) a reader allows per
 /// node and edge of the file: a file trailgraph writes keeps a few dozen nodes for each account

@@ -191,13 +191,66 @@ fn replace(target: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) 
     let dir = directory_of(target)?;
     remove_stale_temporary_files(&dir);
     let temp = TempFile::create(&dir)?;
-    {
-        let mut out = BufWriter::with_capacity(1 << 20, &temp.file);
-        write(&mut out)?;
-        out.flush()?;
-    }
+    let file = &temp.file;
+    std::thread::scope(|scope| -> io::Result<()> {
+        // Whatever has been written is flushed to disk on a thread of its own every
+        // `SYNC_STEP` bytes, while the rest is being produced, so the final flush of a large
+        // file has little left to wait for.
+        let (start, started) = std::sync::mpsc::sync_channel::<()>(1);
+        let syncing = scope.spawn(move || -> io::Result<()> {
+            for () in started {
+                file.sync_data()?;
+            }
+            Ok(())
+        });
+        let written = {
+            let mut out = BufWriter::with_capacity(
+                1 << 20,
+                SyncingWriter {
+                    file,
+                    written: 0,
+                    next_sync: SYNC_STEP,
+                    start,
+                },
+            );
+            write(&mut out).and_then(|()| out.flush())
+        };
+        let synced = syncing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        written.and(synced)
+    })?;
     temp.file.sync_all()?;
     temp.persist(target)
+}
+
+/// How many bytes [`replace`] writes between two flushes to disk started in the background.
+const SYNC_STEP: u64 = 16 << 20;
+
+/// Writes to the file and, every [`SYNC_STEP`] bytes, asks the syncing thread to flush what is
+/// there (unless it is still busy with the previous flush). Dropping it ends that thread.
+struct SyncingWriter<'a> {
+    file: &'a fs::File,
+    written: u64,
+    next_sync: u64,
+    start: std::sync::mpsc::SyncSender<()>,
+}
+
+impl Write for SyncingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written >= self.next_sync {
+            self.next_sync = self.written + SYNC_STEP;
+            // A full channel means a flush is pending already; that one covers these bytes.
+            let _ = self.start.try_send(());
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// A temporary file that is removed when dropped unless it was renamed into place.
@@ -340,6 +393,39 @@ mod tests {
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+        assert!(temp_files(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_large_file_synced_while_written_arrives_whole() {
+        // Past several `SYNC_STEP`s, in writes of odd sizes, with a failure after the first
+        // background flushes in a second file.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.bin");
+        let chunk: Vec<u8> = (0..=250u8).collect();
+        let total = 3 * SYNC_STEP as usize + 12_345;
+        write_atomically(&path, |out| {
+            let mut left = total;
+            while left > 0 {
+                let n = left.min(chunk.len());
+                out.write_all(&chunk[..n])?;
+                left -= n;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let written = fs::read(&path).unwrap();
+        assert_eq!(written.len(), total);
+        assert!(written.chunks(chunk.len()).all(|c| c == &chunk[..c.len()]));
+
+        let failing = dir.path().join("failing.bin");
+        let err = write_atomically(&failing, |out| {
+            out.write_all(&vec![7u8; 2 * SYNC_STEP as usize])?;
+            Err(io::Error::other("stopped half way"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "stopped half way");
+        assert!(!failing.exists());
         assert!(temp_files(dir.path()).is_empty());
     }
 
