@@ -775,7 +775,14 @@ impl<R: Read> Sections<R> {
         let Ok(length) = usize::try_from(length) else {
             return Err(damaged(path, start, "a section length is too large"));
         };
-        let mut payload = Vec::new();
+        // The whole payload is reserved at once when the file is known to hold it (checked
+        // above); in a stream of unknown size only up to `STREAM_RESERVE`, and the rest grows as
+        // it arrives.
+        let reserve = match self.size {
+            Some(_) => length,
+            None => length.min(STREAM_RESERVE),
+        };
+        let mut payload = Vec::with_capacity(reserve);
         // `take` bounds the read: a forged length in a stream of unknown size reads what is
         // there, and the shortfall is truncation.
         let got = (&mut self.reader)
@@ -813,6 +820,9 @@ impl<R: Read> Sections<R> {
         }))
     }
 }
+
+/// The most a section read from a stream of unknown size reserves before its bytes arrive.
+const STREAM_RESERVE: usize = 16 << 20;
 
 /// Reads until `buf` is full or the input ends; returns the bytes read.
 pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -246,8 +246,8 @@ pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         .control_results()
         .filter_map(|(c, r)| Some((c, r, account_id(&r.account)?)))
         .collect();
-    super::json::pretty_array(out, &results, 1, |(c, r, account), text| {
-        serde_json::to_writer_pretty(text, &finding(report, c, r, account))
+    super::json::pretty_array(out, &results, 1, |(c, r, account)| {
+        finding(report, c, r, account)
     })?;
     writeln!(out)
 }

@@ -131,14 +131,9 @@ const BATCH: usize = 128;
 fn write_streamed(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let results: Vec<_> = report.control_results().collect();
     // `results` is a key of the top-level object, which alone has keys at that depth.
-    pretty_with_array(
-        out,
-        &head(report),
-        1,
-        "results",
-        &results,
-        |(c, r), text| serde_json::to_writer_pretty(text, &ResultOut::new(report, c, r)),
-    )
+    pretty_with_array(out, &head(report), 1, "results", &results, |(c, r)| {
+        ResultOut::new(report, c, r)
+    })
 }
 
 /// Writes `document` as pretty JSON with the array of `items` in the place of its `key`, which
@@ -146,13 +141,13 @@ fn write_streamed(report: &Report, out: &mut impl Write) -> io::Result<()> {
 /// top-level object) that is `null`. The document is rendered with `null` and cut there: a
 /// key's line at that depth starts with a newline, `2 × depth` spaces and a quote, which no
 /// line at another depth and no string (newlines in strings are escaped) can contain.
-pub(super) fn pretty_with_array<T: Sync>(
+pub(super) fn pretty_with_array<T: Sync, S: serde::Serialize>(
     out: &mut impl Write,
     document: &Json,
     depth: usize,
     key: &str,
     items: &[T],
-    element: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
+    element: impl Fn(&T) -> S + Sync,
 ) -> io::Result<()> {
     let text = serde_json::to_string_pretty(document).map_err(io::Error::other)?;
     let line = format!("\n{}{}: ", "  ".repeat(depth), Json::from(key));
@@ -171,22 +166,21 @@ pub(super) fn pretty_with_array<T: Sync>(
 
 /// Writes `items` as a pretty JSON array whose elements are at `depth` (1 for a document that
 /// is an array, 2 for an array that is a value of the top-level object), each rendered by
-/// `element` as pretty JSON on its own: the text `serde_json`'s pretty printer writes for the
-/// whole array in place, with its elements rendered a batch at a time on this thread and one
-/// other in turn.
-pub(super) fn pretty_array<T: Sync>(
+/// what `element` makes of it: the text `serde_json`'s pretty printer writes for the whole
+/// array in place, with its elements rendered a batch at a time on this thread and one other in
+/// turn.
+pub(super) fn pretty_array<T: Sync, S: serde::Serialize>(
     out: &mut impl Write,
     items: &[T],
     depth: usize,
-    element: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
+    element: impl Fn(&T) -> S + Sync,
 ) -> io::Result<()> {
     if items.is_empty() {
         return out.write_all(b"[]");
     }
     out.write_all(b"[")?;
     let batches: Vec<&[T]> = items.chunks(BATCH).collect();
-    let indent = "  ".repeat(depth);
-    let batch_text = |batch: &[T]| render(batch, &indent, &element);
+    let batch_text = |batch: &[T]| render(batch, depth, &element);
     std::thread::scope(|scope| -> io::Result<()> {
         // The other thread renders every second batch, at most one ahead of the writing.
         let (send, receive) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
@@ -218,32 +212,114 @@ pub(super) fn pretty_array<T: Sync>(
         Ok(())
     })?;
     out.write_all(b"\n")?;
-    out.write_all(indent.as_bytes().get(2..).unwrap_or(&[]))?;
+    indent_to(out, depth.saturating_sub(1))?;
     out.write_all(b"]")
 }
 
-/// The text of a batch of array elements: each as `,`, a newline and `indent`, then the
-/// element's pretty JSON with every line after its first indented by `indent` too.
-fn render<T>(
+/// The text of a batch of array elements at `depth`: each as `,`, a newline and its
+/// indentation, then the element's pretty JSON as the pretty printer writes it at that depth.
+fn render<T, S: serde::Serialize>(
     batch: &[T],
-    indent: &str,
-    element: &impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
+    depth: usize,
+    element: &impl Fn(&T) -> S,
 ) -> io::Result<Vec<u8>> {
     let mut text = Vec::new();
-    let mut one = Vec::new();
     for item in batch {
-        one.clear();
-        element(item, &mut one).map_err(io::Error::other)?;
         text.extend_from_slice(b",\n");
-        text.extend_from_slice(indent.as_bytes());
-        for line in one.split_inclusive(|&b| b == b'\n') {
-            text.extend_from_slice(line);
-            if line.ends_with(b"\n") {
-                text.extend_from_slice(indent.as_bytes());
-            }
-        }
+        indent_to(&mut text, depth)?;
+        let mut serializer = serde_json::Serializer::with_formatter(&mut text, AtDepth::new(depth));
+        serde::Serialize::serialize(&element(item), &mut serializer).map_err(io::Error::other)?;
     }
     Ok(text)
+}
+
+/// Writes the indentation of `depth` (two spaces a level).
+fn indent_to<W: ?Sized + Write>(out: &mut W, depth: usize) -> io::Result<()> {
+    const SPACES: &[u8] = b"                                                                ";
+    let mut left = 2 * depth;
+    while left > 0 {
+        let n = left.min(SPACES.len());
+        out.write_all(SPACES.get(..n).unwrap_or(SPACES))?;
+        left -= n;
+    }
+    Ok(())
+}
+
+/// `serde_json`'s pretty printer (two spaces a level) for a value that starts `depth` levels
+/// deep: its nested lines are indented as they are in the whole document, so an element is
+/// written in place in one pass.
+struct AtDepth {
+    depth: usize,
+    has_value: bool,
+}
+
+impl AtDepth {
+    fn new(depth: usize) -> Self {
+        AtDepth {
+            depth,
+            has_value: false,
+        }
+    }
+
+    fn begin<W: ?Sized + Write>(&mut self, out: &mut W, open: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(open)
+    }
+
+    fn end<W: ?Sized + Write>(&mut self, out: &mut W, close: &[u8]) -> io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        if self.has_value {
+            out.write_all(b"\n")?;
+            indent_to(out, self.depth)?;
+        }
+        out.write_all(close)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        indent_to(out, self.depth)
+    }
+}
+
+impl serde_json::ser::Formatter for AtDepth {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.begin(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.end(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.begin(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.end(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 // The written forms of a result and its parts, serialized straight from the report (no JSON

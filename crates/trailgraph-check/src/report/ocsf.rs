@@ -200,8 +200,6 @@ pub fn to_ocsf(report: &Report) -> Json {
 /// a batch at a time (see [`super::json::pretty_array`]).
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let results: Vec<_> = report.control_results().collect();
-    super::json::pretty_array(out, &results, 1, |(c, r), text| {
-        serde_json::to_writer_pretty(text, &event(report, c, r))
-    })?;
+    super::json::pretty_array(out, &results, 1, |(c, r)| event(report, c, r))?;
     writeln!(out)
 }

@@ -201,8 +201,8 @@ fn log_without_results(report: &Report) -> (Json, Failures<'_>) {
 /// only object at that depth).
 pub(super) fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let (log, failures) = log_without_results(report);
-    super::json::pretty_with_array(out, &log, 3, "results", &failures, |(c, r, rule), text| {
-        serde_json::to_writer_pretty(text, &result(r, *rule, c.severity))
+    super::json::pretty_with_array(out, &log, 3, "results", &failures, |(c, r, rule)| {
+        result(r, *rule, c.severity)
     })?;
     writeln!(out)
 }
