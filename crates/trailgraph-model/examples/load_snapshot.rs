@@ -8,6 +8,10 @@
 
 use std::time::Instant;
 
+/// The allocator of the `trailgraph` binary, so that the figures are the ones it gets.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let convert = match args.iter().position(|a| a == "--convert") {

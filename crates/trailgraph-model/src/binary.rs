@@ -924,15 +924,15 @@ pub(crate) fn read_binary(
 ) -> Result<Inventory, SnapshotError> {
     let mut sink = Whole {
         inventory: Inventory::default(),
-        ancestors: Vec::new(),
+        later: Vec::new(),
     };
     read_into(reader, path, size, &mut sink)?;
     let Whole {
         mut inventory,
-        ancestors,
+        later,
     } = sink;
     let count = inventory.node_count();
-    for (i, numbers) in ancestors.into_iter().enumerate() {
+    for (i, numbers) in later {
         let resolve = |n: u64| -> Result<Option<NodeId>, SnapshotError> {
             match n {
                 0 => Ok(None),
@@ -957,47 +957,42 @@ pub(crate) fn read_binary(
     Ok(inventory)
 }
 
-/// Adds a decoded node to `inventory`, its ancestors' numbers to `ancestors` (resolved once
-/// the nodes they name are in).
-fn add_decoded(
-    inventory: &mut Inventory,
-    ancestors: &mut Vec<[u64; 3]>,
-    node: Node,
-    hash: u64,
-    numbers: [u64; 3],
-) -> Result<(), String> {
-    ancestors.push(numbers);
-    inventory
-        .add_node_hashed(node, hash)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
 /// The sink of a whole read: everything into one inventory.
 struct Whole {
     inventory: Inventory,
-    ancestors: Vec<[u64; 3]>,
+    /// The nodes whose ancestors come after them in the file (which trailgraph does not
+    /// write), with their ancestors' numbers: resolved once every node is in.
+    later: Vec<(usize, [u64; 3])>,
 }
 
 impl Sink for Whole {
     fn head(&mut self, meta: SnapshotMeta, reserve: (usize, usize), _: (u64, u64)) {
         self.inventory = Inventory::new(meta);
         self.inventory.reserve(reserve.0, reserve.1);
-        self.ancestors.reserve(reserve.0);
     }
 
     fn begin(&mut self, _: PartHead) -> Result<hashbrown::DefaultHashBuilder, String> {
         Ok(self.inventory.id_hasher())
     }
 
-    fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
-        add_decoded(
-            &mut self.inventory,
-            &mut self.ancestors,
-            node,
-            hash,
-            ancestors,
-        )
+    fn node(&mut self, mut node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
+        // Number `n` is node `n - 1`; this node will be node `count` (a node can be its own
+        // ancestor: an account is its own account).
+        let count = self.inventory.node_count() as u64;
+        if ancestors.iter().all(|&n| n <= count + 1) {
+            let at = |n: u64| n.checked_sub(1).map(|n| NodeId::new(n as usize));
+            node.ancestors = Ancestors {
+                cloud: at(ancestors[0]),
+                account: at(ancestors[1]),
+                region: at(ancestors[2]),
+            };
+        } else {
+            self.later.push((count as usize, ancestors));
+        }
+        self.inventory
+            .add_node_hashed(node, hash)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     fn edge(&mut self, from: u64, to: u64, edge_type: EdgeType) -> Result<(), String> {
@@ -1053,9 +1048,14 @@ struct ByParts<F> {
     kept_edges: Vec<(u64, u64, EdgeType)>,
     part: Option<PartHead>,
     inventory: Inventory,
-    /// Node number → position in `inventory`, for the borrowed nodes.
-    borrowed: HashMap<u64, NodeId>,
+    /// Node number → position in `inventory`, for the borrowed nodes (looked up for nearly
+    /// every node and edge: hashbrown's hasher, not SipHash).
+    borrowed: hashbrown::HashMap<u64, NodeId>,
+    /// The ancestors' numbers of the part's nodes so far.
     ancestors: Vec<[u64; 3]>,
+    /// The part's nodes whose ancestors come after them in the file (which trailgraph does not
+    /// write): resolved at the end of the part.
+    later: Vec<usize>,
     /// Kept nodes and edges copied into parts so far, and how many the file may ask for (a
     /// hostile file could keep every node and cut the rest into parts of one: the copies would
     /// grow with the square of the file).
@@ -1133,20 +1133,39 @@ impl<F: FnMut(Part) -> std::ops::ControlFlow<()>> Sink for ByParts<F> {
             }
         }
         self.ancestors.clear();
+        self.later.clear();
         self.part = Some(part);
         let hasher = inventory.id_hasher();
         self.inventory = inventory;
         Ok(hasher)
     }
 
-    fn node(&mut self, node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
-        add_decoded(
-            &mut self.inventory,
-            &mut self.ancestors,
-            node,
-            hash,
-            ancestors,
-        )
+    fn node(&mut self, mut node: Node, hash: u64, ancestors: [u64; 3]) -> Result<(), String> {
+        // Once its numbers are in, the node can be its own ancestor (an account is its own
+        // account).
+        self.ancestors.push(ancestors);
+        let resolve = |n: u64| match n {
+            0 => Some(None),
+            n => self.local(n - 1).map(Some),
+        };
+        match (
+            resolve(ancestors[0]),
+            resolve(ancestors[1]),
+            resolve(ancestors[2]),
+        ) {
+            (Some(cloud), Some(account), Some(region)) => {
+                node.ancestors = Ancestors {
+                    cloud,
+                    account,
+                    region,
+                };
+            }
+            _ => self.later.push(self.ancestors.len() - 1),
+        }
+        self.inventory
+            .add_node_hashed(node, hash)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     fn edge(&mut self, from: u64, to: u64, edge_type: EdgeType) -> Result<(), String> {
@@ -1172,7 +1191,7 @@ impl<F: FnMut(Part) -> std::ops::ControlFlow<()>> Sink for ByParts<F> {
         let borrowed = self.borrowed.len();
         // Ancestors resolve against the part itself and the borrowed nodes (`local` needs the
         // part, which is taken only after).
-        for i in 0..self.ancestors.len() {
+        for &i in &self.later {
             let numbers = self.ancestors.get(i).copied().unwrap_or_default();
             let mut resolved = [None; 3];
             for (slot, n) in resolved.iter_mut().zip(numbers) {
@@ -1249,8 +1268,9 @@ pub(crate) fn read_binary_parts(
         copy_limit: 0,
         part: None,
         inventory: Inventory::default(),
-        borrowed: HashMap::new(),
+        borrowed: hashbrown::HashMap::new(),
         ancestors: Vec::new(),
+        later: Vec::new(),
     };
     read_into(reader, path, size, &mut sink)?;
     Ok(sink.meta)
