@@ -43,7 +43,7 @@ use crate::kind::Kind;
 use crate::meta::SnapshotMeta;
 use crate::parts::PART_NODES;
 use crate::snapshot::SnapshotError;
-use crate::value::{Key, Number, Object, UniquePairs, Value, intern};
+use crate::value::{Key, Number, Object, Text, UniquePairs, Value, intern};
 
 /// The first eight bytes of a binary snapshot.
 pub const MAGIC: [u8; 8] = *b"\x89TGSNAP\n";
@@ -569,14 +569,16 @@ struct DecodedNode {
     ancestors: [u64; 3],
 }
 
-/// Decodes node blocks; holds each key interned once, and each repeated string value it has
-/// met once (a value that repeats across nodes — a region, a filter pattern, a state — is one
-/// shared allocation per decoding thread; a string that occurs once is not kept).
+/// Decodes node blocks; holds each key interned once, and each repeated string it has met
+/// once. A repeated value (a region, a filter pattern, a state, a topic that alarms notify) is
+/// text that lives as long as the process ([`crate::value::lasting_text`], while its budget
+/// lasts), so copying and dropping it touches no counter; a repeated id (also a value: `arn`)
+/// is one shared allocation per decoding thread; a string that occurs once is not kept.
 struct NodeDecoder<'t> {
     table: &'t Table<'t>,
     hasher: hashbrown::DefaultHashBuilder,
     keys: Vec<Key>,
-    shared: Vec<Option<Arc<str>>>,
+    shared: Vec<Option<Text>>,
 }
 
 impl<'t> NodeDecoder<'t> {
@@ -596,16 +598,35 @@ impl<'t> NodeDecoder<'t> {
         }
     }
 
-    fn shared_string(&mut self, c: &mut Cursor<'_>) -> Decoded<Arc<str>> {
+    /// A node id: shared with the values of the same text.
+    fn id(&mut self, c: &mut Cursor<'_>) -> Decoded<Arc<str>> {
         let i = c.index(self.table.strings.len(), "string")?;
         match (self.shared.get_mut(i), self.table.strings.get(i)) {
-            (Some(Some(s)), _) => Ok(Arc::clone(s)),
+            (Some(Some(s)), _) => Ok(match &s.0 {
+                crate::value::TextRepr::Shared(s) => Arc::clone(s),
+                crate::value::TextRepr::Lasting(s) => Arc::from(*s),
+            }),
             (Some(slot), Some(text)) => {
                 let s: Arc<str> = Arc::from(*text);
-                *slot = Some(Arc::clone(&s));
+                *slot = Some(Text::from(&s));
                 Ok(s)
             }
             (None, Some(text)) => Ok(Arc::from(*text)),
+            _ => c.bad(format!("string {i} is out of range")),
+        }
+    }
+
+    /// A string value.
+    fn string(&mut self, c: &mut Cursor<'_>) -> Decoded<Text> {
+        let i = c.index(self.table.strings.len(), "string")?;
+        match (self.shared.get_mut(i), self.table.strings.get(i)) {
+            (Some(Some(s)), _) => Ok(s.clone()),
+            (Some(slot), Some(text)) => {
+                let s = crate::value::lasting_text(text).unwrap_or_else(|| Text::from(*text));
+                *slot = Some(s.clone());
+                Ok(s)
+            }
+            (None, Some(text)) => Ok(Text::from(*text)),
             _ => c.bad(format!("string {i} is out of range")),
         }
     }
@@ -665,7 +686,7 @@ impl<'t> NodeDecoder<'t> {
                 })?;
                 Value::Number(Number::Float(f64::from_le_bytes(bytes)))
             }
-            TAG_STRING => Value::String(self.shared_string(c)?),
+            TAG_STRING => Value::String(self.string(c)?),
             TAG_ARRAY => {
                 if depth > MAX_DEPTH {
                     return c.bad(format!("values nest deeper than {MAX_DEPTH} levels"));
@@ -693,7 +714,7 @@ impl<'t> NodeDecoder<'t> {
         let n = c.count(6)?;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
-            let id = self.shared_string(&mut c)?;
+            let id = self.id(&mut c)?;
             let at = c.at;
             let kind = c.byte()?;
             let Some(&kind) = Kind::ALL.get(usize::from(kind)) else {

@@ -43,7 +43,7 @@ pub use snapshot::{
     SnapshotError, SnapshotFormat, read_snapshot, read_snapshot_parts, write_atomically,
     write_snapshot, write_snapshot_as,
 };
-pub use value::{Number, Object, Value};
+pub use value::{Number, Object, Text, Value};
 
 /// The number of threads worth running at once here (the cores this process may use), asked
 /// of the system once: the answer can take a read of the cgroup files, too slow for the

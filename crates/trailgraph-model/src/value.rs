@@ -193,6 +193,178 @@ impl fmt::Display for Number {
     }
 }
 
+/// A string value: either text that lives as long as the process (a value that many nodes
+/// share, such as a region, a state or a filter pattern, interned once by the snapshot reader:
+/// copying or dropping it touches no counter) or text shared by reference count. Reads as a
+/// `str` either way; equality, order and hashing are the text's.
+#[derive(Clone)]
+pub struct Text(pub(crate) TextRepr);
+
+#[derive(Clone)]
+pub(crate) enum TextRepr {
+    Lasting(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            TextRepr::Lasting(s) => s,
+            TextRepr::Shared(s) => s,
+        }
+    }
+
+    /// Text that lives as long as the process.
+    pub(crate) fn lasting(s: &'static str) -> Text {
+        Text(TextRepr::Lasting(s))
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Arc<str>> for Text {
+    fn from(s: Arc<str>) -> Self {
+        Text(TextRepr::Shared(s))
+    }
+}
+
+impl From<&Arc<str>> for Text {
+    fn from(s: &Arc<str>) -> Self {
+        Text(TextRepr::Shared(Arc::clone(s)))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(TextRepr::Shared(Arc::from(s)))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(TextRepr::Shared(Arc::from(s)))
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Self {
+        Text::from(s.as_str())
+    }
+}
+
+impl From<Box<str>> for Text {
+    fn from(s: Box<str>) -> Self {
+        Text(TextRepr::Shared(Arc::from(s)))
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Text {
+    fn from(s: std::borrow::Cow<'_, str>) -> Self {
+        Text::from(&*s)
+    }
+}
+
+/// The most text the snapshot reader keeps for the life of the process ([`lasting_text`]), in
+/// bytes and in strings: repeated values beyond it are shared by reference count, as before.
+const LASTING_BYTES: usize = 16 << 20;
+const LASTING_STRINGS: usize = 1 << 18;
+
+/// Lasting text interned so far, and its size in bytes.
+static LASTING: LazyLock<Mutex<(std::collections::HashSet<&'static str>, usize)>> =
+    LazyLock::new(|| Mutex::new((std::collections::HashSet::new(), 0)));
+
+thread_local! {
+    static LOCAL_LASTING: RefCell<std::collections::HashSet<&'static str>> =
+        RefCell::new(std::collections::HashSet::new());
+}
+
+/// `s` as text that lives as long as the process, interned once (for the values that repeat
+/// across nodes and parts: the snapshot reader asks for each repeated string of a part), while
+/// the process has kept less than [`LASTING_BYTES`] of such text; beyond that, `None`.
+pub(crate) fn lasting_text(s: &str) -> Option<Text> {
+    if let Some(hit) = LOCAL_LASTING.with(|local| local.borrow().get(s).copied()) {
+        return Some(Text::lasting(hit));
+    }
+    let kept = {
+        // A poisoned lock only means another thread panicked while inserting; the set is valid.
+        let mut lasting = LASTING
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (set, bytes) = &mut *lasting;
+        match set.get(s) {
+            Some(&hit) => hit,
+            None => {
+                if *bytes + s.len() > LASTING_BYTES || set.len() >= LASTING_STRINGS {
+                    return None;
+                }
+                let leaked: &'static str = Box::leak(Box::<str>::from(s));
+                set.insert(leaked);
+                *bytes += s.len();
+                leaked
+            }
+        }
+    };
+    LOCAL_LASTING.with(|local| local.borrow_mut().insert(kept));
+    Some(Text::lasting(kept))
+}
+
 /// A JSON value with interned object keys.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
@@ -204,7 +376,7 @@ pub enum Value {
     /// A number.
     Number(Number),
     /// A string.
-    String(Arc<str>),
+    String(Text),
     /// An array.
     Array(Box<[Value]>),
     /// An object.
@@ -345,7 +517,7 @@ impl UniquePairs {
 
 impl Value {
     /// A string value.
-    pub fn string(s: impl Into<Arc<str>>) -> Value {
+    pub fn string(s: impl Into<Text>) -> Value {
         Value::String(s.into())
     }
 
@@ -776,5 +948,52 @@ mod tests {
         assert_eq!(v.get("f").and_then(Value::as_f64), Some(1.5));
         assert!(matches!(v.get("n"), Some(Value::Number(Number::Float(_)))));
         assert_eq!(v.to_json()["s"], "t");
+    }
+
+    #[test]
+    fn lasting_and_shared_text_are_the_same_value() {
+        let lasting = lasting_text("us-east-1").unwrap();
+        let again = lasting_text("us-east-1").unwrap();
+        assert!(std::ptr::eq(lasting.as_str(), again.as_str()));
+        let shared = Text::from("us-east-1");
+        assert_eq!(lasting, shared);
+        assert_eq!(Value::String(lasting.clone()), Value::from("us-east-1"));
+        assert_eq!(
+            lasting.cmp(&Text::from("us-west-2")),
+            std::cmp::Ordering::Less
+        );
+        let hash = |t: &Text| {
+            use std::hash::{BuildHasher, BuildHasherDefault};
+            BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(t)
+        };
+        assert_eq!(hash(&lasting), hash(&shared));
+        assert_eq!(format!("{lasting:?} {lasting}"), "\"us-east-1\" us-east-1");
+    }
+
+    #[test]
+    fn lasting_text_stops_at_its_budget() {
+        // Run on its own thread, so that its cache is its own; the budget is the process's.
+        std::thread::spawn(|| {
+            let kept = lasting_text("kept before the budget ran out").unwrap();
+            let chunk = "x".repeat(1 << 16);
+            let mut refused = None;
+            for i in 0..=(LASTING_BYTES >> 16) + 1 {
+                let text = format!("{i:08}{chunk}");
+                if lasting_text(&text).is_none() {
+                    refused = Some(text);
+                    break;
+                }
+            }
+            let refused = refused.expect("the budget ends");
+            assert!(lasting_text(&refused).is_none());
+            // What was kept stays, also for a thread that has not met it.
+            let again = std::thread::spawn(|| lasting_text("kept before the budget ran out"))
+                .join()
+                .unwrap()
+                .unwrap();
+            assert!(std::ptr::eq(kept.as_str(), again.as_str()));
+        })
+        .join()
+        .unwrap();
     }
 }

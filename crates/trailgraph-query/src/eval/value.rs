@@ -222,7 +222,7 @@ impl<'a> Evaluator<'a> {
             Root::NodeId | Root::Kinds => {
                 if let Some((_, node)) = subject.node {
                     let owned = if path.root == Root::NodeId {
-                        Value::String(std::sync::Arc::clone(&node.id))
+                        Value::String(trailgraph_model::Text::from(&node.id))
                     } else {
                         Value::Array(node.kind.bases().iter().map(|b| Value::from(*b)).collect())
                     };
