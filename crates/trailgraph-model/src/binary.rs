@@ -452,6 +452,15 @@ impl<'a> Cursor<'a> {
         self.bytes.len().saturating_sub(self.at)
     }
 
+    /// Takes the next byte if it is `b`.
+    fn skip_if(&mut self, b: u8) -> bool {
+        let next = self.bytes.get(self.at) == Some(&b);
+        if next {
+            self.at += 1;
+        }
+        next
+    }
+
     fn byte(&mut self) -> Decoded<u8> {
         match self.bytes.get(self.at) {
             Some(&b) => {
@@ -648,7 +657,13 @@ impl<'t> NodeDecoder<'t> {
                 Some(&key) => key,
                 None => return c.bad(format!("object key {k} is out of range")),
             };
-            let value = self.value(c, depth + 1)?;
+            // Most values are strings: decoded here rather than through `value`, whose result
+            // the compiler returns through memory.
+            let value = if c.skip_if(TAG_STRING) {
+                Value::String(self.string(c)?)
+            } else {
+                self.value(c, depth + 1)?
+            };
             if let Some(general) = general.as_mut() {
                 general.push(key, value);
                 continue;
