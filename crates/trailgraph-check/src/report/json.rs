@@ -223,7 +223,8 @@ fn render<T, S: serde::Serialize>(
     depth: usize,
     element: &impl Fn(&T) -> S,
 ) -> io::Result<Vec<u8>> {
-    let mut text = Vec::new();
+    // About what a result with its chains takes (3–10 KB), so that the text seldom grows.
+    let mut text = Vec::with_capacity(batch.len() << 12);
     for item in batch {
         text.extend_from_slice(b",\n");
         indent_to(&mut text, depth)?;
