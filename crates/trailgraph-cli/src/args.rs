@@ -338,7 +338,8 @@ pub enum SnapshotCommand {
         to: Option<SnapshotForm>,
         /// Nodes per part of a binary snapshot (whole accounts go into a part, so parts may be
         /// larger). `check` reads a snapshot part by part and holds about two at a time:
-        /// smaller parts take less memory, larger ones a little less time.
+        /// smaller parts take less memory; the default was the fastest measured (see
+        /// docs/performance.md).
         #[arg(long, value_name = "N", default_value_t = trailgraph_model::parts::PART_NODES,
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         part_nodes: usize,
