@@ -36,7 +36,6 @@ pub(crate) struct Prepared {
 /// are reproducible), how filters are judged, and caches. Shared by the threads of a run.
 pub(crate) struct Engine<'a> {
     pub inventory: &'a Inventory,
-    pub context: Context,
     pub strict: bool,
     /// How `covers` judges filters (CloudTrail-aware unless the run asks for the language).
     pub judgement: Judgement<'static>,
@@ -57,7 +56,8 @@ pub(crate) struct Engine<'a> {
 pub(crate) struct Lasting {
     /// How filter patterns were judged (the searcher's `covers` cache).
     judgements: trailgraph_query::FilterJudgements,
-    /// The lowering context the prepared queries were lowered in.
+    /// The lowering context (the collection time, so that reports are reproducible) the
+    /// prepared queries were lowered in.
     context: Context,
     prepared: Mutex<HashMap<String, Arc<Prepared>>>,
     samples: Mutex<HashMap<String, Arc<Vec<Json>>>>,
@@ -128,7 +128,6 @@ impl<'a> Engine<'a> {
         };
         Engine {
             inventory,
-            context,
             strict,
             judgement,
             searcher,
@@ -222,7 +221,7 @@ impl<'a> Engine<'a> {
     /// Lowers a bound query that is used once (a reuse query filled with one chain's values):
     /// not cached.
     pub(crate) fn prepare_once(&self, query: &Query) -> Result<Prepared, String> {
-        let traced = lower_traced(query, &self.context).map_err(|e| e.to_string())?;
+        let traced = lower_traced(query, &self.lasting.context).map_err(|e| e.to_string())?;
         Ok(Prepared {
             key: String::new(),
             traced,

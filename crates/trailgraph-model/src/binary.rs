@@ -609,29 +609,24 @@ impl<'t> NodeDecoder<'t> {
 
     /// A node id: shared with the values of the same text.
     fn id(&mut self, c: &mut Cursor<'_>) -> Decoded<Arc<str>> {
-        let i = c.index(self.table.strings.len(), "string")?;
-        match (self.shared.get_mut(i), self.table.strings.get(i)) {
-            (Some(Some(s)), _) => Ok(match &s.0 {
-                crate::value::TextRepr::Shared(s) => Arc::clone(s),
-                crate::value::TextRepr::Lasting(s) => Arc::from(*s),
-            }),
-            (Some(slot), Some(text)) => {
-                let s: Arc<str> = Arc::from(*text);
-                *slot = Some(Text::from(&s));
-                Ok(s)
-            }
-            (None, Some(text)) => Ok(Arc::from(*text)),
-            _ => c.bad(format!("string {i} is out of range")),
-        }
+        Ok(self.text(c, |text| Text::from(text))?.into_arc())
     }
 
     /// A string value.
     fn string(&mut self, c: &mut Cursor<'_>) -> Decoded<Text> {
+        self.text(c, |text| {
+            crate::value::lasting_text(text).unwrap_or_else(|| Text::from(text))
+        })
+    }
+
+    /// The string the next number names; a repeated one is made by `first` where it first
+    /// occurs and cloned after.
+    fn text(&mut self, c: &mut Cursor<'_>, first: impl FnOnce(&str) -> Text) -> Decoded<Text> {
         let i = c.index(self.table.strings.len(), "string")?;
         match (self.shared.get_mut(i), self.table.strings.get(i)) {
             (Some(Some(s)), _) => Ok(s.clone()),
             (Some(slot), Some(text)) => {
-                let s = crate::value::lasting_text(text).unwrap_or_else(|| Text::from(*text));
+                let s = first(text);
                 *slot = Some(s.clone());
                 Ok(s)
             }

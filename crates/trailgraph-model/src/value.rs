@@ -198,10 +198,10 @@ impl fmt::Display for Number {
 /// copying or dropping it touches no counter) or text shared by reference count. Reads as a
 /// `str` either way; equality, order and hashing are the text's.
 #[derive(Clone)]
-pub struct Text(pub(crate) TextRepr);
+pub struct Text(TextRepr);
 
 #[derive(Clone)]
-pub(crate) enum TextRepr {
+enum TextRepr {
     Lasting(&'static str),
     Shared(Arc<str>),
 }
@@ -218,6 +218,14 @@ impl Text {
     /// Text that lives as long as the process.
     pub(crate) fn lasting(s: &'static str) -> Text {
         Text(TextRepr::Lasting(s))
+    }
+
+    /// The text as a shared string (lasting text is copied into one).
+    pub(crate) fn into_arc(self) -> Arc<str> {
+        match self.0 {
+            TextRepr::Lasting(s) => Arc::from(s),
+            TextRepr::Shared(s) => s,
+        }
     }
 }
 

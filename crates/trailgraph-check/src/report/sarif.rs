@@ -142,9 +142,8 @@ fn log_without_results(report: &Report) -> (Json, Failures<'_>) {
         }
         rules.push(rule);
     }
-    let failures: Failures<'_> = controls
-        .iter()
-        .flat_map(|&c| c.results.iter().map(move |r| (c, r)))
+    let failures: Failures<'_> = report
+        .control_results()
         .filter(|(_, r)| r.status != Status::Passed)
         .map(|(c, r)| (c, r, rule_of.get(c.check.as_str()).copied().unwrap_or(0)))
         .collect();
