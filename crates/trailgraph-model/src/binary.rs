@@ -29,19 +29,24 @@
 //! `reported` section) has no tag.
 //!
 //! The CRC-32 covers the tag, the length and the payload, so a flipped bit anywhere is found
-//! before the section is used. Node blocks are decoded on two threads while the next blocks are
-//! read; the file is never held whole in memory.
+//! before the section is used. Node blocks are read on two threads while the next blocks are
+//! read from the file: ids, kinds and ancestors are decoded, and each node's `reported` object is
+//! checked in full (every tag, key, string number, count and depth) but kept encoded in its
+//! block, to be decoded when first used (see [`crate::reported`]); a block is freed with the
+//! last node that holds it encoded. A whole read holds the node blocks and string tables of the
+//! file, not the file itself.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::io::{BufRead, Read, Write};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::inventory::{Ancestors, EdgeType, Inventory, Node, NodeId};
 use crate::kind::Kind;
 use crate::meta::SnapshotMeta;
 use crate::parts::PART_NODES;
+use crate::reported::Reported;
 use crate::snapshot::SnapshotError;
 use crate::value::{Key, Number, Object, Text, UniquePairs, Value, intern};
 
@@ -481,7 +486,19 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    #[inline]
     fn varint(&mut self) -> Decoded<u64> {
+        // Most numbers (string and key numbers of a part, counts, tags' data) take one byte.
+        if let Some(&byte) = self.bytes.get(self.at)
+            && byte < 0x80
+        {
+            self.at += 1;
+            return Ok(u64::from(byte));
+        }
+        self.long_varint()
+    }
+
+    fn long_varint(&mut self) -> Decoded<u64> {
         let mut n: u64 = 0;
         for shift in (0..64).step_by(7) {
             let byte = self.byte()?;
@@ -529,15 +546,35 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// The string table, borrowed from the `STRS` payload.
-struct Table<'a> {
-    keys: usize,
-    /// Strings before this one are shared by the nodes that use them.
-    shared: usize,
-    strings: Vec<&'a str>,
+/// A part's string table, owned: the part's node blocks decode from it while any of their nodes
+/// still holds its properties encoded.
+pub(crate) struct StringTable {
+    /// Every string, one after the other.
+    text: String,
+    /// Where each string ends in `text`.
+    ends: Vec<usize>,
+    /// The object keys (the first strings), interned.
+    keys: Vec<Key>,
+    /// The strings that occur more than once (the first `shared`): each made once, on first
+    /// use, and cloned after.
+    shared: Box<[OnceLock<Text>]>,
 }
 
-fn read_table(payload: &[u8]) -> Decoded<Table<'_>> {
+impl StringTable {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        let start = match i.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        self.text.get(start..*self.ends.get(i)?)
+    }
+}
+
+fn read_table(payload: &[u8]) -> Decoded<StringTable> {
     let mut c = Cursor::new(payload);
     let keys = c.count(1)?;
     let shared = c.count(1)?;
@@ -547,13 +584,17 @@ fn read_table(payload: &[u8]) -> Decoded<Table<'_>> {
             "{keys} keys and {shared} shared strings but only {count} strings"
         ));
     }
-    let mut strings = Vec::with_capacity(count);
+    let mut text = String::with_capacity(c.remaining().saturating_sub(count));
+    let mut ends = Vec::with_capacity(count);
     for i in 0..count {
         let len = c.count(1)?;
         let at = c.at;
         let bytes = c.take(len)?;
         match std::str::from_utf8(bytes) {
-            Ok(s) => strings.push(s),
+            Ok(s) => {
+                text.push_str(s);
+                ends.push(text.len());
+            }
             Err(_) => {
                 return Err(Bad {
                     at,
@@ -563,11 +604,54 @@ fn read_table(payload: &[u8]) -> Decoded<Table<'_>> {
         }
     }
     c.finished()?;
-    Ok(Table {
-        keys,
-        shared,
-        strings,
-    })
+    let mut table = StringTable {
+        text,
+        ends,
+        keys: Vec::with_capacity(keys),
+        shared: std::iter::repeat_with(OnceLock::new).take(shared).collect(),
+    };
+    table.keys = (0..keys)
+        .map(|i| intern(table.get(i).unwrap_or_default()))
+        .collect();
+    Ok(table)
+}
+
+/// One `NODE` block as read, kept while a node read from it holds its properties encoded.
+pub(crate) struct Block {
+    payload: Vec<u8>,
+    table: Arc<StringTable>,
+}
+
+/// A node's `reported` object as its block holds it: checked when the block was read, decoded
+/// when first used (see [`crate::reported::Reported`]).
+#[derive(Clone)]
+pub(crate) struct Encoded {
+    block: Arc<Block>,
+    start: u32,
+    end: u32,
+}
+
+impl Encoded {
+    /// The encoded bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.end.saturating_sub(self.start) as usize
+    }
+
+    /// The object. The bytes were checked when the block was read, so this does not fail; were
+    /// they ever refused, the object would read as empty.
+    pub(crate) fn decode(&self) -> Object {
+        let bytes = self
+            .block
+            .payload
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default();
+        let decoder = ValueReader {
+            table: &self.block.table,
+        };
+        decoder
+            .object(&mut Cursor::new(bytes), 1)
+            .unwrap_or_default()
+    }
 }
 
 /// A node as decoded, before its ancestors are resolved.
@@ -578,42 +662,24 @@ struct DecodedNode {
     ancestors: [u64; 3],
 }
 
-/// Decodes node blocks; holds each key interned once, and each repeated string it has met
-/// once. A repeated value (a region, a filter pattern, a state, a topic that alarms notify) is
-/// text that lives as long as the process ([`crate::value::lasting_text`], while its budget
-/// lasts), so copying and dropping it touches no counter; a repeated id (also a value: `arn`)
-/// is one shared allocation per decoding thread; a string that occurs once is not kept.
-struct NodeDecoder<'t> {
-    table: &'t Table<'t>,
-    hasher: hashbrown::DefaultHashBuilder,
-    keys: Vec<Key>,
-    shared: Vec<Option<Text>>,
+/// Reads values against a string table. Keys are interned once per table; a repeated string
+/// (a region, a filter pattern, a state, a topic that alarms notify) is made once per table
+/// and cloned after — as text that lives as long as the process
+/// ([`crate::value::lasting_text`], while its budget lasts) when it is first met as a value, so
+/// copying and dropping it touches no counter, and as one shared allocation when first met as
+/// a node id; a string that occurs once is not kept.
+struct ValueReader<'t> {
+    table: &'t StringTable,
 }
 
-impl<'t> NodeDecoder<'t> {
-    fn new(table: &'t Table<'t>, hasher: hashbrown::DefaultHashBuilder) -> Self {
-        let keys = table
-            .strings
-            .iter()
-            .take(table.keys)
-            .map(|s| intern(s))
-            .collect();
-        let shared = std::iter::repeat_n(None, table.shared).collect();
-        NodeDecoder {
-            table,
-            hasher,
-            keys,
-            shared,
-        }
-    }
-
+impl ValueReader<'_> {
     /// A node id: shared with the values of the same text.
-    fn id(&mut self, c: &mut Cursor<'_>) -> Decoded<Arc<str>> {
+    fn id(&self, c: &mut Cursor<'_>) -> Decoded<Arc<str>> {
         Ok(self.text(c, |text| Text::from(text))?.into_arc())
     }
 
     /// A string value.
-    fn string(&mut self, c: &mut Cursor<'_>) -> Decoded<Text> {
+    fn string(&self, c: &mut Cursor<'_>) -> Decoded<Text> {
         self.text(c, |text| {
             crate::value::lasting_text(text).unwrap_or_else(|| Text::from(text))
         })
@@ -621,21 +687,16 @@ impl<'t> NodeDecoder<'t> {
 
     /// The string the next number names; a repeated one is made by `first` where it first
     /// occurs and cloned after.
-    fn text(&mut self, c: &mut Cursor<'_>, first: impl FnOnce(&str) -> Text) -> Decoded<Text> {
-        let i = c.index(self.table.strings.len(), "string")?;
-        match (self.shared.get_mut(i), self.table.strings.get(i)) {
-            (Some(Some(s)), _) => Ok(s.clone()),
-            (Some(slot), Some(text)) => {
-                let s = first(text);
-                *slot = Some(s.clone());
-                Ok(s)
-            }
-            (None, Some(text)) => Ok(Text::from(*text)),
+    fn text(&self, c: &mut Cursor<'_>, first: impl FnOnce(&str) -> Text) -> Decoded<Text> {
+        let i = c.index(self.table.len(), "string")?;
+        match (self.table.shared.get(i), self.table.get(i)) {
+            (Some(slot), Some(text)) => Ok(slot.get_or_init(|| first(text)).clone()),
+            (None, Some(text)) => Ok(Text::from(text)),
             _ => c.bad(format!("string {i} is out of range")),
         }
     }
 
-    fn object(&mut self, c: &mut Cursor<'_>, depth: usize) -> Decoded<Object> {
+    fn object(&self, c: &mut Cursor<'_>, depth: usize) -> Decoded<Object> {
         if depth > MAX_DEPTH {
             return c.bad(format!("values nest deeper than {MAX_DEPTH} levels"));
         }
@@ -647,8 +708,8 @@ impl<'t> NodeDecoder<'t> {
         let mut seen = 0u128;
         let mut general: Option<UniquePairs> = None;
         for _ in 0..n {
-            let k = c.index(self.keys.len(), "object key")?;
-            let key = match self.keys.get(k) {
+            let k = c.index(self.table.keys.len(), "object key")?;
+            let key = match self.table.keys.get(k) {
                 Some(&key) => key,
                 None => return c.bad(format!("object key {k} is out of range")),
             };
@@ -682,20 +743,14 @@ impl<'t> NodeDecoder<'t> {
         })
     }
 
-    fn value(&mut self, c: &mut Cursor<'_>, depth: usize) -> Decoded<Value> {
+    fn value(&self, c: &mut Cursor<'_>, depth: usize) -> Decoded<Value> {
         let at = c.at;
         Ok(match c.byte()? {
             TAG_NULL => Value::Null,
             TAG_FALSE => Value::Bool(false),
             TAG_TRUE => Value::Bool(true),
             TAG_INT => Value::Number(Number::Int(unzigzag(c.varint()?))),
-            TAG_FLOAT => {
-                let bytes: [u8; 8] = c.take(8)?.try_into().map_err(|_| Bad {
-                    at,
-                    message: "a float is cut short".to_owned(),
-                })?;
-                Value::Number(Number::Float(f64::from_le_bytes(bytes)))
-            }
+            TAG_FLOAT => Value::Number(Number::Float(float(c)?)),
             TAG_STRING => Value::String(self.string(c)?),
             TAG_ARRAY => {
                 if depth > MAX_DEPTH {
@@ -718,37 +773,124 @@ impl<'t> NodeDecoder<'t> {
         })
     }
 
-    fn block(&mut self, payload: &[u8]) -> Decoded<Vec<DecodedNode>> {
-        let mut c = Cursor::new(payload);
-        // id, kind, three ancestors and an object count: at least six bytes a node.
-        let n = c.count(6)?;
-        let mut out = Vec::with_capacity(n);
+    /// Checks an object as [`ValueReader::object`] reads it, building nothing: what passes here,
+    /// `object` reads without an error.
+    fn check_object(&self, c: &mut Cursor<'_>, depth: usize) -> Decoded<()> {
+        if depth > MAX_DEPTH {
+            return c.bad(format!("values nest deeper than {MAX_DEPTH} levels"));
+        }
+        let n = c.count(2)?;
         for _ in 0..n {
-            let id = self.id(&mut c)?;
-            let at = c.at;
-            let kind = c.byte()?;
-            let Some(&kind) = Kind::ALL.get(usize::from(kind)) else {
+            c.index(self.table.keys.len(), "object key")?;
+            if c.skip_if(TAG_STRING) {
+                c.index(self.table.len(), "string")?;
+            } else {
+                self.check_value(c, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a value as [`ValueReader::value`] reads it, building nothing.
+    fn check_value(&self, c: &mut Cursor<'_>, depth: usize) -> Decoded<()> {
+        let at = c.at;
+        match c.byte()? {
+            TAG_NULL | TAG_FALSE | TAG_TRUE => {}
+            TAG_INT => {
+                c.varint()?;
+            }
+            TAG_FLOAT => {
+                float(c)?;
+            }
+            TAG_STRING => {
+                c.index(self.table.len(), "string")?;
+            }
+            TAG_ARRAY => {
+                if depth > MAX_DEPTH {
+                    return c.bad(format!("values nest deeper than {MAX_DEPTH} levels"));
+                }
+                let n = c.count(1)?;
+                for _ in 0..n {
+                    self.check_value(c, depth + 1)?;
+                }
+            }
+            TAG_OBJECT => self.check_object(c, depth)?,
+            other => {
                 return Err(Bad {
                     at,
-                    message: format!("unknown node kind {kind}"),
+                    message: format!("unknown value tag {other}"),
                 });
-            };
-            let ancestors = [c.varint()?, c.varint()?, c.varint()?];
-            let reported = self.object(&mut c, 1)?;
-            out.push(DecodedNode {
-                hash: self.hasher.hash_one(&*id),
-                node: Node {
-                    id,
-                    kind,
-                    reported,
-                    ancestors: Ancestors::default(),
-                },
-                ancestors,
-            });
+            }
         }
-        c.finished()?;
-        Ok(out)
+        Ok(())
     }
+}
+
+/// An `f64` after its tag.
+fn float(c: &mut Cursor<'_>) -> Decoded<f64> {
+    let at = c.at;
+    let bytes: [u8; 8] = c.take(8)?.try_into().map_err(|_| Bad {
+        at,
+        message: "a float is cut short".to_owned(),
+    })?;
+    Ok(f64::from_le_bytes(bytes))
+}
+
+/// Reads one `NODE` block: ids, kinds and ancestors now, each node's properties checked and
+/// kept encoded in the block.
+fn read_block(
+    table: &Arc<StringTable>,
+    hasher: &hashbrown::DefaultHashBuilder,
+    payload: Vec<u8>,
+) -> Decoded<Vec<DecodedNode>> {
+    if u32::try_from(payload.len()).is_err() {
+        return Err(Bad {
+            at: 0,
+            message: "a node block is larger than 4 GiB (trailgraph writes blocks of a few MB)"
+                .to_owned(),
+        });
+    }
+    let block = Arc::new(Block {
+        payload,
+        table: Arc::clone(table),
+    });
+    let strings = ValueReader { table };
+    let mut c = Cursor::new(&block.payload);
+    // id, kind, three ancestors and an object count: at least six bytes a node.
+    let n = c.count(6)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let id = strings.id(&mut c)?;
+        let at = c.at;
+        let kind = c.byte()?;
+        let Some(&kind) = Kind::ALL.get(usize::from(kind)) else {
+            return Err(Bad {
+                at,
+                message: format!("unknown node kind {kind}"),
+            });
+        };
+        let ancestors = [c.varint()?, c.varint()?, c.varint()?];
+        let start = c.at;
+        strings.check_object(&mut c, 1)?;
+        // Both fit: the block is smaller than 4 GiB.
+        let (start, end) = (start as u32, c.at as u32);
+        out.push(DecodedNode {
+            hash: hasher.hash_one(&*id),
+            node: Node {
+                id,
+                kind,
+                reported: Reported::encoded(Encoded {
+                    block: Arc::clone(&block),
+                    start,
+                    end,
+                }),
+                ancestors: Ancestors::default(),
+            },
+            ancestors,
+        });
+    }
+    c.finished()?;
+    Ok(out)
 }
 
 /// One section as read from the file.
@@ -1260,9 +1402,16 @@ impl<F: FnMut(Part) -> std::ops::ControlFlow<()>> Sink for ByParts<F> {
                     .get(at - borrowed)
                     .copied()
                     .unwrap_or_default();
+                // Decoded, so that the kept node does not hold this part's block.
+                let node = Node {
+                    id: Arc::clone(&node.id),
+                    kind: node.kind,
+                    reported: node.reported.detached(),
+                    ancestors: node.ancestors,
+                };
                 self.kept.push(KeptNode {
                     number,
-                    node: node.clone(),
+                    node,
                     ancestors,
                 });
             }
@@ -1457,6 +1606,7 @@ fn read_into(
             let (offset, message) = at(&section, bad);
             damaged(path, offset, message)
         })?;
+        let table = Arc::new(table);
         let (decoded, after) = decode_nodes(
             &mut sections,
             path,
@@ -1572,7 +1722,7 @@ fn read_into(
 fn decode_nodes<R: Read>(
     sections: &mut Sections<R>,
     path: &Path,
-    table: &Table<'_>,
+    table: &Arc<StringTable>,
     hasher: hashbrown::DefaultHashBuilder,
     limit: u64,
     announced: Option<(u64, u64)>,
@@ -1593,9 +1743,10 @@ fn decode_nodes<R: Read>(
                 std::sync::mpsc::sync_channel::<Result<Vec<DecodedNode>, (u64, String)>>(2);
             let hasher = hasher.clone();
             scope.spawn(move || {
-                let mut decoder = NodeDecoder::new(table, hasher);
                 for section in rx {
-                    let decoded = decoder.block(&section.payload).map_err(|b| at(&section, b));
+                    let offset = section.offset;
+                    let decoded = read_block(table, &hasher, section.payload)
+                        .map_err(|bad| (offset + bad.at as u64, bad.message));
                     if result_tx.send(decoded).is_err() {
                         break;
                     }
@@ -1697,14 +1848,87 @@ mod tests {
         );
     }
 
+    /// A table of `keys` keys and `strings` strings in all.
+    fn table(keys: usize, strings: usize) -> StringTable {
+        let mut strs = Vec::new();
+        put_varint(&mut strs, keys as u64);
+        put_varint(&mut strs, (strings / 2) as u64);
+        put_varint(&mut strs, strings as u64);
+        for i in 0..strings {
+            let s = format!("s{i}");
+            put_len(&mut strs, s.len());
+            strs.extend_from_slice(s.as_bytes());
+        }
+        match read_table(&strs) {
+            Ok(table) => table,
+            Err(bad) => panic!("the table is refused: {}", bad.message),
+        }
+    }
+
+    proptest::proptest! {
+        /// Properties are checked when their block is read and decoded later, where an error
+        /// could no longer be reported: whatever the check accepts must decode, byte for byte.
+        #[test]
+        fn what_the_check_accepts_decodes(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![0u8..8, proptest::num::u8::ANY],
+                0..64,
+            ),
+        ) {
+            let table = table(5, 9);
+            let reader = ValueReader { table: &table };
+            let mut checked = Cursor::new(&bytes);
+            if reader.check_object(&mut checked, 1).is_ok() {
+                let mut decoded = Cursor::new(&bytes);
+                proptest::prop_assert!(reader.object(&mut decoded, 1).is_ok());
+                proptest::prop_assert_eq!(checked.at, decoded.at);
+            }
+        }
+    }
+
+    #[test]
+    fn the_check_refuses_what_decoding_would() {
+        let table = table(2, 4);
+        let reader = ValueReader { table: &table };
+        // One pair each: key 2 (there are two keys), string 4 (of four), tag 9, a short float,
+        // an array nested too deep.
+        let mut deep = vec![1, 0];
+        for _ in 0..=MAX_DEPTH {
+            deep.extend([TAG_ARRAY, 1]);
+        }
+        deep.push(TAG_NULL);
+        let cases: [(&[u8], &str); 5] = [
+            (&[1, 2, TAG_NULL], "object key 2 is out of range"),
+            (&[1, 0, TAG_STRING, 4], "string 4 is out of range"),
+            (&[1, 0, 9], "unknown value tag 9"),
+            (&[1, 0, TAG_FLOAT, 0, 0], "the section ends early"),
+            (&deep, "nest deeper"),
+        ];
+        for (bytes, expected) in cases {
+            let mut c = Cursor::new(bytes);
+            match reader.check_object(&mut c, 1) {
+                Ok(()) => panic!("accepted {bytes:?}"),
+                Err(bad) => assert!(bad.message.contains(expected), "{}", bad.message),
+            }
+            let mut c = Cursor::new(bytes);
+            assert!(reader.object(&mut c, 1).is_err(), "decoded {bytes:?}");
+        }
+    }
+
     #[test]
     fn a_repeated_key_keeps_its_last_value_in_the_first_place() {
         // 200 keys, so that key numbers beyond the decoder's 128-bit mask occur too.
         let names: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
-        let table = Table {
-            keys: names.len(),
-            shared: 0,
-            strings: names.iter().map(String::as_str).collect(),
+        let mut strs = Vec::new();
+        put_varint(&mut strs, names.len() as u64);
+        put_varint(&mut strs, 0);
+        put_varint(&mut strs, names.len() as u64);
+        for name in &names {
+            put_len(&mut strs, name.len());
+            strs.extend_from_slice(name.as_bytes());
+        }
+        let Ok(table) = read_table(&strs) else {
+            panic!("the table is refused");
         };
         let object = |pairs: &[(u64, i64)]| {
             let mut buf = Vec::new();
@@ -1734,7 +1958,9 @@ mod tests {
         ];
         for (pairs, expected) in cases {
             let bytes = object(pairs);
-            let mut decoder = NodeDecoder::new(&table, hashbrown::DefaultHashBuilder::default());
+            let decoder = ValueReader { table: &table };
+            let mut c = Cursor::new(&bytes);
+            assert!(decoder.check_object(&mut c, 0).is_ok(), "{pairs:?}");
             let mut c = Cursor::new(&bytes);
             let Ok(decoded) = decoder.object(&mut c, 0) else {
                 panic!("refused {pairs:?}");

@@ -752,8 +752,9 @@ impl Builder {
                 }
             }
             if let Some(node) = self.inventory.node_mut(alarm) {
-                node.reported
-                    .insert("alarm_topics_not_collected", Value::from(outside));
+                node.reported.update(|reported| {
+                    reported.insert("alarm_topics_not_collected", Value::from(outside));
+                });
             }
         }
         for (subscription, topic_arn) in std::mem::take(&mut self.subscriptions) {

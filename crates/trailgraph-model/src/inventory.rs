@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::kind::Kind;
 use crate::meta::SnapshotMeta;
+use crate::reported::Reported;
 use crate::value::{Object, Value};
 
 /// Index of a node in an [`Inventory`].
@@ -110,8 +111,8 @@ pub struct Node {
     /// The node's kind.
     pub kind: Kind,
     /// The `reported` section: properties as collected (always an object with `kind`, `id`,
-    /// `name`).
-    pub reported: Object,
+    /// `name`); read from a binary snapshot, decoded when first used.
+    pub reported: Reported,
     /// Resolved ancestors (set by [`Inventory::resolve_ancestors`]).
     pub ancestors: Ancestors,
 }
@@ -155,7 +156,7 @@ impl Node {
         Node {
             id: id.into(),
             kind,
-            reported: Object::from_pairs(pairs),
+            reported: Reported::new(Object::from_pairs(pairs)),
             ancestors: Ancestors::default(),
         }
     }

@@ -28,6 +28,7 @@ pub mod inventory;
 pub mod kind;
 pub mod meta;
 pub mod parts;
+pub mod reported;
 pub mod snapshot;
 pub mod value;
 pub mod vocabulary;
@@ -39,6 +40,7 @@ pub use evidence::{AccountEvidence, Evidence, RegionEvidence};
 pub use inventory::{AncestorKind, Ancestors, EdgeType, Inventory, ModelError, Node, NodeId};
 pub use kind::{Kind, UnknownKind};
 pub use meta::{CollectionError, SnapshotMeta};
+pub use reported::Reported;
 pub use snapshot::{
     SnapshotError, SnapshotFormat, read_snapshot, read_snapshot_parts, write_atomically,
     write_snapshot, write_snapshot_as,

@@ -521,7 +521,7 @@ fn read_json_lines(
                     .add_node(Node {
                         id: node.id.into(),
                         kind: node.kind,
-                        reported: node.reported,
+                        reported: node.reported.into(),
                         ancestors: Ancestors::default(),
                     })
                     .map_err(|e| corrupt(line, e.to_string()))?;

@@ -284,6 +284,50 @@ fn the_demo_and_generated_estates_read_by_parts_cover_them() {
 }
 
 #[test]
+fn properties_are_decoded_when_first_read_and_borrowed_nodes_hold_them_decoded() {
+    let demo = trailgraph_model::demo_inventory();
+    let read = read_from_bytes(&binary(&demo), Path::new("demo")).unwrap();
+    assert!(read.nodes().all(|(_, n)| !n.reported.is_decoded()));
+    let (index, node) = read.nodes().nth(3).unwrap();
+    let name = node.name().to_owned();
+    assert!(node.reported.is_decoded());
+    assert_eq!(demo.node(index).unwrap().name(), name);
+    assert_eq!(
+        read.nodes()
+            .filter(|(_, n)| n.reported.is_decoded())
+            .count(),
+        1
+    );
+    // What is decoded is what was written, node for node.
+    assert_same(&demo, &read);
+
+    // A node borrowed from an earlier part must not hold that part's block: it is decoded.
+    let generated = trailgraph_model::generate::generate_inventory(6, 2);
+    let mut bytes = Vec::new();
+    write_binary_in_parts(&generated, &mut bytes, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parts.tgs");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut parts = 0;
+    trailgraph_model::read_snapshot_parts(&path, |part| {
+        parts += 1;
+        // (An own node that later parts borrow was decoded to be kept: only the cloud here.)
+        for (index, node) in part.inventory.nodes() {
+            let kept = node.kind == Kind::Cloud;
+            assert_eq!(
+                node.reported.is_decoded(),
+                !part.owns(index) || kept,
+                "{}",
+                node.id
+            );
+        }
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert!(parts > 1);
+}
+
+#[test]
 fn a_part_holds_its_own_accounts_and_little_else() {
     // The cloud leads to every account; it is held beside every part, but what it leads to is
     // not. A generated account refers to no other, so a part borrows only the cloud.
@@ -577,7 +621,9 @@ fn demo() -> Vec<u8> {
 }
 
 fn read(bytes: &[u8]) -> Result<usize, String> {
-    let result = std::panic::catch_unwind(|| read_from_bytes(bytes, Path::new("damaged")));
+    let result = std::panic::catch_unwind(|| {
+        read_from_bytes(bytes, Path::new("damaged")).inspect(touch_every_node)
+    });
     match result {
         Ok(Ok(inventory)) => Ok(inventory.node_count()),
         Ok(Err(e)) => {
@@ -589,6 +635,15 @@ fn read(bytes: &[u8]) -> Result<usize, String> {
     }
 }
 
+/// Reads every node's properties: those of a file that was read are decoded when first used, and
+/// what the reader accepted decodes without a panic.
+fn touch_every_node(inventory: &Inventory) {
+    for (_, node) in inventory.nodes() {
+        let _ = serde_json::to_string(&node.reported);
+        assert!(node.reported.is_decoded());
+    }
+}
+
 /// Reads a binary snapshot part by part; a panic fails the test.
 fn read_parts(bytes: &[u8]) -> Result<usize, String> {
     let dir = tempfile::tempdir().unwrap();
@@ -597,6 +652,7 @@ fn read_parts(bytes: &[u8]) -> Result<usize, String> {
     let result = std::panic::catch_unwind(|| {
         let mut own = 0;
         trailgraph_model::read_snapshot_parts(&path, |part| {
+            touch_every_node(&part.inventory);
             own += part.own_nodes();
             std::ops::ControlFlow::Continue(())
         })

@@ -323,7 +323,7 @@ fn properties(
         .iter()
         .flat_map(|kind| inventory.nodes_of_kind(*kind))
         .filter_map(|id| inventory.node(*id))
-        .map(|node| &node.reported);
+        .map(|node| node.reported.object());
     let paths = property_paths(objects);
     if paths.is_empty() {
         return writeln!(out, "no nodes of kind {name} in the inventory").map_err(io_error);

@@ -16,7 +16,7 @@ pub(crate) fn completion_paths(inventory: &Inventory) -> Vec<String> {
             .iter()
             .take(NODES_PER_KIND)
             .filter_map(|id| inventory.node(*id))
-            .map(|node| &node.reported)
+            .map(|node| node.reported.object())
     });
     property_paths(objects).into_keys().collect()
 }

@@ -68,7 +68,7 @@ pub(crate) fn node_object(inventory: &Inventory, id: NodeId) -> Value {
     }
     let mut pairs = vec![
         ("id", Value::from(&*node.id)),
-        ("reported", Value::Object(node.reported.clone())),
+        ("reported", Value::Object(node.reported.object().clone())),
     ];
     if !ancestors.is_empty() {
         pairs.push(("ancestors", Value::Object(Object::from_pairs(ancestors))));
