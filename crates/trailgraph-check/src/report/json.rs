@@ -1,6 +1,8 @@
 //! The JSON contract.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value as Json, json};
 
@@ -124,8 +126,8 @@ pub fn to_json(report: &Report) -> Json {
 /// threads costs little, small enough that two batches in memory are a few megabytes.
 const BATCH: usize = 128;
 
-/// The document written as it is made: the results are rendered to text a batch at a time, on
-/// this thread and one other in turn, and written in order (see [`pretty_array`]), so a report
+/// The document written as it is made: the results are rendered to text a batch at a time, by
+/// this thread and one other, and written in order (see [`pretty_array`]), so a report
 /// of many results is never held whole and its rendering takes both cores (the text is
 /// `to_json`'s, byte for byte, tested).
 fn write_streamed(report: &Report, out: &mut impl Write) -> io::Result<()> {
@@ -167,8 +169,8 @@ pub(super) fn pretty_with_array<T: Sync, S: serde::Serialize>(
 /// Writes `items` as a pretty JSON array whose elements are at `depth` (1 for a document that
 /// is an array, 2 for an array that is a value of the top-level object), each rendered by
 /// what `element` makes of it: the text `serde_json`'s pretty printer writes for the whole
-/// array in place, with its elements rendered a batch at a time on this thread and one other in
-/// turn.
+/// array in place, with its elements rendered a batch at a time by this thread and one other,
+/// whichever is free (this thread also writes, so it renders fewer), and written in order.
 pub(super) fn pretty_array<T: Sync, S: serde::Serialize>(
     out: &mut impl Write,
     items: &[T],
@@ -181,25 +183,48 @@ pub(super) fn pretty_array<T: Sync, S: serde::Serialize>(
     out.write_all(b"[")?;
     let batches: Vec<&[T]> = items.chunks(BATCH).collect();
     let batch_text = |batch: &[T]| render(batch, depth, &element);
+    // The next batch nobody has taken yet.
+    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| -> io::Result<()> {
-        // The other thread renders every second batch, at most one ahead of the writing.
-        let (send, receive) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
-        let odd = batches.iter().skip(1).step_by(2);
-        let odd_text = &batch_text;
+        // The other thread takes batches in turn and hands them over; it waits while two of
+        // its batches are not yet taken in, so at most a few batches are held at once.
+        let (send, receive) = std::sync::mpsc::sync_channel::<(usize, io::Result<Vec<u8>>)>(2);
+        let (other_next, other_batches, other_text) = (&next, &batches, &batch_text);
         scope.spawn(move || {
-            for batch in odd {
-                if send.send(odd_text(batch)).is_err() {
+            loop {
+                let i = other_next.fetch_add(1, Ordering::Relaxed);
+                let Some(batch) = other_batches.get(i) else {
+                    break;
+                };
+                if send.send((i, other_text(batch))).is_err() {
                     break;
                 }
             }
         });
-        for (i, batch) in batches.iter().enumerate() {
-            let text = if i % 2 == 0 {
-                batch_text(batch)?
-            } else {
-                receive
-                    .recv()
-                    .map_err(|_| io::Error::other("a rendering thread stopped"))??
+        let stopped = || io::Error::other("a rendering thread stopped");
+        // Rendered batches not yet written, by index.
+        let mut ready: BTreeMap<usize, io::Result<Vec<u8>>> = BTreeMap::new();
+        for i in 0..batches.len() {
+            let text = loop {
+                if let Some(text) = ready.remove(&i) {
+                    break text?;
+                }
+                // What the other thread finished, without waiting.
+                if let Ok((j, text)) = receive.try_recv() {
+                    ready.insert(j, text);
+                    continue;
+                }
+                // Batch `i` is the other thread's and not done yet: render one more here
+                // meanwhile, unless enough wait already; otherwise wait for it.
+                if ready.len() < 4 {
+                    let j = next.fetch_add(1, Ordering::Relaxed);
+                    if let Some(batch) = batches.get(j) {
+                        ready.insert(j, batch_text(batch));
+                        continue;
+                    }
+                }
+                let (j, text) = receive.recv().map_err(|_| stopped())?;
+                ready.insert(j, text);
             };
             // Every element starts with its separator; the very first has no comma.
             let text = if i == 0 {
