@@ -1091,7 +1091,7 @@ fn read_part_head(payload: &[u8], first: u64) -> Decoded<PartHead> {
 
 /// Reads a binary snapshot whose magic has been consumed already (`reader` is at the version).
 pub(crate) fn read_binary(
-    reader: impl BufRead,
+    reader: impl BufRead + Send,
     path: &Path,
     size: Option<u64>,
 ) -> Result<Inventory, SnapshotError> {
@@ -1433,7 +1433,7 @@ impl<F: FnMut(Part) -> std::ops::ControlFlow<()>> Sink for ByParts<F> {
 /// every part in file order (and can stop the read); returns the metadata. Only what later parts
 /// need is held between parts.
 pub(crate) fn read_binary_parts(
-    reader: impl BufRead,
+    reader: impl BufRead + Send,
     path: &Path,
     size: Option<u64>,
     each: impl FnMut(Part) -> std::ops::ControlFlow<()>,
@@ -1457,7 +1457,7 @@ pub(crate) fn read_binary_parts(
 }
 
 fn read_into(
-    mut reader: impl BufRead,
+    mut reader: impl BufRead + Send,
     path: &Path,
     size: Option<u64>,
     sink: &mut impl Sink,
@@ -1492,18 +1492,37 @@ fn read_into(
         ));
     }
     let in_parts = version >= 3;
-    let mut sections = Sections {
+    let sections = Sections {
         reader,
         offset: 12,
         size,
     };
+    // One thread reads the sections ahead (file reads and checksums) while this one decodes
+    // and inserts what they hold.
+    std::thread::scope(|scope| {
+        let (send, frames) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        scope.spawn(move || read_ahead(sections, path, &send));
+        let mut ahead = ReadAhead { frames };
+        read_sections(&mut ahead, path, size, in_parts, sink)
+        // `ahead` ends here, which stops the reading thread if it is still reading.
+    })
+}
+
+/// Reads the sections after the format version from `sections`, into `sink`.
+fn read_sections(
+    sections: &mut ReadAhead,
+    path: &Path,
+    size: Option<u64>,
+    in_parts: bool,
+    sink: &mut impl Sink,
+) -> Result<(), SnapshotError> {
     let truncated = |offset: u64, announced: Option<(u64, u64)>| SnapshotError::TruncatedAt {
         path: path.to_owned(),
         offset,
         expected_nodes: announced.map(|a| a.0),
         expected_edges: announced.map(|a| a.1),
     };
-    let next = |sections: &mut Sections<_>,
+    let next = |sections: &mut ReadAhead,
                 announced: Option<(u64, u64)>|
      -> Result<Section, SnapshotError> {
         match sections.next(path)? {
@@ -1519,7 +1538,7 @@ fn read_into(
         )
     };
 
-    let head = next(&mut sections, None)?;
+    let head = next(sections, None)?;
     if head.tag != HEAD {
         return Err(wrong(&head, "the HEAD section"));
     }
@@ -1555,7 +1574,7 @@ fn read_into(
 
     let mut nodes: u64 = 0;
     let mut edges: u64 = 0;
-    let mut section = next(&mut sections, announced)?;
+    let mut section = next(sections, announced)?;
     let mut one_part_read = false;
     let end = loop {
         let part = if in_parts {
@@ -1573,7 +1592,7 @@ fn read_into(
                             "a part announces more nodes or edges than the header",
                         ));
                     }
-                    section = next(&mut sections, announced)?;
+                    section = next(sections, announced)?;
                     part
                 }
                 _ => return Err(wrong(&section, "a PART or the END. section")),
@@ -1607,15 +1626,8 @@ fn read_into(
             damaged(path, offset, message)
         })?;
         let table = Arc::new(table);
-        let (decoded, after) = decode_nodes(
-            &mut sections,
-            path,
-            &table,
-            hasher,
-            part_nodes,
-            announced,
-            sink,
-        )?;
+        let (decoded, after) =
+            decode_nodes(sections, path, &table, hasher, part_nodes, announced, sink)?;
         drop(table);
         nodes += decoded;
         if decoded != part_nodes {
@@ -1664,7 +1676,7 @@ fn read_into(
                 let (offset, message) = at(&section, bad);
                 damaged(path, offset, message)
             })?;
-            section = next(&mut sections, announced)?;
+            section = next(sections, announced)?;
         }
         edges += in_part;
         if in_part != part_edges {
@@ -1701,26 +1713,83 @@ fn read_into(
             "the end marker does not match the header",
         ));
     }
+    sections.finish()
+}
+
+/// Sections waiting at most, read ahead of the one being decoded (a section is a few MB).
+const READ_AHEAD: usize = 2;
+
+/// What the reading thread read: each section in turn, ending with the `END.` section (then,
+/// if data follows it, the error that says so), a truncation or an error.
+type Frames = std::sync::mpsc::Receiver<Result<Frame, SnapshotError>>;
+
+/// The sections of a file, read ahead by another thread ([`read_ahead`]).
+struct ReadAhead {
+    frames: Frames,
+}
+
+impl ReadAhead {
+    fn next(&mut self, path: &Path) -> Result<Frame, SnapshotError> {
+        // The reading thread stops after the end, a truncation or an error; a section asked
+        // for after that is an error of the file's structure, which was reported already.
+        self.frames
+            .recv()
+            .unwrap_or_else(|_| Err(damaged(path, 0, "nothing can be read after the end")))
+    }
+
+    /// After the `END.` section: whether data follows it.
+    fn finish(&mut self) -> Result<(), SnapshotError> {
+        match self.frames.recv() {
+            Ok(Err(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Reads the sections of `sections` in turn into `send`, until the `END.` section (then checks
+/// that nothing follows it), a truncation or an error, or until nobody takes them any more.
+fn read_ahead<R: Read>(
+    mut sections: Sections<R>,
+    path: &Path,
+    send: &std::sync::mpsc::SyncSender<Result<Frame, SnapshotError>>,
+) {
+    loop {
+        let frame = sections.next(path);
+        let (more, end) = match &frame {
+            Ok(Frame::Section(s)) => (s.tag != END, s.tag == END),
+            _ => (false, false),
+        };
+        if send.send(frame).is_err() || !more {
+            if !end {
+                return;
+            }
+            break;
+        }
+    }
     let mut extra = [0u8; 1];
-    let got = read_full(&mut sections.reader, &mut extra).map_err(|source| SnapshotError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    if got > 0 {
-        return Err(damaged(
+    let trailing = match read_full(&mut sections.reader, &mut extra) {
+        Err(source) => Some(SnapshotError::Io {
+            path: path.to_owned(),
+            source,
+        }),
+        Ok(got) if got > 0 => Some(damaged(
             path,
             sections.offset,
             "unexpected data after the end marker",
-        ));
+        )),
+        Ok(_) => None,
+    };
+    if let Some(e) = trailing {
+        // Nobody may be waiting any more; then there is nobody to tell.
+        let _ = send.send(Err(e));
     }
-    Ok(())
 }
 
 /// Decodes the `NODE` blocks that follow (at most `limit` nodes) into `sink`: this thread reads
 /// and inserts in file order, two workers decode. Returns the nodes decoded and the first
 /// section after them.
-fn decode_nodes<R: Read>(
-    sections: &mut Sections<R>,
+fn decode_nodes(
+    sections: &mut ReadAhead,
     path: &Path,
     table: &Arc<StringTable>,
     hasher: hashbrown::DefaultHashBuilder,

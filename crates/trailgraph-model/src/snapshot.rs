@@ -350,7 +350,7 @@ pub fn file_format(path: &Path) -> std::io::Result<Option<SnapshotFormat>> {
 /// Reads a snapshot of either form from a stream of unknown length (standard input, a pipe);
 /// `path` is only used in messages.
 pub fn read_from_reader(
-    reader: impl std::io::Read,
+    reader: impl std::io::Read + Send,
     path: &Path,
 ) -> Result<Inventory, SnapshotError> {
     read_from(BufReader::with_capacity(1 << 20, reader), path, None)
@@ -406,7 +406,7 @@ fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<bo
 }
 
 fn read_from(
-    mut reader: impl BufRead,
+    mut reader: impl BufRead + Send,
     path: &Path,
     size: Option<u64>,
 ) -> Result<Inventory, SnapshotError> {
