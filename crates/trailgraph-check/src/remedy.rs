@@ -12,7 +12,7 @@ use trailgraph_model::NodeId;
 
 use crate::catalog::{Check, Fix, FixWhen};
 use crate::chain::{Chain, StepStatus};
-use crate::engine::Engine;
+use crate::engine::{Engine, FixValues};
 use crate::template;
 use crate::vocabulary::Vocabulary;
 
@@ -96,21 +96,28 @@ impl Remedy<'_, '_> {
     }
 
     fn for_chain(&self, chain: &Chain) -> Vec<FixCommand> {
+        // Fixes are chosen at broken and missing steps only.
+        if chain
+            .steps
+            .iter()
+            .all(|s| matches!(s.status, StepStatus::Ok))
+        {
+            return Vec::new();
+        }
         let inventory = self.engine.inventory;
-        let mut values: Vec<(String, String)> = self
-            .engine
-            .values_of(self.subject, self.vocabulary)
-            .to_vec();
+        // The values fixes are filled with, in the order they are looked up: each node's as the
+        // engine keeps them (shared, not copied).
+        let mut values: Vec<FixValues> = vec![self.engine.values_of(self.subject, self.vocabulary)];
         if let Some(account) =
             inventory.ancestor(self.subject, trailgraph_model::AncestorKind::Account)
             && let Some(id) = inventory.find(&account.id)
             && id != self.subject
         {
-            values.extend_from_slice(&self.engine.values_of(id, self.vocabulary));
+            values.push(self.engine.values_of(id, self.vocabulary));
         }
         for step in &chain.steps {
             if let Some(n) = step.node_id {
-                values.extend_from_slice(&self.engine.values_of(n, self.vocabulary));
+                values.push(self.engine.values_of(n, self.vocabulary));
             }
         }
         let mut chosen: Vec<(&Fix, Option<String>)> = Vec::new();
@@ -143,7 +150,7 @@ impl Remedy<'_, '_> {
                     for kind in self.level_kinds.iter().skip(step.level) {
                         let reused = self.reuse(kind, &values, chain);
                         if let Some(node) = reused {
-                            values.extend_from_slice(&self.engine.values_of(node, self.vocabulary));
+                            values.push(self.engine.values_of(node, self.vocabulary));
                         } else {
                             chosen.extend(
                                 self.fixes_when(kind, &FixWhen::Missing)
@@ -193,9 +200,9 @@ impl Remedy<'_, '_> {
 
     /// A node that stands in for a missing level of `kind` and everything after it, found by
     /// a reuse query run from a node of the chain.
-    fn reuse(&self, kind: &str, values: &[(String, String)], chain: &Chain) -> Option<NodeId> {
+    fn reuse(&self, kind: &str, values: &[FixValues], chain: &Chain) -> Option<NodeId> {
         let inventory = self.engine.inventory;
-        let known = |name: &String| values.iter().any(|(k, _)| k == name);
+        let known = |name: &String| values.iter().flat_map(|v| v.iter()).any(|(k, _)| k == name);
         for reuse in self
             .check
             .remediation
@@ -250,17 +257,18 @@ impl Remedy<'_, '_> {
         None
     }
 
-    fn value(&self, name: &str, values: &[(String, String)]) -> Option<String> {
+    fn value(&self, name: &str, values: &[FixValues]) -> Option<String> {
         template::resolve_name(name, &|n| {
             values
                 .iter()
+                .flat_map(|v| v.iter())
                 .find(|(k, _)| k == n)
                 .map(|(_, v)| v.clone())
                 .or_else(|| (self.parameters)(n))
         })
     }
 
-    fn fill(&self, template_text: &str, values: &[(String, String)]) -> String {
+    fn fill(&self, template_text: &str, values: &[FixValues]) -> String {
         template::fill(template_text, false, |name| {
             let value = match self.value(name, values) {
                 Some(v) => match self.kind {

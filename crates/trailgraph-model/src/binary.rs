@@ -42,7 +42,7 @@ use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use crate::inventory::{Ancestors, EdgeType, Inventory, Node, NodeId};
+use crate::inventory::{Ancestors, EdgeType, IdIndex, Inventory, Node, NodeId};
 use crate::kind::Kind;
 use crate::meta::SnapshotMeta;
 use crate::parts::PART_NODES;
@@ -499,6 +499,13 @@ impl<'a> Cursor<'a> {
     }
 
     fn long_varint(&mut self) -> Decoded<u64> {
+        // Two bytes: up to 16,383, most of the string numbers of a part.
+        if let Some(&[low, high]) = self.bytes.get(self.at..self.at.saturating_add(2))
+            && high < 0x80
+        {
+            self.at += 2;
+            return Ok(u64::from(low & 0x7f) | u64::from(high) << 7);
+        }
         let mut n: u64 = 0;
         for shift in (0..64).step_by(7) {
             let byte = self.byte()?;
@@ -1090,20 +1097,53 @@ fn read_part_head(payload: &[u8], first: u64) -> Decoded<PartHead> {
 }
 
 /// Reads a binary snapshot whose magic has been consumed already (`reader` is at the version).
+/// The id index is built on a thread of its own from the ids' hashes while this thread adds
+/// the nodes to the graph.
 pub(crate) fn read_binary(
     reader: impl BufRead + Send,
     path: &Path,
     size: Option<u64>,
 ) -> Result<Inventory, SnapshotError> {
-    let mut sink = Whole {
-        inventory: Inventory::default(),
-        later: Vec::new(),
-    };
-    read_into(reader, path, size, &mut sink)?;
-    let Whole {
-        mut inventory,
-        later,
-    } = sink;
+    let (mut inventory, later) = std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<ToIndex>(8);
+        let indexing = scope.spawn(move || {
+            let mut index = IdIndex::default();
+            for message in receive {
+                match message {
+                    ToIndex::Reserve(nodes) => index.reserve(nodes),
+                    ToIndex::Hashes(hashes) => hashes.into_iter().for_each(|h| index.push(h)),
+                }
+            }
+            index
+        });
+        let mut sink = Whole {
+            inventory: Inventory::default(),
+            later: Vec::new(),
+            hashes: Vec::with_capacity(INDEX_BATCH),
+            index: send,
+        };
+        let read = read_into(reader, path, size, &mut sink);
+        let Whole {
+            mut inventory,
+            later,
+            hashes,
+            index,
+        } = sink;
+        // The last hashes, then the end of them (which ends the indexing thread).
+        let sent = index.send(ToIndex::Hashes(hashes));
+        drop(index);
+        let built = indexing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read?;
+        if sent.is_err() {
+            return Err(damaged(path, 0, "the indexing thread stopped"));
+        }
+        inventory
+            .set_id_index(built)
+            .map_err(|e| damaged(path, 0, e.to_string()))?;
+        Ok((inventory, later))
+    })?;
     let count = inventory.node_count();
     for (i, numbers) in later {
         let resolve = |n: u64| -> Result<Option<NodeId>, SnapshotError> {
@@ -1130,18 +1170,35 @@ pub(crate) fn read_binary(
     Ok(inventory)
 }
 
+/// Hashes handed to the indexing thread at a time.
+const INDEX_BATCH: usize = 8192;
+
+/// What the indexing thread of a whole read is sent.
+enum ToIndex {
+    /// Room for this many nodes.
+    Reserve(usize),
+    /// The hashes of the next nodes' ids, in node order.
+    Hashes(Vec<u64>),
+}
+
 /// The sink of a whole read: everything into one inventory.
 struct Whole {
     inventory: Inventory,
     /// The nodes whose ancestors come after them in the file (which trailgraph does not
     /// write), with their ancestors' numbers: resolved once every node is in.
     later: Vec<(usize, [u64; 3])>,
+    /// Hashes of the latest nodes' ids, not yet sent to the indexing thread.
+    hashes: Vec<u64>,
+    /// The indexing thread (see [`read_binary`]).
+    index: std::sync::mpsc::SyncSender<ToIndex>,
 }
 
 impl Sink for Whole {
     fn head(&mut self, meta: SnapshotMeta, reserve: (usize, usize), _: (u64, u64)) {
         self.inventory = Inventory::new(meta);
-        self.inventory.reserve(reserve.0, reserve.1);
+        self.inventory.reserve_unindexed(reserve.0, reserve.1);
+        // If the indexing thread stopped, the next batch of hashes says so.
+        let _ = self.index.send(ToIndex::Reserve(reserve.0));
     }
 
     fn begin(&mut self, _: PartHead) -> Result<hashbrown::DefaultHashBuilder, String> {
@@ -1162,10 +1219,15 @@ impl Sink for Whole {
         } else {
             self.later.push((count as usize, ancestors));
         }
-        self.inventory
-            .add_node_hashed(node, hash)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        self.inventory.add_node_unindexed(node);
+        self.hashes.push(hash);
+        if self.hashes.len() >= INDEX_BATCH {
+            let batch = std::mem::replace(&mut self.hashes, Vec::with_capacity(INDEX_BATCH));
+            self.index
+                .send(ToIndex::Hashes(batch))
+                .map_err(|_| "the indexing thread stopped".to_owned())?;
+        }
+        Ok(())
     }
 
     fn edge(&mut self, from: u64, to: u64, edge_type: EdgeType) -> Result<(), String> {
@@ -1885,7 +1947,17 @@ mod tests {
 
     #[test]
     fn varints_and_zigzag_round_trip() {
-        for n in [0u64, 1, 127, 128, 300, u64::from(u32::MAX), u64::MAX] {
+        for n in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
             let mut buf = Vec::new();
             put_varint(&mut buf, n);
             let mut c = Cursor::new(&buf);
@@ -1895,6 +1967,19 @@ mod tests {
         for i in [0i64, -1, 1, i64::MIN, i64::MAX, -300] {
             assert_eq!(unzigzag(zigzag(i)), i);
         }
+        // A number written in more bytes than it needs reads as its value.
+        for (bytes, n) in [
+            (&[0x80u8, 0x00][..], 0u64),
+            (&[0xff, 0x00], 127),
+            (&[0x80, 0x80, 0x00], 0),
+        ] {
+            let mut c = Cursor::new(bytes);
+            assert_eq!(c.varint().ok(), Some(n));
+            assert_eq!(c.remaining(), 0);
+        }
+        // A number cut short is refused.
+        assert!(Cursor::new(&[0x80]).varint().is_err());
+        assert!(Cursor::new(&[0x80, 0x80]).varint().is_err());
         // Eleven continuation bytes, or a tenth byte with more than one bit, overflow.
         let mut c = Cursor::new(&[0xff; 11]);
         assert!(c.varint().is_err());

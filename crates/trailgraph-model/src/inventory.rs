@@ -189,6 +189,49 @@ pub enum ModelError {
     /// Two nodes were given the same id.
     #[error("duplicate node id `{0}`")]
     DuplicateId(String),
+    /// An id index built apart does not fit the inventory (a reader's own mistake).
+    #[error("an id index of {indexed} nodes does not fit an inventory of {nodes}")]
+    IndexMismatch {
+        /// The nodes the index holds.
+        indexed: usize,
+        /// The nodes the inventory holds.
+        nodes: usize,
+    },
+}
+
+/// An id index built apart from its inventory, on another thread while a reader adds the nodes
+/// with [`Inventory::add_node_unindexed`]: from the hashes of their ids, in node order, without
+/// the ids themselves. Nodes whose hash an earlier node has are noted, so that
+/// [`Inventory::set_id_index`] can refuse the same id twice.
+#[derive(Debug, Default)]
+pub(crate) struct IdIndex {
+    table: hashbrown::HashTable<NodeId>,
+    hashes: Vec<u64>,
+    /// Hashes more than one node has (the same id twice, or two ids that hash alike).
+    shared: Vec<u64>,
+}
+
+impl IdIndex {
+    /// Reserves room for `nodes` more nodes.
+    pub(crate) fn reserve(&mut self, nodes: usize) {
+        let hashes = &self.hashes;
+        self.table.reserve(nodes, |n| {
+            hashes.get(n.index()).copied().unwrap_or_default()
+        });
+        self.hashes.reserve(nodes);
+    }
+
+    /// Adds the next node, whose id hashes to `hash`.
+    pub(crate) fn push(&mut self, hash: u64) {
+        let index = NodeId::new(self.hashes.len());
+        let hashes = &self.hashes;
+        let of = |n: &NodeId| hashes.get(n.index()).copied().unwrap_or_default();
+        if self.table.find(hash, |n| of(n) == hash).is_some() {
+            self.shared.push(hash);
+        }
+        self.table.insert_unique(hash, index, of);
+        self.hashes.push(hash);
+    }
 }
 
 /// How the id index finds a stored node's hash when it grows: from the node's own id.
@@ -240,6 +283,66 @@ impl Inventory {
     /// The hasher of the id index, for readers that hash ids on other threads.
     pub(crate) fn id_hasher(&self) -> hashbrown::DefaultHashBuilder {
         self.id_hasher.clone()
+    }
+
+    /// Adds a node without entering its id in the id index: a reader that builds the index
+    /// apart ([`IdIndex`]) installs it with [`Inventory::set_id_index`] once every node is in.
+    pub(crate) fn add_node_unindexed(&mut self, node: Node) -> NodeId {
+        let kind = node.kind;
+        let index = self.graph.add_node(node);
+        self.by_kind[kind.index()].push(index);
+        index
+    }
+
+    /// Reserves room for `nodes` nodes and `edges` edges, not in the id index.
+    pub(crate) fn reserve_unindexed(&mut self, nodes: usize, edges: usize) {
+        self.graph.reserve_nodes(nodes);
+        self.graph.reserve_edges(edges);
+    }
+
+    /// Installs `index`, built from the hashes of this inventory's node ids in node order (by
+    /// [`Inventory::id_hasher`]), as the id index of an inventory whose nodes were added with
+    /// [`Inventory::add_node_unindexed`] and which has no other index yet. The same id twice is
+    /// refused, as [`Inventory::add_node`] refuses it: the error names the id of the first node
+    /// (in node order) whose id an earlier node has.
+    pub(crate) fn set_id_index(&mut self, index: IdIndex) -> Result<(), ModelError> {
+        if index.hashes.len() != self.node_count() || !self.by_id.is_empty() {
+            return Err(ModelError::IndexMismatch {
+                indexed: index.hashes.len(),
+                nodes: self.node_count(),
+            });
+        }
+        if !index.shared.is_empty() {
+            // Only nodes whose hash another node has can share an id: group them by hash and
+            // compare their ids.
+            let shared: std::collections::HashSet<u64> = index.shared.iter().copied().collect();
+            let mut groups: std::collections::HashMap<u64, Vec<NodeId>> =
+                std::collections::HashMap::new();
+            for (i, hash) in index.hashes.iter().enumerate() {
+                if shared.contains(hash) {
+                    groups.entry(*hash).or_default().push(NodeId::new(i));
+                }
+            }
+            let mut first: Option<NodeId> = None;
+            for group in groups.values() {
+                let mut seen = std::collections::HashSet::new();
+                for &n in group {
+                    let Some(node) = self.graph.node_weight(n) else {
+                        continue;
+                    };
+                    if !seen.insert(&*node.id) {
+                        first = Some(first.map_or(n, |f| f.min(n)));
+                        break;
+                    }
+                }
+            }
+            if let Some(n) = first {
+                let id = self.graph.node_weight(n).map(|w| w.id.to_string());
+                return Err(ModelError::DuplicateId(id.unwrap_or_default()));
+            }
+        }
+        self.by_id = index.table;
+        Ok(())
     }
 
     /// [`Inventory::add_node`] with the id's hash computed already by [`Inventory::id_hasher`].
@@ -485,6 +588,52 @@ mod tests {
 
     fn node(id: &str, kind: Kind) -> Node {
         Node::new(id, kind, id, id, Object::new())
+    }
+
+    /// An id index built apart finds every node, keeps two ids that hash alike apart, and
+    /// refuses the same id twice.
+    #[test]
+    fn an_index_built_apart_finds_nodes_and_refuses_the_same_id_twice() {
+        let build = |ids: &[&str], hash: &dyn Fn(&Inventory, &str) -> u64| {
+            let mut inv = Inventory::default();
+            let mut index = IdIndex::default();
+            index.reserve(1);
+            for id in ids {
+                index.push(hash(&inv, id));
+                inv.add_node_unindexed(node(id, Kind::AwsCloudTrail));
+            }
+            (inv, index)
+        };
+        let real = |inv: &Inventory, id: &str| inv.id_hasher().hash_one(id);
+        let (mut inv, index) = build(&["a", "b", "c"], &real);
+        assert!(inv.set_id_index(index).is_ok());
+        for (i, id) in ["a", "b", "c"].iter().enumerate() {
+            assert_eq!(inv.find(id), Some(NodeId::new(i)));
+        }
+        assert_eq!(inv.find("d"), None);
+        // Every id hashed alike (as a forged collision would be): all are still found.
+        let same = |_: &Inventory, _: &str| 7u64;
+        let (mut inv, index) = build(&["a", "b", "c"], &same);
+        assert!(inv.set_id_index(index).is_ok());
+        assert_eq!(inv.by_id.len(), 3);
+        // The same id twice, among others that hash alike: the second one is named.
+        let (mut inv, index) = build(&["a", "b", "c", "b", "a"], &same);
+        assert_eq!(
+            inv.set_id_index(index),
+            Err(ModelError::DuplicateId("b".to_owned()))
+        );
+        let (mut inv, index) = build(&["x", "y", "x"], &real);
+        assert_eq!(
+            inv.set_id_index(index),
+            Err(ModelError::DuplicateId("x".to_owned()))
+        );
+        // An index of other nodes does not fit.
+        let (_, index) = build(&["a"], &real);
+        let (mut inv, _) = build(&["a", "b"], &real);
+        assert!(matches!(
+            inv.set_id_index(index),
+            Err(ModelError::IndexMismatch { .. })
+        ));
     }
 
     #[test]

@@ -950,3 +950,44 @@ fn a_version_2_file_is_read_as_one_part() {
         "{err}"
     );
 }
+
+/// The same node id twice in a file is refused with the id, as building an inventory refuses
+/// it: here every node block of the demo appears twice, with the header and the end marker
+/// announcing twice the nodes.
+#[test]
+fn the_same_id_twice_is_refused() {
+    let inventory = trailgraph_model::demo_inventory();
+    let n = inventory.node_count() as u64;
+    let parts: Vec<_> = sections(&binary(&inventory))
+        .into_iter()
+        .filter(|(t, _)| t != b"PART")
+        .collect();
+    let mut forged = Vec::new();
+    for (tag, payload) in &parts {
+        match tag {
+            b"HEAD" => {
+                let mut head: serde_json::Value = serde_json::from_slice(payload).unwrap();
+                head["nodes"] = serde_json::json!(2 * n);
+                forged.push((*tag, serde_json::to_vec(&head).unwrap()));
+            }
+            b"NODE" => {
+                forged.push((*tag, payload.clone()));
+                forged.push((*tag, payload.clone()));
+            }
+            b"END." => {
+                let mut end = payload.clone();
+                end[..8].copy_from_slice(&(2 * n).to_le_bytes());
+                forged.push((*tag, end));
+            }
+            _ => forged.push((*tag, payload.clone())),
+        }
+    }
+    let err = read(&seal(2, &forged)).unwrap_err();
+    let first = inventory
+        .node(inventory.node_ids().next().unwrap())
+        .unwrap();
+    assert!(
+        err.contains(&format!("duplicate node id `{}`", first.id)),
+        "{err}"
+    );
+}
