@@ -906,6 +906,8 @@ struct Section {
     /// Byte offset of the payload in the file.
     offset: u64,
     payload: Vec<u8>,
+    /// A string table's payload read as one by the reading thread ([`read_ahead`]).
+    table: Option<Decoded<StringTable>>,
 }
 
 /// Reads sections from the stream, checking lengths and checksums.
@@ -997,6 +999,7 @@ impl<R: Read> Sections<R> {
             tag,
             offset: payload_offset,
             payload,
+            table: None,
         }))
     }
 }
@@ -1683,7 +1686,11 @@ fn read_sections(
         if section.tag != STRS {
             return Err(wrong(&section, "the STRS section"));
         }
-        let table = read_table(&section.payload).map_err(|bad| {
+        let table = match section.table.take() {
+            Some(table) => table,
+            None => read_table(&section.payload),
+        };
+        let table = table.map_err(|bad| {
             let (offset, message) = at(&section, bad);
             damaged(path, offset, message)
         })?;
@@ -1816,7 +1823,13 @@ fn read_ahead<R: Read>(
     send: &std::sync::mpsc::SyncSender<Result<Frame, SnapshotError>>,
 ) {
     loop {
-        let frame = sections.next(path);
+        let mut frame = sections.next(path);
+        // A string table is read here too, while the calling thread inserts the nodes before it.
+        if let Ok(Frame::Section(s)) = &mut frame
+            && s.tag == STRS
+        {
+            s.table = Some(read_table(&s.payload));
+        }
         let (more, end) = match &frame {
             Ok(Frame::Section(s)) => (s.tag != END, s.tag == END),
             _ => (false, false),
