@@ -644,6 +644,44 @@ impl Encoded {
         self.end.saturating_sub(self.start) as usize
     }
 
+    /// The value of the object's property `key` (`None` when it has none), read from the
+    /// record alone: the other properties are skipped, nothing else is built. A key the record
+    /// holds more than once (only a damaged or hostile file does) reads as its last value, as
+    /// [`Encoded::decode`] keeps it.
+    pub(crate) fn property(&self, key: Key) -> Option<Value> {
+        let bytes = self
+            .block
+            .payload
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default();
+        let reader = ValueReader {
+            table: &self.block.table,
+        };
+        let mut c = Cursor::new(bytes);
+        let read = (|| -> Decoded<Option<Value>> {
+            let n = c.count(2)?;
+            let mut found = None;
+            for _ in 0..n {
+                let k = c.index(reader.table.keys.len(), "object key")?;
+                if reader.table.keys.get(k) == Some(&key) {
+                    found = Some(reader.value(&mut c, 2)?);
+                } else if c.skip_if(TAG_STRING) {
+                    c.index(reader.table.len(), "string")?;
+                } else {
+                    reader.check_value(&mut c, 2)?;
+                }
+            }
+            Ok(found)
+        })();
+        // The bytes were checked when the block was read; were they ever refused here, the
+        // answer is the decoded object's.
+        read.unwrap_or_else(|_| {
+            self.decode()
+                .get_interned(&crate::value::InternedKey::new(key.as_str()))
+                .cloned()
+        })
+    }
+
     /// The object. The bytes were checked when the block was read, so this does not fail; were
     /// they ever refused, the object would read as empty.
     pub(crate) fn decode(&self) -> Object {
@@ -2097,6 +2135,7 @@ mod tests {
         let Ok(table) = read_table(&strs) else {
             panic!("the table is refused");
         };
+        let table = Arc::new(table);
         let object = |pairs: &[(u64, i64)]| {
             let mut buf = Vec::new();
             put_varint(&mut buf, pairs.len() as u64);
@@ -2140,6 +2179,26 @@ mod tests {
                 })
                 .collect();
             assert_eq!(got, expected, "{pairs:?}");
+            // One property read from the record alone is the decoded one: the last value of a
+            // repeated key.
+            let end = bytes.len() as u32;
+            let encoded = Encoded {
+                block: Arc::new(Block {
+                    payload: bytes,
+                    table: Arc::clone(&table),
+                }),
+                start: 0,
+                end,
+            };
+            for (name, value) in expected {
+                let read = encoded.property(intern(name));
+                assert_eq!(
+                    read,
+                    Some(Value::Number(Number::Int(*value))),
+                    "{name} in {pairs:?}"
+                );
+            }
+            assert_eq!(encoded.property(intern("k199")), None, "{pairs:?}");
         }
     }
 }

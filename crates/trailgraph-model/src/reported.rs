@@ -10,7 +10,7 @@
 use std::sync::OnceLock;
 
 use crate::binary::Encoded;
-use crate::value::Object;
+use crate::value::{InternedKey, Object, Value};
 
 /// The `reported` section of a node: an [`Object`], decoded on first use when the node came
 /// from a binary snapshot. Reads go through [`std::ops::Deref`], so `node.reported.get(key)`
@@ -44,6 +44,20 @@ impl Reported {
             Some(encoded) => encoded.decode(),
             None => Object::new(),
         })
+    }
+
+    /// Calls `f` with the top-level property `key` (`None` when there is none), as
+    /// `self.get_interned(key)` would give it. While the properties are still encoded, only
+    /// that property is read from the record and nothing is kept: a comparison of one property
+    /// over many nodes (`is(aws_cloudwatch_alarm) and namespace == X`) does not decode them.
+    pub fn with_property<R>(&self, key: &InternedKey, f: impl FnOnce(Option<&Value>) -> R) -> R {
+        if let Some(object) = self.decoded.get() {
+            return f(object.get_interned(key));
+        }
+        match &self.encoded {
+            Some(encoded) => f(encoded.property(key.key()).as_ref()),
+            None => f(self.object().get_interned(key)),
+        }
     }
 
     /// The properties, owned.

@@ -120,6 +120,11 @@ impl InternedKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key itself.
+    pub(crate) fn key(&self) -> Key {
+        self.0
+    }
 }
 
 impl std::ops::Deref for InternedKey {

@@ -10,7 +10,7 @@ use super::searcher::Shared;
 use super::value::as_text;
 use crate::ast::{ArrayModifier, CmpOp};
 use crate::duration::parse_time;
-use crate::plan::{Comparison, Filter, PathPlan};
+use crate::plan::{Comparison, Filter, PathPlan, Root, Step};
 
 /// Whether an edge filter admits an edge without properties (every trailgraph edge): decided
 /// when lowering, as
@@ -129,6 +129,22 @@ impl<'a> Evaluator<'a> {
                 Some(Value::String(actual)) => self.shared.covers.holds(required, key, actual),
                 _ => false,
             };
+        }
+        // One property of a node whose properties are still encoded (read from a binary
+        // snapshot and not used yet): read from the record alone, as `resolve_single` would
+        // find it, so that a search comparing it over many nodes decodes none of them.
+        if c.modifier.is_none()
+            && subject.element.is_none()
+            && subject.overlay.is_none()
+            && matches!(c.path.root, Root::Element | Root::Reported)
+            && let Some((_, node)) = subject.node
+            && !node.reported.is_decoded()
+            && let Some((Step::Key(key), rest)) = c.path.steps.split_first()
+        {
+            return node.reported.with_property(key, |found| {
+                let found = found.and_then(|v| super::value::walk_single(v, rest));
+                self.compare_one(c, found.unwrap_or(&Value::Null))
+            });
         }
         if c.modifier.is_none()
             && let Some(found) = self.resolve_single(&c.path, subject)

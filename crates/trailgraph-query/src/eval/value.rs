@@ -261,7 +261,7 @@ pub(crate) fn walk<'v>(value: &'v Value, steps: &[Step], out: &mut Vec<&'v Value
 }
 
 /// Follows keys and indexes (no `[*]`) from `value`.
-fn walk_single<'v>(value: &'v Value, steps: &[Step]) -> Option<&'v Value> {
+pub(super) fn walk_single<'v>(value: &'v Value, steps: &[Step]) -> Option<&'v Value> {
     steps.iter().try_fold(value, |v, step| match step {
         Step::Key(key) => v.get_interned(key),
         Step::Index(i) => v.as_array().and_then(|a| a.get(*i)),
