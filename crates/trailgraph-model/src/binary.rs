@@ -649,14 +649,7 @@ impl Encoded {
     /// holds more than once (only a damaged or hostile file does) reads as its last value, as
     /// [`Encoded::decode`] keeps it.
     pub(crate) fn property(&self, key: Key) -> Option<Value> {
-        let bytes = self
-            .block
-            .payload
-            .get(self.start as usize..self.end as usize)
-            .unwrap_or_default();
-        let reader = ValueReader {
-            table: &self.block.table,
-        };
+        let (bytes, reader) = self.record();
         let mut c = Cursor::new(bytes);
         let read = (|| -> Decoded<Option<Value>> {
             let n = c.count(2)?;
@@ -685,17 +678,23 @@ impl Encoded {
     /// The object. The bytes were checked when the block was read, so this does not fail; were
     /// they ever refused, the object would read as empty.
     pub(crate) fn decode(&self) -> Object {
+        let (bytes, decoder) = self.record();
+        decoder
+            .object(&mut Cursor::new(bytes), 1)
+            .unwrap_or_default()
+    }
+
+    /// The node's record and a reader for the strings it names.
+    fn record(&self) -> (&[u8], ValueReader<'_>) {
         let bytes = self
             .block
             .payload
             .get(self.start as usize..self.end as usize)
             .unwrap_or_default();
-        let decoder = ValueReader {
+        let reader = ValueReader {
             table: &self.block.table,
         };
-        decoder
-            .object(&mut Cursor::new(bytes), 1)
-            .unwrap_or_default()
+        (bytes, reader)
     }
 }
 
