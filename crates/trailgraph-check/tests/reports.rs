@@ -298,8 +298,8 @@ fn the_streamed_json_report_is_the_built_document() {
 
 /// The results are rendered in batches of 128 by two threads, whichever is free, and written in
 /// order: one, two, three and nine batches (the last ends on a batch boundary) and no results
-/// at all give the document `to_json` builds, and the OCSF, ASFF and SARIF documents `to_ocsf`, `to_asff` and
-/// `to_sarif` build.
+/// at all give the document `to_json` builds, and the OCSF, ASFF and SARIF documents
+/// `to_ocsf`, `to_asff` and `to_sarif` build.
 #[test]
 fn the_json_report_rendered_in_batches_is_the_built_document() {
     let mut empty = demo_report(None);

@@ -1169,16 +1169,14 @@ pub(crate) fn read_binary(
             hashes,
             index,
         } = sink;
-        // The last hashes, then the end of them (which ends the indexing thread).
-        let sent = index.send(ToIndex::Hashes(hashes));
+        // The last hashes, then the end of them (which ends the indexing thread). Hashes that
+        // did not arrive would leave the index short of the nodes, which `set_id_index` refuses.
+        let _ = index.send(ToIndex::Hashes(hashes));
         drop(index);
         let built = indexing
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         read?;
-        if sent.is_err() {
-            return Err(damaged(path, 0, "the indexing thread stopped"));
-        }
         inventory
             .set_id_index(built)
             .map_err(|e| damaged(path, 0, e.to_string()))?;
@@ -1723,10 +1721,10 @@ fn read_sections(
         if section.tag != STRS {
             return Err(wrong(&section, "the STRS section"));
         }
-        let table = match section.table.take() {
-            Some(table) => table,
-            None => read_table(&section.payload),
-        };
+        let table = section
+            .table
+            .take()
+            .unwrap_or_else(|| read_table(&section.payload));
         let table = table.map_err(|bad| {
             let (offset, message) = at(&section, bad);
             damaged(path, offset, message)
@@ -1867,14 +1865,12 @@ fn read_ahead<R: Read>(
         {
             s.table = Some(read_table(&s.payload));
         }
-        let (more, end) = match &frame {
-            Ok(Frame::Section(s)) => (s.tag != END, s.tag == END),
-            _ => (false, false),
-        };
-        if send.send(frame).is_err() || !more {
-            if !end {
-                return;
-            }
+        let end = matches!(&frame, Ok(Frame::Section(s)) if s.tag == END);
+        let stop = !matches!(&frame, Ok(Frame::Section(_)));
+        if send.send(frame).is_err() || stop {
+            return;
+        }
+        if end {
             break;
         }
     }

@@ -211,21 +211,22 @@ pub(crate) struct IdIndex {
     shared: Vec<u64>,
 }
 
+/// How an [`IdIndex`] finds a stored node's hash: from its own list, in node order.
+fn hash_in(hashes: &[u64]) -> impl Fn(&NodeId) -> u64 + '_ {
+    move |n| hashes.get(n.index()).copied().unwrap_or_default()
+}
+
 impl IdIndex {
     /// Reserves room for `nodes` more nodes.
     pub(crate) fn reserve(&mut self, nodes: usize) {
-        let hashes = &self.hashes;
-        self.table.reserve(nodes, |n| {
-            hashes.get(n.index()).copied().unwrap_or_default()
-        });
+        self.table.reserve(nodes, hash_in(&self.hashes));
         self.hashes.reserve(nodes);
     }
 
     /// Adds the next node, whose id hashes to `hash`.
     pub(crate) fn push(&mut self, hash: u64) {
         let index = NodeId::new(self.hashes.len());
-        let hashes = &self.hashes;
-        let of = |n: &NodeId| hashes.get(n.index()).copied().unwrap_or_default();
+        let of = hash_in(&self.hashes);
         if self.table.find(hash, |n| of(n) == hash).is_some() {
             self.shared.push(hash);
         }
